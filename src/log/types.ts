@@ -1,0 +1,47 @@
+/**
+ * The log service's public surface, written first so the HTTP layer and the CLI can be built
+ * against it. Everything here is synchronous except append, whose promise is the one async seam.
+ */
+
+/** A checkpoint the log signed: the same body carried with two kinds of signature line. */
+export interface SignedCheckpoint {
+  origin: string;
+  size: number;
+  rootHash: Uint8Array;
+  /** Unix milliseconds when this checkpoint was signed. */
+  signedAt: number;
+  /** C2SP signed note (one line, key ID = SHA-256(name || 0x0A || type || pubkey)[:4]), plus any witness cosignatures. */
+  c2sp: string;
+  /** Rekor signed note: exactly one line whose key hint is SHA-256(SPKI DER)[:4]. */
+  rekor: string;
+}
+
+/** An entry as stored. */
+export interface StoredEntry {
+  index: number;
+  leafHash: Uint8Array;
+  /** The canonical body: the bytes that were hashed into the leaf. */
+  body: Uint8Array;
+  kind: string;
+  /** Unix seconds when the entry's batch was integrated. */
+  integratedTime: number;
+}
+
+/** What a submitter passes to Log.append. */
+export interface Submission {
+  /** Canonical body bytes; the leaf hash is computed from these. */
+  body: Uint8Array;
+  /** e.g. "hashedrekord/0.0.1" */
+  kind: string;
+  /** Search keys, already normalized (e.g. "sha256:<hex>", "email:alice@example.com"). */
+  indexKeys: string[];
+}
+
+/** What Log.append resolves with once the entry and the checkpoint covering it are durable. */
+export interface Receipt {
+  entry: StoredEntry;
+  /** The checkpoint signed for the batch that integrated the entry. */
+  checkpoint: SignedCheckpoint;
+  /** Inclusion proof of entry.index in checkpoint.size. */
+  proof: Uint8Array[];
+}
