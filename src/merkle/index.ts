@@ -1,0 +1,32 @@
+/**
+ * merkle is Cairn's pure RFC 6962/9162 and C2SP tlog-tiles math over Uint8Array: synchronous,
+ * no I/O. Proof and root functions take one batched ReadNodes; verification needs no reader.
+ */
+export { HASH_SIZE, EMPTY_ROOT, leafHash, nodeHash, bytesEqual } from './hash.js';
+export type { NodeId, ReadNodes } from './node.js';
+export {
+  rootNodes,
+  rootHash,
+  inclusionProof,
+  consistencyProof,
+  inclusionProofNodes,
+  consistencyProofNodes,
+} from './proof.js';
+export { rootFromInclusionProof, verifyInclusion, verifyConsistency } from './verify.js';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  MAX_TILE_LEVEL,
+  type Tile,
+  tilePath,
+  entriesPath,
+  parseTilePath,
+  tilesForSize,
+  tilesBetween,
+  nodeInTile,
+  subtreeHash,
+  tileRoot,
+  ExpandedTile,
+} from './tile.js';
+export { CompactRange } from './range.js';
+export * as bits from './bits.js';

@@ -1,0 +1,184 @@
+/**
+ * RFC 6962 §2.1.1–2.1.2 proofs computed as "plan the nodes, fetch once, combine" (tlog style):
+ * each proof element is MTH of a range of leaves, and every range is split into the perfect
+ * subtrees a ReadNodes can serve; one batched read fetches them all, and each element is the
+ * right-to-left nodeHash fold of its range's subtrees. Read count: one ReadNodes call per
+ * operation, none when the result needs no node (size 0 root, size-1 or trivial proofs).
+ */
+import { CairnError } from '../errors.js';
+import { bitLength, countOnes, isSafeIndex, largestPow2Below } from './bits.js';
+import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
+import type { NodeId, ReadNodes } from './node.js';
+
+/**
+ * A Plan is the flat node list for one read plus, per proof element, how many consecutive nodes
+ * fold into it. Ranges are collected top-down (as the RFC recursion descends) and emitted
+ * bottom-up (the proof order).
+ */
+interface Plan {
+  nodes: NodeId[];
+  counts: number[];
+}
+
+/** pushRange appends the perfect-subtree decomposition of leaves [start, start+count), largest first. */
+function pushRange(nodes: NodeId[], start: number, count: number): number {
+  let pieces = 0;
+  for (let level = bitLength(count) - 1; level >= 0; level--) {
+    const width = 2 ** level;
+    if (Math.floor(count / width) % 2 === 0) continue;
+    if (start % width !== 0) throw new Error(`merkle: bad math: range at ${start} not aligned to ${width}`);
+    nodes.push({ level, index: start / width });
+    start += width;
+    pieces++;
+  }
+  return pieces;
+}
+
+/** planRanges turns top-down [start, count, start, count, …] ranges into a bottom-up Plan. */
+function planRanges(ranges: number[]): Plan {
+  const plan: Plan = { nodes: [], counts: [] };
+  for (let i = ranges.length - 2; i >= 0; i -= 2) plan.counts.push(pushRange(plan.nodes, ranges[i], ranges[i + 1]));
+  return plan;
+}
+
+/** inclusionRanges returns the top-down leaf ranges of PATH(index, D[0:size]) (RFC 6962 §2.1.1). */
+function inclusionRanges(index: number, size: number): number[] {
+  const ranges: number[] = [];
+  let lo = 0;
+  let n = size;
+  while (n > 1) {
+    const k = largestPow2Below(n);
+    if (index < lo + k) {
+      ranges.push(lo + k, n - k); // PATH(m, D[0:k]) : MTH(D[k:n])
+      n = k;
+    } else {
+      ranges.push(lo, k); // PATH(m - k, D[k:n]) : MTH(D[0:k])
+      lo += k;
+      n -= k;
+    }
+  }
+  return ranges;
+}
+
+/** consistencyRanges returns the top-down leaf ranges of PROOF(m, D[0:n]) = SUBPROOF(m, D[0:n], true) (RFC 6962 §2.1.2). */
+function consistencyRanges(m: number, n: number): number[] {
+  const ranges: number[] = [];
+  if (m === 0 || m === n) return ranges;
+  let lo = 0;
+  let complete = true; // the RFC's flag b: D[lo:lo+m] is a subtree whose hash the verifier already has
+  while (m !== n) {
+    const k = largestPow2Below(n);
+    if (m <= k) {
+      ranges.push(lo + k, n - k); // SUBPROOF(m, D[0:k], b) : MTH(D[k:n])
+      n = k;
+    } else {
+      ranges.push(lo, k); // SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k])
+      lo += k;
+      m -= k;
+      n -= k;
+      complete = false;
+    }
+  }
+  if (!complete) ranges.push(lo, n); // SUBPROOF(m, D[m], false) = {MTH(D[m])}
+  return ranges;
+}
+
+/** combine folds each element's node hashes right to left into the proof element. */
+function combine(plan: Plan, read: ReadNodes): Uint8Array[] {
+  if (plan.nodes.length === 0) return [];
+  const hashes = read(plan.nodes);
+  if (hashes.length !== plan.nodes.length) {
+    throw new Error(`merkle: ReadNodes returned ${hashes.length} hashes for ${plan.nodes.length} nodes`);
+  }
+  const proof: Uint8Array[] = new Array(plan.counts.length);
+  let end = 0;
+  for (let e = 0; e < plan.counts.length; e++) {
+    const start = end;
+    end += plan.counts[e];
+    let h = checked(hashes[end - 1]);
+    for (let j = end - 2; j >= start; j--) h = nodeHash(checked(hashes[j]), h);
+    proof[e] = h;
+  }
+  return proof;
+}
+
+function checked(h: Uint8Array): Uint8Array {
+  if (h?.length !== HASH_SIZE) throw new Error(`merkle: ReadNodes returned a ${h?.length}-byte hash`);
+  return h;
+}
+
+function groups(plan: Plan): NodeId[][] {
+  const out: NodeId[][] = [];
+  let at = 0;
+  for (const c of plan.counts) out.push(plan.nodes.slice(at, (at += c)));
+  return out;
+}
+
+function checkSize(name: string, n: number): void {
+  if (!isSafeIndex(n)) throw new CairnError('BAD_REQUEST', `${name} must be a non-negative safe integer, got ${n}`);
+}
+
+function checkInclusion(index: number, size: number): void {
+  checkSize('index', index);
+  checkSize('size', size);
+  if (index >= size) throw new CairnError('BAD_REQUEST', `index ${index} is not below tree size ${size}`);
+}
+
+function checkConsistency(m: number, n: number): void {
+  checkSize('first size', m);
+  checkSize('second size', n);
+  if (m > n) throw new CairnError('BAD_REQUEST', `first size ${m} exceeds second size ${n}`);
+}
+
+/** rootNodes returns the perfect subtrees that make up leaves [0, size), left to right (largest first). */
+export function rootNodes(size: number): NodeId[] {
+  checkSize('size', size);
+  const nodes: NodeId[] = [];
+  pushRange(nodes, 0, size);
+  return nodes;
+}
+
+/** rootHash returns MTH(D[0:size]), EMPTY_ROOT for 0, reading the rootNodes(size) hashes in one call. */
+export function rootHash(size: number, read: ReadNodes): Uint8Array {
+  checkSize('size', size);
+  if (size === 0) return EMPTY_ROOT.slice();
+  return combine({ nodes: rootNodes(size), counts: [countOnes(size)] }, read)[0];
+}
+
+/**
+ * inclusionProofNodes returns the plan of inclusionProof(index, size): for each proof element,
+ * leaf side first, the perfect nodes whose right-to-left nodeHash fold is that element. Throws
+ * CairnError BAD_REQUEST unless 0 <= index < size.
+ */
+export function inclusionProofNodes(index: number, size: number): NodeId[][] {
+  checkInclusion(index, size);
+  return groups(planRanges(inclusionRanges(index, size)));
+}
+
+/**
+ * consistencyProofNodes returns the plan of consistencyProof(m, n), in the same shape as
+ * inclusionProofNodes. Throws CairnError BAD_REQUEST unless 0 <= m <= n.
+ */
+export function consistencyProofNodes(m: number, n: number): NodeId[][] {
+  checkConsistency(m, n);
+  return groups(planRanges(consistencyRanges(m, n)));
+}
+
+/**
+ * inclusionProof returns the RFC 6962 audit path PATH(index, D[0:size]), leaf side first, with
+ * one ReadNodes call (none for size 1). Throws CairnError BAD_REQUEST unless 0 <= index < size.
+ */
+export function inclusionProof(index: number, size: number, read: ReadNodes): Uint8Array[] {
+  checkInclusion(index, size);
+  return combine(planRanges(inclusionRanges(index, size)), read);
+}
+
+/**
+ * consistencyProof returns the RFC 6962 consistency proof PROOF(m, D[0:n]), with one ReadNodes
+ * call; it is empty (and reads nothing) when m == 0 or m == n. Throws CairnError BAD_REQUEST
+ * unless 0 <= m <= n.
+ */
+export function consistencyProof(m: number, n: number, read: ReadNodes): Uint8Array[] {
+  checkConsistency(m, n);
+  return combine(planRanges(consistencyRanges(m, n)), read);
+}

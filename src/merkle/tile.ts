@@ -1,0 +1,233 @@
+/**
+ * C2SP tlog-tiles (c2sp.org/tlog-tiles) addressing: tile paths, which tiles a tree of a given
+ * size has, and which tile holds the hashes a perfect node is built from.
+ */
+import { CairnError } from '../errors.js';
+import { isPow2, isSafeIndex } from './bits.js';
+import { HASH_SIZE, nodeHash, nodeHashOfPair } from './hash.js';
+import type { NodeId } from './node.js';
+
+/** TILE_HEIGHT is the number of tree levels one tile spans (c2sp.org/tlog-tiles: height 8). */
+export const TILE_HEIGHT = 8;
+/** TILE_WIDTH is the number of hashes in a full tile, 2^TILE_HEIGHT (c2sp.org/tlog-tiles). */
+export const TILE_WIDTH = 256;
+/** MAX_TILE_LEVEL is the largest tile level a path may name (c2sp.org/tlog-tiles: L is 0..63). */
+export const MAX_TILE_LEVEL = 63;
+
+/**
+ * Tile names tile `index` at tile level `level`, which holds the tree-level 8*level hashes
+ * [index*256, index*256 + width); width 256 is a full tile, 1..255 a partial one.
+ */
+export interface Tile {
+  level: number;
+  index: number;
+  width: number;
+}
+
+/** indexPath returns N as zero-padded 3-digit elements, all but the last prefixed "x" (1234067 → x001/x234/067). */
+function indexPath(n: number): string {
+  let digits = String(n);
+  digits = digits.padStart(Math.ceil(digits.length / 3) * 3, '0');
+  const parts: string[] = [];
+  for (let i = 0; i < digits.length; i += 3) parts.push(digits.slice(i, i + 3));
+  return parts.map((p, i) => (i < parts.length - 1 ? 'x' + p : p)).join('/');
+}
+
+function checkTile(index: number, width: number): void {
+  if (!isSafeIndex(index)) throw new CairnError('BAD_REQUEST', `tile index must be a non-negative safe integer, got ${index}`);
+  if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) throw new CairnError('BAD_REQUEST', `tile width must be 1..256, got ${width}`);
+}
+
+function widthSuffix(width: number): string {
+  return width === TILE_WIDTH ? '' : `.p/${width}`;
+}
+
+/** tilePath returns the tile's path below the log prefix, e.g. "tile/0/x001/x234/067" or "tile/1/005.p/17". */
+export function tilePath(t: Tile): string {
+  checkTile(t.index, t.width);
+  if (!Number.isInteger(t.level) || t.level < 0 || t.level > MAX_TILE_LEVEL) {
+    throw new CairnError('BAD_REQUEST', `tile level must be 0..63, got ${t.level}`);
+  }
+  return `tile/${t.level}/${indexPath(t.index)}${widthSuffix(t.width)}`;
+}
+
+/** entriesPath returns the path of entry bundle `index` of `width` entries, e.g. "tile/entries/x001/234.p/5". */
+export function entriesPath(index: number, width: number): string {
+  checkTile(index, width);
+  return `tile/entries/${indexPath(index)}${widthSuffix(width)}`;
+}
+
+const LEVEL = /^(0|[1-9][0-9]?)$/;
+const WIDTH = /^[1-9][0-9]{0,2}$/;
+const INNER = /^x[0-9]{3}$/;
+const LAST = /^[0-9]{3}$/;
+const MAX_PATH = 64; // "tile/entries/" + 6 index elements + ".p/255" is well under this
+
+/**
+ * parseTilePath parses a path produced by tilePath or entriesPath (no leading slash). It is
+ * strict: only the one canonical spelling of each tile is accepted. Entry bundles report level 0.
+ * Throws CairnError BAD_REQUEST on anything else.
+ */
+export function parseTilePath(path: string): Tile & { entries: boolean } {
+  const bad = (): never => {
+    throw new CairnError('BAD_REQUEST', 'malformed tile path');
+  };
+  if (typeof path !== 'string' || path.length > MAX_PATH) bad();
+  const parts = path.split('/');
+  if (parts.length < 3 || parts[0] !== 'tile') bad();
+  const entries = parts[1] === 'entries';
+  if (!entries && !LEVEL.test(parts[1])) bad();
+  const level = entries ? 0 : Number(parts[1]);
+  if (level > MAX_TILE_LEVEL) bad();
+  const elems = parts.slice(2);
+  let width = TILE_WIDTH;
+  if (elems.length >= 2 && elems[elems.length - 2].endsWith('.p')) {
+    const w = elems.pop()!;
+    if (!WIDTH.test(w) || Number(w) >= TILE_WIDTH) bad();
+    width = Number(w);
+    elems[elems.length - 1] = elems[elems.length - 1].slice(0, -2);
+  }
+  const last = elems.length - 1;
+  if (!elems.every((e, i) => (i < last ? INNER : LAST).test(e))) bad();
+  const index = Number(elems.map((e) => e.replace('x', '')).join(''));
+  if (!Number.isSafeInteger(index)) bad();
+  // Reject non-canonical spellings such as x000/005 for 005.
+  if (indexPath(index) !== elems.join('/')) bad();
+  return { level, index, width, entries };
+}
+
+/**
+ * tilesForSize returns every tile a tree of `size` leaves has, full and partial, level by level
+ * and left to right. At level L there are floor(size / 256^(L+1)) full tiles and one partial tile
+ * of width floor(size / 256^L) mod 256 if that is non-zero (c2sp.org/tlog-tiles). The list has
+ * about size/255 entries: use tilesBetween for the tiles a batch changed.
+ */
+export function tilesForSize(size: number): Tile[] {
+  return tilesBetween(0, size);
+}
+
+/**
+ * tilesBetween returns the tiles of a tree of newSize leaves that a tree of oldSize leaves does
+ * not have with the same contents: every tile that is new or grew, full ones included.
+ */
+export function tilesBetween(oldSize: number, newSize: number): Tile[] {
+  if (!isSafeIndex(oldSize) || !isSafeIndex(newSize) || oldSize > newSize) {
+    throw new CairnError('BAD_REQUEST', `bad tile range ${oldSize}..${newSize}`);
+  }
+  const tiles: Tile[] = [];
+  let oldCount = oldSize; // hashes at this level in the old tree
+  let newCount = newSize;
+  for (let level = 0; newCount > 0; level++) {
+    // The tile containing old hash oldCount changed (if partial), and every tile after it is new.
+    const first = Math.floor(oldCount / TILE_WIDTH);
+    const fullEnd = Math.floor(newCount / TILE_WIDTH);
+    for (let index = first; index < fullEnd; index++) tiles.push({ level, index, width: TILE_WIDTH });
+    const width = newCount % TILE_WIDTH;
+    if (width > 0 && newCount > oldCount) tiles.push({ level, index: fullEnd, width });
+    oldCount = Math.floor(oldCount / TILE_WIDTH);
+    newCount = Math.floor(newCount / TILE_WIDTH);
+  }
+  return tiles;
+}
+
+/**
+ * nodeInTile returns where the hashes perfect node `node` is built from live: the tile at tile
+ * level floor(level/8) and its hashes [start, start+count), count = 2^(level mod 8). Those hashes
+ * fold into the node; for level ≡ 0 mod 8 the node is the single hash at `start`.
+ */
+export function nodeInTile(node: NodeId): { tile: { level: number; index: number }; start: number; count: number } {
+  const tileLevel = Math.floor(node.level / TILE_HEIGHT);
+  const count = 2 ** (node.level % TILE_HEIGHT);
+  const first = node.index * count; // index of the first covered hash at tree level 8*tileLevel
+  return {
+    tile: { level: tileLevel, index: Math.floor(first / TILE_WIDTH) },
+    start: first % TILE_WIDTH,
+    count,
+  };
+}
+
+/**
+ * subtreeHash returns MTH(hashes[start : start+count]) for a perfect run (count a power of two,
+ * hashes being the roots of equal-height subtrees). It throws (a bug) on a bad run.
+ */
+export function subtreeHash(hashes: readonly Uint8Array[], start: number, count: number): Uint8Array {
+  if (!isPow2(count) || !Number.isInteger(start) || start < 0 || start + count > hashes.length) {
+    throw new Error(`merkle: bad subtree run [${start}, ${start}+${count}) of ${hashes.length}`);
+  }
+  let level = hashes.slice(start, start + count);
+  while (level.length > 1) {
+    const up: Uint8Array[] = new Array(level.length / 2);
+    for (let i = 0; i < up.length; i++) up[i] = nodeHash(level[2 * i], level[2 * i + 1]);
+    level = up;
+  }
+  return level[0];
+}
+
+/**
+ * tileRoot returns MTH of a full tile's 256 hashes: the hash the level above stores for it
+ * (c2sp.org/tlog-tiles: partial tiles are never hashed upward). It throws (a bug) unless
+ * tileData is exactly 256 hashes.
+ */
+export function tileRoot(tileData: Uint8Array): Uint8Array {
+  if (tileData.length !== TILE_WIDTH * HASH_SIZE) throw new Error(`merkle: tileRoot of ${tileData.length} bytes, want a full tile`);
+  const work = new Uint8Array(tileData.length / 2);
+  let src = tileData;
+  for (let n = TILE_WIDTH / 2; n >= 1; n /= 2) {
+    // In place after the first round: node i is written at 32i only after pair 2i, 2i+1 is read.
+    for (let i = 0; i < n; i++) work.set(nodeHashOfPair(src, 2 * i * HASH_SIZE), i * HASH_SIZE);
+    src = work;
+  }
+  return work.slice(0, HASH_SIZE);
+}
+
+/**
+ * ExpandedTile holds every complete node of one tile: the tile's own hashes (within-tile height
+ * 0) and, above them, each perfect node up to the tile root (height 8, full tiles only), built
+ * once with about `width` hash operations into one contiguous buffer (≤ 511 hashes). node()
+ * is then a lookup, which is what makes warm proofs cheap.
+ */
+export class ExpandedTile {
+  /** data is the tile as stored: width concatenated hashes. Shared, not copied: do not mutate. */
+  readonly data: Uint8Array;
+  /** width is the number of hashes in the tile (1..256). */
+  readonly width: number;
+  private readonly upper: Uint8Array; // heights 1..8, each height's nodes back to back
+  private readonly offsets: number[] = [0]; // byte offset of height r in upper (r >= 1)
+  private readonly counts: number[]; // complete nodes at height r
+
+  constructor(data: Uint8Array) {
+    if (data.length === 0 || data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) {
+      throw new Error(`merkle: tile data of ${data.length} bytes is not 1..256 hashes`);
+    }
+    this.data = data;
+    this.width = data.length / HASH_SIZE;
+    this.counts = [this.width];
+    let total = 0;
+    for (let r = 1; r <= TILE_HEIGHT; r++) {
+      this.offsets[r] = total * HASH_SIZE;
+      this.counts[r] = Math.floor(this.width / 2 ** r);
+      total += this.counts[r];
+    }
+    this.upper = new Uint8Array(total * HASH_SIZE);
+    for (let r = 1; r <= TILE_HEIGHT; r++) {
+      const src = r === 1 ? data : this.upper;
+      const from = r === 1 ? 0 : this.offsets[r - 1];
+      for (let i = 0; i < this.counts[r]; i++) {
+        this.upper.set(nodeHashOfPair(src, from + 2 * i * HASH_SIZE), this.offsets[r] + i * HASH_SIZE);
+      }
+    }
+  }
+
+  /**
+   * node returns the hash of the perfect node at within-tile height r (0..8) and position i, i.e.
+   * the MTH of tile hashes [i*2^r, (i+1)*2^r), as a view into the tile's memory (do not mutate).
+   * It throws (a bug) if that node is not complete in this tile.
+   */
+  node(r: number, i: number): Uint8Array {
+    if (!(r >= 0 && r <= TILE_HEIGHT && Number.isInteger(r)) || !Number.isInteger(i) || i < 0 || i >= this.counts[r]) {
+      throw new Error(`merkle: tile of width ${this.width} has no node at height ${r}, position ${i}`);
+    }
+    const at = i * HASH_SIZE;
+    return r === 0 ? this.data.subarray(at, at + HASH_SIZE) : this.upper.subarray(this.offsets[r] + at, this.offsets[r] + at + HASH_SIZE);
+  }
+}
