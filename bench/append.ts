@@ -1,0 +1,40 @@
+// In-process append benchmark: leaves/s through Log.append at batch sizes 1, 64 and 1024, each
+// batch committed in one fsync'd SQLite transaction (WAL, synchronous=FULL) with its checkpoint,
+// receipts and inclusion proofs included. Usage: npx tsx bench/append.ts [runs=5]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Log } from '../src/log/index.js';
+import { BENCH_ORIGIN, entryBody, fmt, machine, median } from './lib.js';
+
+const runs = Number(process.argv[2] ?? 5);
+
+async function run(batch: number, total: number, salt: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  const log = Log.open({ dataDir: dir, origin: BENCH_ORIGIN, heartbeatMs: 0, maxBatch: batch, synchronous: 'FULL' });
+  try {
+    // Warm-up: one batch outside the measurement.
+    await Promise.all(Array.from({ length: batch }, (_, j) => log.append({ body: entryBody(j, salt + 'w'), kind: 'hashedrekord/0.0.1', indexKeys: [] })));
+    const t0 = performance.now();
+    for (let done = 0; done < total; done += batch) {
+      await Promise.all(
+        Array.from({ length: batch }, (_, j) => {
+          const i = done + j;
+          // Three search keys per entry, as a hashedrekord with a certificate has.
+          return log.append({ body: entryBody(i, salt), kind: 'hashedrekord/0.0.1', indexKeys: [`sha256:${i}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`] });
+        }),
+      );
+    }
+    return total / ((performance.now() - t0) / 1000);
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`append benchmark — ${machine()} — median of ${runs} runs, synchronous=FULL`);
+for (const [batch, total] of [[1, 2000], [64, 32_000], [1024, 204_800]] as const) {
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) rates.push(await run(batch, total, `b${batch}r${r}`));
+  console.log(`batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')})`);
+}

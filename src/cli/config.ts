@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { CairnError } from '../errors.js';
+
+/** OptionSpec describes one setting: its flag, environment variable, type, default and help. */
+export interface OptionSpec {
+  /** Flag name without dashes, also the config-file key. */
+  name: string;
+  type: 'string' | 'int' | 'bool' | 'enum';
+  values?: readonly string[];
+  default?: string | number | boolean;
+  help: string;
+  min?: number;
+  max?: number;
+  /** Environment variable, when it is not CAIRN_<NAME>. */
+  env?: string;
+}
+
+export type Values = Record<string, string | number | boolean | undefined>;
+
+/** envName returns the environment variable of an option: --public-url → CAIRN_PUBLIC_URL unless it names its own. */
+export function envName(s: Pick<OptionSpec, 'name' | 'env'>): string {
+  return s.env ?? 'CAIRN_' + s.name.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * parseOptions resolves settings from, in increasing priority: defaults, a JSON config file
+ * (--config or CAIRN_CONFIG), CAIRN_* environment variables, then flags. One schema validates all
+ * three sources; an error names the bad field and where it came from.
+ */
+export function parseOptions(specs: readonly OptionSpec[], argv: readonly string[], env: NodeJS.ProcessEnv): { values: Values; rest: string[] } {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const flags: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      rest.push(a);
+      continue;
+    }
+    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const spec = byName.get(name) ?? (name === 'config' ? { name, type: 'string' as const, help: '' } : undefined);
+    if (!spec) throw new CairnError('CONFIG', `unknown option --${name} (see --help)`);
+    if (value === undefined) {
+      if (spec.type === 'bool') value = 'true';
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw new CairnError('CONFIG', `option --${name} needs a value`);
+    }
+    flags[name] = value;
+  }
+
+  const file: Record<string, unknown> = {};
+  const configPath = flags.config ?? env.CAIRN_CONFIG;
+  if (configPath) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(configPath, 'utf8'));
+    } catch (e) {
+      throw new CairnError('CONFIG', `config file ${configPath}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new CairnError('CONFIG', `config file ${configPath}: must hold a JSON object`);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!byName.has(k)) throw new CairnError('CONFIG', `config file ${configPath}: unknown field "${k}"`);
+      file[k] = v;
+    }
+  }
+
+  const values: Values = {};
+  for (const s of specs) {
+    let raw: unknown = s.default;
+    let from = 'default';
+    if (s.name in file) [raw, from] = [file[s.name], `config file field "${s.name}"`];
+    if (env[envName(s)] !== undefined) [raw, from] = [env[envName(s)], `environment variable ${envName(s)}`];
+    if (s.name in flags) [raw, from] = [flags[s.name], `--${s.name}`];
+    values[s.name] = raw === undefined ? undefined : coerce(s, raw, from);
+  }
+  return { values, rest };
+}
+
+function coerce(s: OptionSpec, raw: unknown, from: string): string | number | boolean {
+  const bad = (why: string) => new CairnError('CONFIG', `${from}: ${why} (got ${JSON.stringify(raw)})`);
+  switch (s.type) {
+    case 'string':
+      if (typeof raw !== 'string' || raw === '') throw bad('must be a non-empty string');
+      return raw;
+    case 'enum':
+      if (typeof raw !== 'string' || !s.values!.includes(raw)) throw bad(`must be one of ${s.values!.join(', ')}`);
+      return raw;
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw bad('must be true or false');
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw bad('must be an integer');
+      if (s.min !== undefined && n < s.min) throw bad(`must be at least ${s.min}`);
+      if (s.max !== undefined && n > s.max) throw bad(`must be at most ${s.max}`);
+      return n;
+    }
+  }
+}
+
+/** helpText renders the options of a command with their environment variables and defaults. */
+export function helpText(usage: string, specs: readonly OptionSpec[]): string {
+  const lines = [usage, '', 'Options (flag, environment variable, config-file key):'];
+  for (const s of specs) {
+    const kind = s.type === 'enum' ? s.values!.join('|') : s.type === 'bool' ? '' : s.type === 'int' ? 'N' : 'VALUE';
+    lines.push(`  --${s.name}${kind ? ' ' + kind : ''}   (${envName(s)})`);
+    lines.push(`      ${s.help}${s.default !== undefined ? ` Default: ${s.default}.` : ''}`);
+  }
+  lines.push('  --config FILE   (CAIRN_CONFIG)', '      JSON file whose keys are the option names above.');
+  return lines.join('\n');
+}

@@ -1,0 +1,53 @@
+import { HASH_SIZE, TILE_WIDTH, tileRoot } from '../merkle/index.js';
+
+/** TileUpdate is the new content of one tile after a batch: full tiles are final, partial ones grow. */
+export interface TileUpdate {
+  level: number;
+  index: number;
+  data: Uint8Array;
+}
+
+/**
+ * integrate appends leafHashes to a tree of oldSize leaves and returns every tile that changed,
+ * with its final bytes. edge(level, index) must return the stored partial tile at that position
+ * (it is asked only for tiles the old tree has as partial). A tile that fills up contributes its
+ * root to the level above (c2sp.org/tlog-tiles: only full tiles are hashed into the next level).
+ * Pure: no I/O beyond the edge callback.
+ */
+export function integrate(
+  oldSize: number,
+  leafHashes: readonly Uint8Array[],
+  edge: (level: number, index: number) => Uint8Array | undefined,
+): TileUpdate[] {
+  const updates: TileUpdate[] = [];
+  let hashes = leafHashes;
+  let before = oldSize; // hashes at this level before the batch
+  for (let level = 0; hashes.length > 0; level++) {
+    let index = Math.floor(before / TILE_WIDTH);
+    let width = before % TILE_WIDTH;
+    let tile = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+    if (width > 0) {
+      const old = edge(level, index);
+      if (!old || old.length !== width * HASH_SIZE) {
+        throw new Error(`integrate: partial tile ${level}/${index} has ${old?.length ?? 0} bytes, want ${width * HASH_SIZE}`);
+      }
+      tile.set(old);
+    }
+    const up: Uint8Array[] = [];
+    for (const h of hashes) {
+      tile.set(h, width * HASH_SIZE);
+      width++;
+      if (width === TILE_WIDTH) {
+        updates.push({ level, index, data: tile });
+        up.push(tileRoot(tile));
+        index++;
+        width = 0;
+        tile = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+      }
+    }
+    if (width > 0) updates.push({ level, index, data: tile.slice(0, width * HASH_SIZE) });
+    hashes = up;
+    before = Math.floor(before / TILE_WIDTH);
+  }
+  return updates;
+}

@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CairnError } from '../errors.js';
+import { EMPTY_ROOT, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
+import type { LogKey } from '../note/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, type Db } from '../storage/index.js';
+import { loadOrCreateKey, type KeyType } from './keyfile.js';
+import { Sequencer, type BatchStats } from './sequencer.js';
+import { CheckpointSigner } from './signer.js';
+import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
+
+/** DB_FILE is the SQLite database's name inside the data directory. */
+export const DB_FILE = 'cairn.db';
+
+export interface LogConfig {
+  dataDir: string;
+  /** Checkpoint origin and signature name, e.g. "log.example.com/cairn". Fixed at creation. */
+  origin: string;
+  /** PKCS#8 PEM private key file; default: generated into the data directory on first start. */
+  keyFile?: string;
+  keyType?: KeyType;
+  maxBatch?: number;
+  maxQueue?: number;
+  /** Re-sign an idle log's checkpoint this often (ms); 0 disables. */
+  heartbeatMs?: number;
+  /** Tiles kept expanded in memory (each ~16 KiB). */
+  tileCacheSize?: number;
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Clock in Unix milliseconds. */
+  now?: () => number;
+  onBatch?: (s: BatchStats) => void;
+  onError?: (e: unknown) => void;
+}
+
+/**
+ * Log is the transparency log service: one writer (the sequencer) and synchronous reads of
+ * entries, roots and proofs at any size up to the current one. Log.open is the composition root
+ * that the server, the CLI and the tests all use.
+ */
+export class Log {
+  readonly origin: string;
+  readonly key: LogKey;
+  /** Rekor's tree ID: a random positive int64 chosen at creation, as a decimal string. */
+  readonly treeId: string;
+  readonly db: Db;
+  readonly entries: EntryStore;
+  readonly tiles: TileStore;
+  readonly checkpoints: CheckpointStore;
+  private readonly sequencer: Sequencer;
+  private readonly signer: CheckpointSigner;
+  private readonly now: () => number;
+  private heartbeat?: NodeJS.Timeout;
+  private lastActivity: number;
+
+  private constructor(cfg: LogConfig, key: LogKey, db: Db) {
+    this.now = cfg.now ?? Date.now;
+    this.db = db;
+    this.key = key;
+    this.origin = cfg.origin;
+    const meta = new MetaStore(db);
+    this.entries = new EntryStore(db);
+    this.tiles = new TileStore(db, cfg.tileCacheSize);
+    this.checkpoints = new CheckpointStore(db);
+    this.signer = new CheckpointSigner(cfg.origin, key);
+    this.treeId = this.bindIdentity(meta);
+    const latest = this.checkpoints.latest()!;
+    this.sequencer = new Sequencer({
+      db,
+      entries: this.entries,
+      tiles: this.tiles,
+      checkpoints: this.checkpoints,
+      signer: this.signer,
+      now: this.now,
+      maxBatch: cfg.maxBatch ?? 1024,
+      maxQueue: cfg.maxQueue ?? 65536,
+      latest: { ...latest, origin: this.origin },
+      onBatch: (s) => {
+        this.lastActivity = this.now();
+        cfg.onBatch?.(s);
+      },
+      onError: cfg.onError,
+    });
+    this.lastActivity = this.now();
+    const hb = cfg.heartbeatMs ?? 60_000;
+    if (hb > 0) {
+      this.heartbeat = setInterval(() => this.beat(hb), Math.min(hb, 1000));
+      this.heartbeat.unref();
+    }
+  }
+
+  /** open opens (or creates) the log in cfg.dataDir. A log's origin and key are fixed at creation. */
+  static open(cfg: LogConfig): Log {
+    mkdirSync(cfg.dataDir, { recursive: true });
+    const { key } = loadOrCreateKey(cfg.dataDir, cfg.keyFile, cfg.keyType ?? 'ed25519');
+    const db = openDb(join(cfg.dataDir, DB_FILE), { synchronous: cfg.synchronous });
+    try {
+      const log = new Log(cfg, key, db);
+      log.quickCheck();
+      return log;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** bindIdentity records origin, key and tree ID in a new log, or checks them against an existing one. */
+  private bindIdentity(meta: MetaStore): string {
+    const pem = this.key.publicKeyPem.trim();
+    const origin = meta.get('origin');
+    if (origin === undefined) {
+      const treeId = (randomBytes(8).readBigUInt64BE() >> 1n).toString();
+      const empty = this.signer.sign(0, EMPTY_ROOT, this.now());
+      this.db.transaction(() => {
+        meta.set('origin', this.origin);
+        meta.set('public_key', pem);
+        meta.set('tree_id', treeId);
+        this.checkpoints.put(empty);
+      })();
+      return treeId;
+    }
+    if (origin !== this.origin) {
+      throw new CairnError('CONFIG', `this log was created with origin "${origin}", not "${this.origin}"; start with --origin ${origin}`);
+    }
+    if (meta.get('public_key') !== pem) {
+      throw new CairnError('CONFIG', 'this log was created with a different signing key; start it with its original key (--key)');
+    }
+    return meta.get('tree_id')!;
+  }
+
+  /**
+   * quickCheck refuses to sign on top of a damaged database: the entry count must match the
+   * latest checkpoint and the stored tiles must hash to its root.
+   */
+  private quickCheck(): void {
+    const cp = this.latest();
+    const count = this.entries.count();
+    if (count !== cp.size) {
+      throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
+    }
+    let root: Uint8Array;
+    try {
+      root = this.rootAt(cp.size);
+    } catch (e) {
+      throw new CairnError('CORRUPT', `cannot rebuild the tree from stored tiles (${(e as Error).message}); run cairn verify-db`);
+    }
+    if (!Buffer.from(root).equals(Buffer.from(cp.rootHash))) {
+      throw new CairnError('CORRUPT', `stored tiles do not hash to the latest checkpoint's root at size ${cp.size}; run cairn verify-db`);
+    }
+  }
+
+  /** append submits an entry; see Sequencer.submit for the contract. */
+  append(sub: Submission): Promise<Receipt> {
+    return this.sequencer.submit(sub);
+  }
+
+  /** size returns the tree size of the latest checkpoint. */
+  get size(): number {
+    return this.sequencer.latest.size;
+  }
+
+  /** pending returns how many submissions wait for the sequencer. */
+  get pending(): number {
+    return this.sequencer.pending;
+  }
+
+  /** latest returns the newest signed checkpoint. */
+  latest(): SignedCheckpoint {
+    return this.sequencer?.latest ?? { ...this.checkpoints.latest()!, origin: this.origin };
+  }
+
+  /** checkpointAt returns the checkpoint signed for exactly this size, if the log signed one. */
+  checkpointAt(size: number): SignedCheckpoint | undefined {
+    const row = this.checkpoints.bySize(size);
+    return row && { ...row, origin: this.origin };
+  }
+
+  entryByIndex(index: number): StoredEntry | undefined {
+    return index < this.size ? this.entries.byIndex(index) : undefined;
+  }
+
+  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
+    const e = this.entries.byLeafHash(leafHash);
+    return e && e.index < this.size ? e : undefined;
+  }
+
+  /** rootAt returns the root hash of the tree at any size up to the current one. */
+  rootAt(size: number): Uint8Array {
+    this.checkSize(size);
+    return rootHash(size, this.tiles.readNodes);
+  }
+
+  inclusionProof(index: number, size: number): Uint8Array[] {
+    this.checkSize(size);
+    return inclusionProof(index, size, this.tiles.readNodes);
+  }
+
+  consistencyProof(m: number, n: number): Uint8Array[] {
+    this.checkSize(n);
+    return consistencyProof(m, n, this.tiles.readNodes);
+  }
+
+  /** search returns log indexes carrying this search key, at most limit, ascending. */
+  search(key: string, limit: number): number[] {
+    return this.entries.search(key, limit);
+  }
+
+  /** idle resolves once every queued submission has been integrated. */
+  idle(): Promise<void> {
+    return this.sequencer.idle();
+  }
+
+  /** close stops accepting entries, integrates what is queued, signs a final checkpoint and closes the database. */
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.sequencer.close();
+    if (this.db.open) {
+      this.resign();
+      this.db.close();
+    }
+  }
+
+  /** resign re-signs the current checkpoint with a fresh time (heartbeat, shutdown). */
+  resign(): SignedCheckpoint {
+    const cur = this.sequencer.latest;
+    const c = this.signer.sign(cur.size, cur.rootHash, this.now());
+    if (!this.checkpoints.resign(c)) throw new Error('log: latest checkpoint missing from storage');
+    this.sequencer.replaceLatest(c);
+    this.lastActivity = this.now();
+    return c;
+  }
+
+  private beat(intervalMs: number): void {
+    if (this.now() - this.lastActivity < intervalMs || this.sequencer.pending > 0) return;
+    try {
+      this.resign();
+    } catch {
+      // Storage not writable: readiness reports it; the next beat tries again.
+    }
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
+      throw new CairnError('BAD_REQUEST', `tree size ${size} is not between 0 and the current size ${this.size}`);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import { CairnError } from '../errors.js';
+import { inclusionProof, leafHash, rootHash, type ReadNodes } from '../merkle/index.js';
+import type { CheckpointStore, Db, EntryStore, TileStore } from '../storage/index.js';
+import { integrate } from './integrate.js';
+import type { CheckpointSigner } from './signer.js';
+import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
+
+interface Pending {
+  sub: Submission;
+  leafHash: Uint8Array;
+  queuedAt: number;
+  resolve: (r: Receipt) => void;
+  reject: (e: unknown) => void;
+}
+
+/** BatchStats is reported after every committed batch (for metrics and logs). */
+export interface BatchStats {
+  size: number;
+  accepted: number;
+  duplicates: number;
+  treeSize: number;
+  /** Milliseconds from the oldest submission's arrival to its acknowledgement. */
+  maxWaitMs: number;
+  commitMs: number;
+}
+
+export interface SequencerOptions {
+  db: Db;
+  entries: EntryStore;
+  tiles: TileStore;
+  checkpoints: CheckpointStore;
+  signer: CheckpointSigner;
+  /** Clock in Unix milliseconds; tests inject their own. */
+  now: () => number;
+  /** Most entries integrated by one transaction. */
+  maxBatch: number;
+  /** Most submissions waiting; past it append fails fast with PUSHBACK. */
+  maxQueue: number;
+  latest: SignedCheckpoint;
+  onBatch?: (s: BatchStats) => void;
+  onError?: (e: unknown) => void;
+}
+
+/**
+ * Sequencer is the log's single writer. Submissions queue; each turn of the event loop it takes
+ * up to maxBatch of them and integrates them in ONE SQLite transaction: leaves, index keys, the
+ * changed tiles and the newly signed checkpoint. Only after that commit is durable does it resolve
+ * each submission with its index and an inclusion proof to that checkpoint (group commit: at low
+ * load a lone entry goes at once, at high load batches grow while the previous commit fsyncs).
+ */
+export class Sequencer {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private closed = false;
+  private latestCheckpoint: SignedCheckpoint;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: SequencerOptions) {
+    this.latestCheckpoint = o.latest;
+  }
+
+  /** latest returns the newest signed checkpoint. */
+  get latest(): SignedCheckpoint {
+    return this.latestCheckpoint;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * submit queues an entry. The promise MUST NOT resolve until the transaction holding the entry
+   * and the checkpoint covering it has committed; it rejects with DUPLICATE (details.index) if the
+   * leaf is already in the log, PUSHBACK if the queue is full, UNAVAILABLE if storage fails.
+   */
+  submit(sub: Submission): Promise<Receipt> {
+    if (this.closed) return Promise.reject(new CairnError('UNAVAILABLE', 'log is shutting down'));
+    if (this.queue.length >= this.o.maxQueue) {
+      return Promise.reject(new CairnError('PUSHBACK', 'sequencer queue is full; retry later'));
+    }
+    return new Promise<Receipt>((resolve, reject) => {
+      this.queue.push({ sub, leafHash: leafHash(sub.body), queuedAt: this.o.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** close stops accepting submissions and resolves once everything queued has been integrated. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+  }
+
+  /** idle resolves when the queue is empty. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** replaceLatest installs a re-signed checkpoint for the current size (heartbeat). */
+  replaceLatest(c: SignedCheckpoint): void {
+    if (c.size !== this.latestCheckpoint.size) throw new Error('sequencer: heartbeat for a different size');
+    this.latestCheckpoint = c;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate, not a timer: a lone entry is integrated on the next turn, and submissions that
+    // arrive while a commit is fsyncing gather into the next batch.
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.o.maxBatch);
+    if (batch.length > 0) this.integrateBatch(batch);
+    if (this.queue.length > 0) this.schedule();
+    else for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private integrateBatch(batch: Pending[]): void {
+    const started = performance.now();
+    const now = this.o.now();
+    const integratedTime = Math.floor(now / 1000);
+    const oldSize = this.latestCheckpoint.size;
+
+    // Duplicates are refused before any index is assigned: never a second leaf for one body.
+    const seen = new Map<string, number>();
+    const accepted: { p: Pending; entry: StoredEntry }[] = [];
+    const rejected: { p: Pending; index: number }[] = [];
+    for (const p of batch) {
+      const hex = Buffer.from(p.leafHash).toString('hex');
+      const existing = seen.get(hex) ?? this.o.entries.indexOf(p.leafHash);
+      if (existing !== undefined) {
+        rejected.push({ p, index: existing });
+        continue;
+      }
+      const index = oldSize + accepted.length;
+      seen.set(hex, index);
+      accepted.push({ p, entry: { index, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime } });
+    }
+
+    let checkpoint = this.latestCheckpoint;
+    let read: ReadNodes = this.o.tiles.readNodes;
+    if (accepted.length > 0) {
+      try {
+        const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.o.tiles.get(l, i));
+        const overlay = this.o.tiles.overlay(updates);
+        read = overlay.readNodes;
+        const newSize = oldSize + accepted.length;
+        checkpoint = this.o.signer.sign(newSize, rootHash(newSize, read), now);
+        // The commit point. Before it returns nothing of this batch is durable and nothing has
+        // been released: a crash here loses only unacknowledged submissions. After it, leaves,
+        // tiles and the checkpoint are on disk together (WAL, synchronous=FULL), so every receipt
+        // resolved below survives a crash, and the size can never be signed with another root.
+        this.o.db.transaction(() => {
+          for (const a of accepted) this.o.entries.insert(a.entry, a.p.sub.indexKeys);
+          for (const u of updates) this.o.tiles.put(u.level, u.index, u.data);
+          this.o.checkpoints.put(checkpoint);
+        })();
+        overlay.install();
+        this.latestCheckpoint = checkpoint;
+      } catch (e) {
+        const err = storageError(e);
+        this.o.onError?.(e);
+        for (const p of batch) p.reject(err);
+        return;
+      }
+    }
+
+    for (const { p, index } of rejected) {
+      p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
+    }
+    for (const { p, entry } of accepted) {
+      p.resolve({ entry, checkpoint, proof: inclusionProof(entry.index, checkpoint.size, read) });
+    }
+    this.o.onBatch?.({
+      size: batch.length,
+      accepted: accepted.length,
+      duplicates: rejected.length,
+      treeSize: checkpoint.size,
+      maxWaitMs: now - batch[0].queuedAt,
+      commitMs: performance.now() - started,
+    });
+  }
+}
+
+/** storageError turns a failed write into a coded error the API answers with 503. */
+function storageError(e: unknown): CairnError {
+  if (e instanceof CairnError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED)/.test(code)) {
+    return new CairnError('UNAVAILABLE', `storage is not writable: ${msg}`);
+  }
+  return new CairnError('UNAVAILABLE', `could not integrate entries: ${msg}`);
+}

@@ -1,0 +1,5 @@
+export { openDb, migrations, type Db, type OpenDbOptions } from './db.js';
+export { MetaStore } from './meta.js';
+export { EntryStore, type EntryRow } from './entries.js';
+export { TileStore } from './tiles.js';
+export { CheckpointStore, type CheckpointRow } from './checkpoints.js';

@@ -1,0 +1,94 @@
+import { ExpandedTile, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
+import type { Db } from './db.js';
+
+/**
+ * TileStore keeps the tree's hashes as C2SP tiles (height 8) in SQLite and answers the merkle
+ * layer's batched node reads from them. Each tile read is expanded once into all its internal
+ * nodes and kept in a bounded LRU, so a warm proof is only map lookups.
+ *
+ * The sequencer is the only writer: it calls put() inside its transaction and cache() after the
+ * commit, so readers never see tiles of an uncommitted batch.
+ */
+export class TileStore {
+  private readonly getStmt;
+  private readonly putStmt;
+  private readonly lru = new Map<string, ExpandedTile>();
+  /** Tile reads that missed the cache (for metrics and tests). */
+  misses = 0;
+
+  constructor(db: Db, readonly cacheSize = 8192) {
+    this.getStmt = db.prepare<[number, number], { hashes: Buffer }>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?');
+    this.putStmt = db.prepare('INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes');
+  }
+
+  /** get returns the stored bytes of tile (level, index): full or the current partial, or undefined. */
+  get(level: number, index: number): Uint8Array | undefined {
+    const cached = this.lru.get(key(level, index));
+    if (cached) return cached.data;
+    return this.getStmt.get(level, index)?.hashes;
+  }
+
+  /** put writes a tile's bytes; call inside the sequencer's transaction. */
+  put(level: number, index: number, data: Uint8Array): void {
+    this.putStmt.run(level, index, data);
+  }
+
+  /**
+   * overlay returns a node reader that sees these not-yet-committed tiles over the stored ones,
+   * and install(), which the sequencer calls once they have committed to put them in the cache.
+   */
+  overlay(updates: readonly { level: number; index: number; data: Uint8Array }[]): { readNodes: ReadNodes; install: () => void } {
+    const fresh = new Map<string, ExpandedTile>();
+    for (const u of updates) fresh.set(key(u.level, u.index), new ExpandedTile(u.data));
+    return {
+      readNodes: (nodes) => nodes.map((n) => this.node(n, fresh)),
+      install: () => {
+        for (const [k, t] of fresh) {
+          this.lru.delete(k);
+          this.remember(k, t);
+        }
+      },
+    };
+  }
+
+  /** readNodes is the merkle.ReadNodes of this store: every node must be complete in the stored tree. */
+  readonly readNodes: ReadNodes = (nodes: readonly NodeId[]) => nodes.map((n) => this.node(n));
+
+  private node(n: NodeId, overlay?: Map<string, ExpandedTile>): Uint8Array {
+    const { tile, start, count } = nodeInTile(n);
+    const t = overlay?.get(key(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
+    if (!t || t.width < start + count) {
+      throw new Error(`storage: tile ${tile.level}/${tile.index} missing or too short for node ${n.level}/${n.index}`);
+    }
+    return t.node(n.level % 8, start / count);
+  }
+
+  private expanded(level: number, index: number): ExpandedTile | undefined {
+    const k = key(level, index);
+    const hit = this.lru.get(k);
+    if (hit) {
+      // Re-insert to mark as most recently used.
+      this.lru.delete(k);
+      this.lru.set(k, hit);
+      return hit;
+    }
+    this.misses++;
+    const row = this.getStmt.get(level, index);
+    if (!row) return undefined;
+    const t = new ExpandedTile(new Uint8Array(row.hashes));
+    this.remember(k, t);
+    return t;
+  }
+
+  private remember(k: string, t: ExpandedTile): void {
+    this.lru.set(k, t);
+    if (this.lru.size > this.cacheSize) {
+      const oldest = this.lru.keys().next().value as string;
+      this.lru.delete(oldest);
+    }
+  }
+}
+
+function key(level: number, index: number): string {
+  return `${level}/${index}`;
+}

@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Dependencies point one way: merkle → (note, kinds) → storage → log → witness → api → cli.
+// A folder may import itself, folders of a lower rank (only through their index.ts), node:
+// built-ins, packages, and the leaf module src/errors.ts.
+const RANK: Record<string, number> = { merkle: 0, note: 1, kinds: 1, storage: 2, log: 3, witness: 4, api: 5, cli: 6 };
+const SRC = join(import.meta.dirname, '..', 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('architecture', () => {
+  it('imports only point left, and only through a folder\'s index.ts', () => {
+    const bad: string[] = [];
+    for (const file of files(SRC)) {
+      const from = relative(SRC, file).split('/')[0];
+      if (!(from in RANK)) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.\.?\/[^']+)'/g)) {
+        const path = relative(SRC, join(file, '..', m[1]));
+        const target = path.split('/')[0];
+        if (target === from || path === 'errors.js') continue;
+        if (!(target in RANK) || RANK[target] >= RANK[from]) bad.push(`${relative(SRC, file)} imports ${m[1]}`);
+        else if (!path.endsWith('/index.js')) bad.push(`${relative(SRC, file)} imports ${m[1]} (not through index.js)`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
