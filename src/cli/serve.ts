@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../api/index.js';
 import { Log } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
+import type { Command } from './command.js';
 import type { OptionSpec, Values } from './config.js';
 
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
@@ -63,3 +64,26 @@ export async function serve(v: Values, print: (line: string) => void = console.l
   };
   return { log, server, url, stop };
 }
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the log server.',
+  usage: 'cairn serve [options]',
+  options: SERVE_OPTIONS,
+  run: async (v) => {
+    const running = await serve(v);
+    const shutdown = (sig: string) => {
+      console.log(`cairn: ${sig}: finishing queued entries and closing`);
+      running.stop().then(
+        () => process.exit(0),
+        (e) => {
+          console.error(`cairn: shutdown failed: ${(e as Error).message}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    return new Promise<number>(() => {});
+  },
+};

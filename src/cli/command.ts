@@ -1,0 +1,11 @@
+import type { OptionSpec, Values } from './config.js';
+
+/** Command is one `cairn <name>` subcommand: its help, options, and what it runs. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: readonly OptionSpec[];
+  /** Runs the command with validated option values and positional arguments; resolves to the exit code. */
+  run: (values: Values, rest: string[]) => Promise<number>;
+}
