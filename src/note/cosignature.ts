@@ -6,7 +6,7 @@
  */
 import { CairnError } from '../errors.js';
 import { parseCheckpoint } from './checkpoint.js';
-import { concat, toBase64, toHex, utf8 } from './encoding.js';
+import { concat, decodeUtf8, toBase64, toHex, utf8 } from './encoding.js';
 import { c2spKeyId, publicKeyFromEd25519, SIG_TYPE_COSIGNATURE_V1, type LogKey, type PublicKey } from './keys.js';
 import { formatSignatureLine, isValidKeyName, parseSignatureLine, sameKey, type NoteSigner, type NoteVerifier } from './note.js';
 
@@ -31,9 +31,16 @@ function checkTime(time: number): void {
  * message"). checkpointText must parse as a checkpoint (MALFORMED_NOTE otherwise).
  */
 export function cosignatureMessage(checkpointText: string, time: number): Uint8Array {
+  return signedMessage(utf8(checkpointText), time);
+}
+
+/** signedMessage is cosignatureMessage over the exact bytes of a note text. */
+function signedMessage(text: Uint8Array, time: number): Uint8Array {
   checkTime(time);
-  parseCheckpoint(checkpointText);
-  return utf8(`${COSIGNATURE_V1_HEADER}time ${time}\n${checkpointText}`);
+  const s = decodeUtf8(text);
+  if (s === undefined) throw new CairnError('MALFORMED_NOTE', 'checkpoint is not UTF-8');
+  parseCheckpoint(s);
+  return concat(utf8(`${COSIGNATURE_V1_HEADER}time ${time}\n`), text);
 }
 
 /** cosignatureTimestamp returns the timestamp of a cosignature/v1 signature (bytes after the key ID); else MALFORMED_NOTE. */
@@ -62,7 +69,7 @@ export function cosignatureSigner(name: string, key: LogKey, now: () => number =
     keyId: cosignatureKeyId(name, key.rawPublicKey),
     sign(text) {
       const time = now();
-      const msg = cosignatureMessage(new TextDecoder().decode(text), time);
+      const msg = signedMessage(text, time);
       const ts = new Uint8Array(8);
       new DataView(ts.buffer).setBigUint64(0, BigInt(time));
       return concat(ts, key.sign(msg));
@@ -83,8 +90,7 @@ export function cosignatureVerifier(name: string, ed25519PublicKey: Uint8Array |
     keyId: cosignatureKeyId(name, pub.rawPublicKey),
     verify(text, sig) {
       try {
-        const time = cosignatureTimestamp(sig);
-        return pub.verify(cosignatureMessage(new TextDecoder('utf-8', { fatal: true }).decode(text), time), sig.slice(8));
+        return pub.verify(signedMessage(text, cosignatureTimestamp(sig)), sig.subarray(8));
       } catch {
         return false;
       }

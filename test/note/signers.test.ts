@@ -81,6 +81,14 @@ describe('key IDs', () => {
     expect(rekorVerifier('x', k.publicKeyPem).keyId).toEqual(k.keyHint);
   });
 
+  it('for ECDSA the C2SP and Rekor conventions coincide; passing both verifiers is fine', () => {
+    const k = keys['ecdsa-p256'];
+    const note = signNote(text, [c2spSigner('log', k)]);
+    expect(openNote(note, [c2spVerifier('log', k)]).verified[0].keyId).toEqual(k.keyHint);
+    const o = openNote(note, [c2spVerifier('log', k), rekorVerifier('log', k.publicKeyPem)]);
+    expect(o.verified).toHaveLength(1);
+  });
+
   it('rejects invalid signer names with CONFIG', () => {
     expect(codeOf(() => c2spSigner('a b', keys.ed25519))).toBe('CONFIG');
     expect(codeOf(() => rekorSigner('', keys.ed25519))).toBe('CONFIG');

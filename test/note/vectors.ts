@@ -3,6 +3,7 @@
  * and keys are public data: spec examples, golang.org/x/mod sumdb/note tests, real Rekor and
  * transparency.dev checkpoints.
  */
+import fc from 'fast-check';
 import { loadPrivateKey, type LogKey } from '../../src/note/index.js';
 
 /** ed25519FromSeed returns the LogKey for a raw 32-byte Ed25519 seed (via an RFC 8410 PKCS#8 wrapper). */
@@ -75,3 +76,10 @@ export const ARCHE_NOTE =
   '— witness1.smartit.nu/witness1 pIyCDwAAAABqEiEghIp82KWebrw7/oHQwlTAm3g2RKS4+eebl8eO0WH+/iEcxZ75W3u5hNI7TOQtmJbqmNWVuE0tgh0XwzdZsDsUAQ==\n' +
   REMORA_SIG +
   '— witness.stagemole.eu Z/euoAAAAABqEiEgw0i+7g2ENfDAWHmtRzCfKTHSDwYDJA2NmKeGi9Y8FtEyOUvVr+AJmIY/2TUFucgKi7lI7cUiOvKFYe/TmN9DAg==\n';
+
+/** noteChar generates one character allowed in a note: newline or any code point from U+0020 up, bar surrogates. */
+export const noteChar = fc.oneof(
+  fc.constant('\n'),
+  fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  fc.integer({ min: 0x80, max: 0x10ffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c)),
+);
