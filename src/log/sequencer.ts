@@ -124,49 +124,42 @@ export class Sequencer {
     const integratedTime = Math.floor(now / 1000);
     const oldSize = this.latestCheckpoint.size;
 
-    // Duplicates are refused before any index is assigned: never a second leaf for one body.
-    const seen = new Map<string, number>();
     const accepted: { p: Pending; entry: StoredEntry }[] = [];
     const rejected: { p: Pending; index: number }[] = [];
-    for (const p of batch) {
-      const hex = Buffer.from(p.leafHash).toString('hex');
-      const existing = seen.get(hex) ?? this.o.entries.indexOf(p.leafHash);
-      if (existing !== undefined) {
-        rejected.push({ p, index: existing });
-        continue;
-      }
-      const index = oldSize + accepted.length;
-      seen.set(hex, index);
-      accepted.push({ p, entry: { index, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime } });
-    }
-
     let checkpoint = this.latestCheckpoint;
     let read: ReadNodes = this.o.tiles.readNodes;
-    if (accepted.length > 0) {
-      try {
+    let install = () => {};
+    try {
+      // The commit point. Until this transaction returns, nothing of the batch is durable and
+      // nothing has been released: a crash loses only unacknowledged submissions. Once it returns,
+      // leaves, search keys, tiles and the checkpoint are on disk together (WAL, synchronous=FULL),
+      // so every receipt resolved below survives a crash, and the checkpoints table's primary key
+      // means this size can never be signed with another root.
+      this.o.db.transaction(() => {
+        for (const p of batch) {
+          const entry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+          // A leaf already in the log (from an earlier batch or earlier in this one) gets no new index.
+          if (this.o.entries.insert(entry, p.sub.indexKeys)) accepted.push({ p, entry });
+          else rejected.push({ p, index: this.o.entries.indexOf(p.leafHash)! });
+        }
+        if (accepted.length === 0) return;
         const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.o.tiles.get(l, i));
         const overlay = this.o.tiles.overlay(updates);
         read = overlay.readNodes;
+        install = overlay.install;
         const newSize = oldSize + accepted.length;
         checkpoint = this.o.signer.sign(newSize, rootHash(newSize, read), now);
-        // The commit point. Before it returns nothing of this batch is durable and nothing has
-        // been released: a crash here loses only unacknowledged submissions. After it, leaves,
-        // tiles and the checkpoint are on disk together (WAL, synchronous=FULL), so every receipt
-        // resolved below survives a crash, and the size can never be signed with another root.
-        this.o.db.transaction(() => {
-          for (const a of accepted) this.o.entries.insert(a.entry, a.p.sub.indexKeys);
-          for (const u of updates) this.o.tiles.put(u.level, u.index, u.data);
-          this.o.checkpoints.put(checkpoint);
-        })();
-        overlay.install();
-        this.latestCheckpoint = checkpoint;
-      } catch (e) {
-        const err = storageError(e);
-        this.o.onError?.(e);
-        for (const p of batch) p.reject(err);
-        return;
-      }
+        for (const u of updates) this.o.tiles.put(u.level, u.index, u.data);
+        this.o.checkpoints.put(checkpoint);
+      })();
+    } catch (e) {
+      const err = storageError(e);
+      this.o.onError?.(e);
+      for (const p of batch) p.reject(err);
+      return;
     }
+    install();
+    this.latestCheckpoint = checkpoint;
 
     for (const { p, index } of rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));

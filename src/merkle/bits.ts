@@ -7,6 +7,8 @@
  */
 
 const TWO_32 = 2 ** 32;
+/** POW2[k] = 2^k for k in 0..53: a table lookup is cheaper than Math.pow in proof planning loops. */
+const POW2: readonly number[] = Array.from({ length: 54 }, (_, k) => 2 ** k);
 
 /** isSafeIndex reports whether n is a non-negative safe integer, i.e. a valid size or index. */
 export function isSafeIndex(n: number): boolean {
@@ -15,7 +17,7 @@ export function isSafeIndex(n: number): boolean {
 
 /** pow2 returns 2^k. */
 export function pow2(k: number): number {
-  return 2 ** k;
+  return POW2[k] ?? 2 ** k;
 }
 
 /** shiftRight returns floor(n / 2^k), the index of n's ancestor k levels up. */
@@ -39,9 +41,14 @@ export function bitLength(n: number): number {
   return 64 - Math.clz32(Math.floor(n / TWO_32));
 }
 
+/** highestPow2 returns the largest power of two <= n, for n >= 1. */
+export function highestPow2(n: number): number {
+  return POW2[bitLength(n) - 1];
+}
+
 /** isPow2 reports whether n is an exact power of two (1, 2, 4, …). */
 export function isPow2(n: number): boolean {
-  return n > 0 && 2 ** (bitLength(n) - 1) === n;
+  return n > 0 && POW2[bitLength(n) - 1] === n;
 }
 
 /** log2Exact returns k for n = 2^k; it throws (a bug) if n is not a power of two. */
@@ -57,7 +64,7 @@ export function log2Exact(n: number): number {
  */
 export function largestPow2Below(n: number): number {
   if (n < 2) throw new Error(`merkle: bad math: no power of two below ${n}`);
-  return 2 ** (bitLength(n - 1) - 1);
+  return POW2[bitLength(n - 1) - 1];
 }
 
 /** trailingZeros returns the number of trailing zero bits of n > 0. */

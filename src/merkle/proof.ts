@@ -6,7 +6,7 @@
  * operation, none when the result needs no node (size 0 root, size-1 or trivial proofs).
  */
 import { CairnError } from '../errors.js';
-import { bitLength, countOnes, isSafeIndex, largestPow2Below } from './bits.js';
+import { bitLength, countOnes, isSafeIndex, largestPow2Below, pow2 } from './bits.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
 import type { NodeId, ReadNodes } from './node.js';
 
@@ -23,12 +23,13 @@ interface Plan {
 /** pushRange appends the perfect-subtree decomposition of leaves [start, start+count), largest first. */
 function pushRange(nodes: NodeId[], start: number, count: number): number {
   let pieces = 0;
-  for (let level = bitLength(count) - 1; level >= 0; level--) {
-    const width = 2 ** level;
-    if (Math.floor(count / width) % 2 === 0) continue;
+  while (count > 0) {
+    const level = bitLength(count) - 1; // one iteration per set bit of count, largest first
+    const width = pow2(level);
     if (start % width !== 0) throw new Error(`merkle: bad math: range at ${start} not aligned to ${width}`);
     nodes.push({ level, index: start / width });
     start += width;
+    count -= width;
     pieces++;
   }
   return pieces;

@@ -33,7 +33,8 @@ export class EntryStore {
   private readonly countStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time) VALUES (?, ?, ?, ?, ?)');
+    // Only a repeated leaf hash is ignored; any other conflict (a reused index) is a bug and throws.
+    this.insertStmt = db.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time) VALUES (?, ?, ?, ?, ?) ON CONFLICT (leaf_hash) DO NOTHING');
     this.keyStmt = db.prepare('INSERT OR IGNORE INTO index_keys (key, idx) VALUES (?, ?)');
     this.byIndexStmt = db.prepare<[number], RawRow>('SELECT * FROM entries WHERE idx = ?');
     this.byHashStmt = db.prepare<[Uint8Array], RawRow>('SELECT * FROM entries WHERE leaf_hash = ?');
@@ -43,9 +44,14 @@ export class EntryStore {
     this.countStmt = db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries');
   }
 
-  insert(e: EntryRow, keys: readonly string[]): void {
-    this.insertStmt.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime);
+  /**
+   * insert stores an entry and its search keys unless an entry with the same leaf hash exists;
+   * returns false (storing nothing) in that case. One b-tree probe does both the check and the write.
+   */
+  insert(e: EntryRow, keys: readonly string[]): boolean {
+    if (this.insertStmt.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime).changes === 0) return false;
     for (const k of keys) this.keyStmt.run(k, e.index);
+    return true;
   }
 
   byIndex(index: number): EntryRow | undefined {
