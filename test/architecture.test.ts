@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // Dependencies point one way: merkle → (note, kinds) → storage → log → witness → api → cli.
 // A folder may import itself, folders of a lower rank (only through their index.ts), node:
 // built-ins, packages, and the leaf module src/errors.ts.
-const RANK: Record<string, number> = { merkle: 0, note: 1, kinds: 1, storage: 2, log: 3, witness: 4, api: 5, cli: 6 };
+const RANK: Record<string, number> = { merkle: 0, note: 1, kinds: 1, client: 2, storage: 2, log: 3, witness: 4, api: 5, cli: 6 };
 const SRC = join(import.meta.dirname, '..', 'src');
 
 function files(dir: string): string[] {

@@ -1,24 +1,27 @@
 import express, { type Express } from 'express';
-import type { Log } from '../log/index.js';
+import type { Log, SignedCheckpoint } from '../log/index.js';
 import { errorHandler, sendError } from './errors.js';
+import { opsRoutes } from './ops.js';
+import { rekorRoutes } from './rekor.js';
+import { tileRoutes } from './tiles.js';
 
 export interface AppOptions {
   /** URL clients reach the log at (used in Location headers). */
   publicUrl: string;
+  /** The C2SP note served for a checkpoint: by default its own text; witnessing appends cosignatures. */
+  checkpointNote: (cp: SignedCheckpoint) => string;
 }
 
 /** createApp builds the HTTP application over a log: the one place routes and middleware are assembled. */
-export function createApp(log: Log, _opts: AppOptions): Express {
+export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): Express {
+  const opts: AppOptions = { checkpointNote: (cp) => cp.c2sp, ...options };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/checkpoint', (_req, res) => {
-    res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache, max-age=0').send(log.latest().c2sp);
-  });
-  app.get('/api/v1/log/publicKey', (_req, res) => {
-    res.set('Content-Type', 'application/x-pem-file').send(log.key.publicKeyPem);
-  });
+  app.use(opsRoutes(log, opts));
+  app.use(tileRoutes(log, opts));
+  app.use(rekorRoutes(log, opts));
 
   app.use((_req, res) => sendError(res, 404, 'not found'));
   app.use(errorHandler);

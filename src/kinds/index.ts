@@ -1,0 +1,1 @@
+export type { Admitted, EntryKind, ProposedEntry } from './kind.js';

@@ -1,0 +1,34 @@
+/**
+ * The contract every entry kind meets. A kind turns a client's proposed entry (Rekor's
+ * `{apiVersion, kind, spec}` JSON) into what the log stores: the canonical body whose leaf hash
+ * is the entry's UUID, and the search keys it is found under. Kinds are pure: no storage, no clock.
+ */
+
+/** A proposed entry as a client posts it (already JSON-parsed, untrusted). */
+export interface ProposedEntry {
+  apiVersion: string;
+  kind: string;
+  spec: unknown;
+}
+
+/** What admission yields; the api layer hands it to Log.append unchanged. */
+export interface Admitted {
+  /** "<kind>/<apiVersion>", e.g. "hashedrekord/0.0.1". */
+  kind: string;
+  /** Canonical body bytes (what Rekor stores and hashes into the leaf). */
+  body: Uint8Array;
+  /** Normalized search keys (see searchKeys.ts); deduplicated. */
+  indexKeys: string[];
+}
+
+/**
+ * EntryKind is one plugin. admit MUST validate the spec against the kind's schema, MUST verify
+ * every signature it carries, and MUST throw a CairnError with code INVALID_ENTRY (malformed input
+ * or a signature that does not verify; the message names which) rather than return on bad input.
+ * canonicalize MUST be deterministic: equal entries give equal bytes, so duplicates share a leaf.
+ */
+export interface EntryKind {
+  readonly kind: string;
+  readonly versions: readonly string[];
+  admit(entry: ProposedEntry): Admitted;
+}
