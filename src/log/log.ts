@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
-import type { LogKey } from '../note/index.js';
+import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, type Db } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
@@ -31,6 +31,8 @@ export interface LogConfig {
   now?: () => number;
   onBatch?: (s: BatchStats) => void;
   onError?: (e: unknown) => void;
+  /** Called after each index lookup with its duration in milliseconds (metrics). */
+  onSearch?: (ms: number) => void;
 }
 
 /**
@@ -52,12 +54,14 @@ export class Log {
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
   private lastActivity: number;
+  private readonly onSearch?: (ms: number) => void;
 
   private constructor(cfg: LogConfig, key: LogKey, db: Db) {
     this.now = cfg.now ?? Date.now;
     this.db = db;
     this.key = key;
     this.origin = cfg.origin;
+    this.onSearch = cfg.onSearch;
     const meta = new MetaStore(db);
     this.entries = new EntryStore(db);
     this.tiles = new TileStore(db, cfg.tileCacheSize);
@@ -129,11 +133,25 @@ export class Log {
   }
 
   /**
-   * quickCheck refuses to sign on top of a damaged database: the entry count must match the
-   * latest checkpoint and the stored tiles must hash to its root.
+   * quickCheck refuses to sign on top of a damaged database: the latest checkpoint's signatures
+   * must cover its stored root, the entry count must match it and the stored tiles must hash to it.
    */
   private quickCheck(): void {
     const cp = this.latest();
+    // The latest row's root must be the one its own signatures cover: a log that trusted a
+    // rewritten root_hash (with tiles to match) would re-sign this size with a second root.
+    const pem = this.key.publicKeyPem;
+    for (const [name, note, verifier] of [['C2SP', cp.c2sp, c2spVerifier(this.origin, pem)], ['Rekor', cp.rekor, rekorVerifier(this.origin, pem)]] as const) {
+      let signed;
+      try {
+        signed = openCheckpoint(note, [verifier]).checkpoint;
+      } catch (e) {
+        throw new CairnError('CORRUPT', `the latest checkpoint's ${name} note does not verify with the log's key (${(e as Error).message}); run cairn verify-db`);
+      }
+      if (signed.size !== cp.size || !Buffer.from(signed.rootHash).equals(Buffer.from(cp.rootHash))) {
+        throw new CairnError('CORRUPT', `the latest checkpoint (size ${cp.size}) holds a root its ${name} signature does not cover; run cairn verify-db`);
+      }
+    }
     const count = this.entries.count();
     if (count !== cp.size) {
       throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
@@ -162,6 +180,11 @@ export class Log {
   /** pending returns how many submissions wait for the sequencer. */
   get pending(): number {
     return this.sequencer.pending;
+  }
+
+  /** oldestPendingAt returns when (Unix ms) the longest-waiting submission was queued, if any (readiness). */
+  get oldestPendingAt(): number | undefined {
+    return this.sequencer.oldestQueuedAt;
   }
 
   /** latest returns the newest signed checkpoint. */
@@ -202,7 +225,11 @@ export class Log {
 
   /** search returns log indexes carrying this search key, at most limit, ascending. */
   search(key: string, limit: number): number[] {
-    return this.entries.search(key, limit);
+    if (!this.onSearch) return this.entries.search(key, limit);
+    const t0 = performance.now();
+    const r = this.entries.search(key, limit);
+    this.onSearch(performance.now() - t0);
+    return r;
   }
 
   /** idle resolves once every queued submission has been integrated. */
