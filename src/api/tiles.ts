@@ -1,12 +1,74 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { gzipSync } from 'node:zlib';
+import { encodeBundle, tileWidthAt } from '../client/index.js';
+import { CairnError } from '../errors.js';
+import { HASH_SIZE, TILE_WIDTH, parseTilePath } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './app.js';
 
-/** tileRoutes serves the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md). */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+// A partial tile's bytes never change either (it is a prefix of the final tile), but the spec
+// lets logs drop partials once the full tile exists, so caches should not hold them for long.
+const PARTIAL = 'public, max-age=60';
+// Tiles past the tree will exist soon: a 404 must not be cached.
+const NO_STORE = 'no-store';
+
+/**
+ * tileRoutes serves the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md): the checkpoint,
+ * Merkle tree tiles and entry bundles. Everything is bounded by the latest checkpoint's size, so
+ * a client never sees a hash or entry that no signed tree covers yet.
+ */
 export function tileRoutes(log: Log, opts: AppOptions): Router {
   const r = Router();
   r.get('/checkpoint', (_req, res) => {
     res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache, max-age=0').send(opts.checkpointNote(log.latest()));
   });
+  // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
+  // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
+  r.get(/^\/tile\//, (req, res) => {
+    res.set('Cache-Control', NO_STORE);
+    const t = parseTilePath(req.path.slice(1));
+    const size = log.latest().size;
+    // A partial of width W is served while the tree has at least W hashes there: it is then the
+    // tile at some size at or below the current one. Wider than the tree has is a 404, never a guess.
+    if (tileWidthAt(size, t.level, t.index) < t.width) {
+      throw new CairnError('NOT_FOUND', `${req.path.slice(1)} is beyond the tree of size ${size}`);
+    }
+    const data = t.entries ? bundle(log, t.index, t.width) : tile(log, t.level, t.index, t.width);
+    res.set('Cache-Control', t.width === TILE_WIDTH ? IMMUTABLE : PARTIAL).set('Content-Type', 'application/octet-stream');
+    if (t.entries) send(req, res, data);
+    else res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
   return r;
+}
+
+function tile(log: Log, level: number, index: number, width: number): Uint8Array {
+  const stored = log.tiles.get(level, index);
+  if (!stored || stored.length < width * HASH_SIZE) {
+    throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
+  }
+  return stored.subarray(0, width * HASH_SIZE);
+}
+
+function bundle(log: Log, index: number, width: number): Uint8Array {
+  const start = index * TILE_WIDTH;
+  const rows = log.entries.range(start, start + width);
+  if (rows.length !== width) throw new CairnError('CORRUPT', `entries ${start}..${start + width - 1} are not all stored`);
+  try {
+    return encodeBundle(rows.map((e) => e.body));
+  } catch (e) {
+    // An entry too big for the uint16 prefix is a server-side limit problem, not the client's.
+    throw new CairnError('CORRUPT', `entry bundle ${index}: ${(e as Error).message}`);
+  }
+}
+
+/** send writes a bundle, gzipped when the client accepts it (the spec says bundles SHOULD be compressed). */
+function send(req: Request, res: Response, data: Uint8Array): void {
+  res.vary('Accept-Encoding');
+  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    res.set('Content-Encoding', 'gzip').send(gzipSync(body));
+  } else {
+    res.send(body);
+  }
 }
