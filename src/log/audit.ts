@@ -24,10 +24,25 @@ const CHUNK = 4096;
 export function auditDatabase(dataDir: string, onProgress?: (done: number, total: number) => void): AuditReport {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw new CairnError('CONFIG', `no Cairn database at ${path}`);
-  const db = openDb(path, { readonly: true });
+  let db: ReturnType<typeof openDb>;
+  try {
+    db = openDb(path, { readonly: true });
+  } catch (e) {
+    const bad = sqliteDamage(e);
+    if (bad) return { size: 0, checkpointsChecked: 0, problem: bad };
+    throw e;
+  }
   try {
     // One read transaction: a consistent snapshot even while a server appends.
     db.exec('BEGIN');
+    // SQLite's own structural check first: it also covers pages the rebuild below never reads.
+    const qc = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
+    if (qc.join() !== 'ok') {
+      // Name the table or index behind each "Tree <root page>" SQLite reports.
+      const names = new Map(db.prepare<[], { name: string; rootpage: number }>('SELECT name, rootpage FROM sqlite_schema').all().map((r) => [String(r.rootpage), r.name]));
+      const text = qc.join('; ').replace(/\n/g, '; ').replace(/Tree (\d+)/g, (m, p: string) => (names.has(p) ? `${m} (${names.get(p)})` : m));
+      return { size: 0, checkpointsChecked: 0, problem: `SQLite quick_check: ${text}` };
+    }
     const meta = new MetaStore(db);
     const entries = new EntryStore(db);
     const tiles = new TileStore(db, 64);
@@ -91,6 +106,10 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
       checked++;
     }
     return { size, checkpointsChecked: checked };
+  } catch (e) {
+    const bad = sqliteDamage(e);
+    if (bad) return { size: 0, checkpointsChecked: 0, problem: bad };
+    throw e;
   } finally {
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
@@ -112,5 +131,12 @@ function compareTile(tiles: TileStore, level: number, index: number, want: Uint8
       return `tile ${level}/${index} differs at hash ${j} (${where})`;
     }
   }
+  return undefined;
+}
+
+/** sqliteDamage describes an SQLite error that means the file itself is damaged, else undefined. */
+function sqliteDamage(e: unknown): string | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return `database file is damaged (${code}: ${(e as Error).message})`;
   return undefined;
 }

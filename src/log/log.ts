@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { EMPTY_ROOT, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
+import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, type Db } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
@@ -104,6 +104,10 @@ export class Log {
       return log;
     } catch (e) {
       db.close();
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+        throw new CairnError('CORRUPT', `database file is damaged (${code}: ${(e as Error).message}); run cairn verify-db`);
+      }
       throw e;
     }
   }
@@ -155,6 +159,14 @@ export class Log {
     const count = this.entries.count();
     if (count !== cp.size) {
       throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
+    }
+    if (cp.size > 0) {
+      // Probe the newest entry both ways (index, then leaf-hash index): cheap, and it reads the
+      // right edge of both b-trees that the sequencer writes next.
+      const last = this.entries.byIndex(cp.size - 1);
+      if (!last || !Buffer.from(leafHash(last.body)).equals(Buffer.from(last.leafHash)) || this.entries.indexOf(last.leafHash) !== cp.size - 1) {
+        throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
+      }
     }
     let root: Uint8Array;
     try {
