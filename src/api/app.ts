@@ -10,6 +10,8 @@ export interface AppOptions {
   publicUrl: string;
   /** The C2SP note served for a checkpoint: by default its own text; witnessing appends cosignatures. */
   checkpointNote: (cp: SignedCheckpoint) => string;
+  /** Largest request body accepted (bytes); past it 413. Default 1 MiB. */
+  maxBodyBytes?: number;
 }
 
 /** createApp builds the HTTP application over a log: the one place routes and middleware are assembled. */

@@ -1,0 +1,131 @@
+/**
+ * Rekor's entry endpoints (rekor pkg/api/entries.go): create, get by index, get by UUID, retrieve.
+ * Entries read later carry an inclusion proof to the current tree and its checkpoint, as Rekor's do;
+ * a created entry carries the proof and checkpoint of the batch that integrated it.
+ */
+import type { Request, Response } from 'express';
+import { CairnError, isCairnError } from '../errors.js';
+import type { Admitted, ProposedEntry } from '../kinds/index.js';
+import type { Log, StoredEntry } from '../log/index.js';
+import { leafHash } from '../merkle/index.js';
+import { sendError } from './errors.js';
+import { RekorFormatter, UUID_HEX_LEN, sendJson } from './rekor-format.js';
+import { isPlainObject, optionalArray, parseEntryId, queryInt } from './rekor-input.js';
+
+/** MAX_SEARCH_QUERIES is rekor's maxSearchQueries: most UUIDs + indexes + entries in one retrieve. */
+export const MAX_SEARCH_QUERIES = 10;
+
+/** httpError returns an error the app's error handler answers with this 4xx status and message. */
+export function httpError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { status });
+}
+
+/** AdmitFn is the kinds module's admission: validate, verify, canonicalize (src/kinds/kind.ts). */
+export type AdmitFn = (entry: ProposedEntry) => Admitted;
+
+/** admit runs admission on an untrusted body; bad input is 400 with rekor's "error processing entry" message. */
+function admit(admitEntry: AdmitFn, body: unknown): Admitted {
+  if (!isPlainObject(body) || typeof body.kind !== 'string') {
+    throw new CairnError('INVALID_ENTRY', 'error processing entry: the body must be a proposed entry object with a string "kind"');
+  }
+  try {
+    return admitEntry(body as unknown as ProposedEntry);
+  } catch (e) {
+    if (isCairnError(e, 'INVALID_ENTRY') || isCairnError(e, 'UNSUPPORTED_KIND')) {
+      throw new CairnError(e.code, `error processing entry: ${e.message}`, e.details);
+    }
+    throw e;
+  }
+}
+
+export class RekorEntries {
+  private readonly entriesUrl: string;
+
+  constructor(
+    private readonly log: Log,
+    private readonly fmt: RekorFormatter,
+    publicUrl: string,
+    private readonly admitEntry: AdmitFn,
+  ) {
+    this.entriesUrl = `${publicUrl.replace(/\/+$/, '')}/api/v1/log/entries/`;
+  }
+
+  /** POST /api/v1/log/entries → 201 {<entry ID>: LogEntryAnon} with Location and ETag, or 409 with the existing entry's Location. */
+  readonly create = async (req: Request, res: Response): Promise<void> => {
+    const admitted = admit(this.admitEntry, req.body);
+    let receipt;
+    try {
+      receipt = await this.log.append(admitted);
+    } catch (e) {
+      if (!isCairnError(e, 'DUPLICATE')) throw e;
+      const id = this.fmt.entryId((e.details.leafHash as Uint8Array | undefined) ?? leafHash(admitted.body));
+      res.setHeader('Location', this.entriesUrl + id);
+      return sendError(res, 409, `an equivalent entry already exists in the transparency log with UUID ${id}`);
+    }
+    const id = this.fmt.entryId(receipt.entry.leafHash);
+    res.setHeader('Location', this.entriesUrl + id);
+    res.setHeader('ETag', id);
+    sendJson(res, 201, this.fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof));
+  };
+
+  /** GET /api/v1/log/entries?logIndex=N */
+  readonly byIndex = (req: Request, res: Response): void => {
+    const index = queryInt(req.query, 'logIndex', 0);
+    if (index === undefined) throw new CairnError('BAD_REQUEST', 'logIndex in query is required');
+    const e = this.log.entryByIndex(index);
+    if (!e) return sendError(res, 404, `no entry at log index ${index}`);
+    sendJson(res, 200, this.fmt.currentLogEntry(e));
+  };
+
+  /** GET /api/v1/log/entries/{entryUUID} */
+  readonly byUuid = (req: Request, res: Response): void => {
+    const e = this.lookup(req.params.entryUUID);
+    if (!e) return sendError(res, 404, 'entry not found');
+    sendJson(res, 200, this.fmt.currentLogEntry(e));
+  };
+
+  private lookup(id: unknown): StoredEntry | undefined {
+    const ref = parseEntryId(id, this.fmt.treeIdHex);
+    return ref.otherTree ? undefined : this.log.entryByLeafHash(ref.leafHash);
+  }
+
+  /**
+   * POST /api/v1/log/entries/retrieve: entries by UUID, proposed entry and index, missing ones
+   * skipped, in rekor's order (full entry IDs, then plain UUIDs and proposed entries, then indexes).
+   */
+  readonly retrieve = (req: Request, res: Response): void => {
+    const body: unknown = req.body;
+    if (!isPlainObject(body)) throw new CairnError('BAD_REQUEST', 'the body must be a SearchLogQuery object');
+    const uuids = optionalArray(body, 'entryUUIDs');
+    const indexes = optionalArray(body, 'logIndexes');
+    const proposed = optionalArray(body, 'entries');
+    if (uuids.length + indexes.length + proposed.length > MAX_SEARCH_QUERIES) {
+      throw httpError(422, `more than max allowed ${MAX_SEARCH_QUERIES} entries in request`);
+    }
+    // Validate everything before reading anything, so a bad item fails the whole request.
+    const full: Buffer[] = [];
+    const byHash: Uint8Array[] = [];
+    for (const u of uuids) {
+      const ref = parseEntryId(u, this.fmt.treeIdHex);
+      if ((u as string).length === UUID_HEX_LEN) byHash.push(ref.leafHash);
+      else if (/^0{16}/.test(u as string)) throw new CairnError('BAD_REQUEST', `invalid entryID ${u as string}`);
+      else if (!ref.otherTree) full.push(ref.leafHash);
+    }
+    for (const p of proposed) byHash.push(leafHash(admit(this.admitEntry, p).body));
+    const idx = indexes.map((i) => {
+      if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0) throw new CairnError('BAD_REQUEST', 'logIndexes must be non-negative integers');
+      return i;
+    });
+
+    const found: StoredEntry[] = [];
+    for (const h of [...full, ...byHash]) {
+      const e = this.log.entryByLeafHash(h);
+      if (e) found.push(e);
+    }
+    for (const i of idx) {
+      const e = this.log.entryByIndex(i);
+      if (e) found.push(e);
+    }
+    sendJson(res, 200, '[' + found.map((e) => this.fmt.currentLogEntry(e)).join(',') + ']');
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Rekor v1 response bodies, serialized by hand. Field order is that of rekor's generated Go models
+ * (pkg/generated/models: alphabetical), hashes are lowercase hex, body and SET standard base64.
+ * Every interpolated value is hex, base64 or a safe integer, or went through JSON.stringify, so
+ * the templates are valid JSON; building strings skips express's res.json and a second stringify.
+ */
+import type { Response } from 'express';
+import type { Log, SignedCheckpoint, StoredEntry } from '../log/index.js';
+import { signEntryTimestamp } from '../log/index.js';
+
+/** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
+export const TREE_ID_HEX_LEN = 16;
+export const UUID_HEX_LEN = 64;
+
+/** hex returns bytes as lowercase hex. */
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+/** treeIdHex returns a decimal tree ID as the zero-padded 16-digit hex prefix of Rekor entry IDs. */
+export function treeIdHex(treeId: string): string {
+  return BigInt(treeId).toString(16).padStart(TREE_ID_HEX_LEN, '0');
+}
+
+/** sendJson writes a pre-serialized JSON body with the least per-request work. */
+export function sendJson(res: Response, status: number, json: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
+
+interface CheckpointJson {
+  /** JSON string literal of the Rekor note. */
+  note: string;
+  rootHex: string;
+  logInfo: string;
+}
+
+/**
+ * RekorFormatter renders a log's Rekor responses. Per-checkpoint strings (the note as a JSON
+ * literal, the root in hex, the whole /api/v1/log body) are computed once per checkpoint object.
+ */
+export class RekorFormatter {
+  readonly logIdHex: string;
+  readonly treeIdHex: string;
+  private cpCache = new WeakMap<SignedCheckpoint, CheckpointJson>();
+
+  constructor(private readonly log: Log) {
+    this.logIdHex = hex(log.key.logId);
+    this.treeIdHex = treeIdHex(log.treeId);
+  }
+
+  /** entryId returns Rekor's entry ID (what it uses as the response key and in Location): tree ID hex + leaf hash hex. */
+  entryId(leafHash: Uint8Array): string {
+    return this.treeIdHex + hex(leafHash);
+  }
+
+  private cp(c: SignedCheckpoint): CheckpointJson {
+    let j = this.cpCache.get(c);
+    if (!j) {
+      const rootHex = hex(c.rootHash);
+      const note = JSON.stringify(c.rekor);
+      const logInfo = `{"inactiveShards":[],"rootHash":"${rootHex}","signedTreeHead":${note},"treeID":${JSON.stringify(this.log.treeId)},"treeSize":${c.size}}`;
+      j = { note, rootHex, logInfo };
+      this.cpCache.set(c, j);
+    }
+    return j;
+  }
+
+  /** logInfo returns the body of GET /api/v1/log for checkpoint c (rekor tlog.go GetLogInfoHandler). */
+  logInfo(c: SignedCheckpoint): string {
+    return this.cp(c).logInfo;
+  }
+
+  /** consistencyProof returns a ConsistencyProof body. */
+  consistencyProof(rootHash: Uint8Array, hashes: Uint8Array[]): string {
+    return `{"hashes":${hexArray(hashes)},"rootHash":"${hex(rootHash)}"}`;
+  }
+
+  /**
+   * logEntryAnon returns one LogEntryAnon: the entry, its SET (signed now; deterministic for
+   * Ed25519) and its inclusion proof in checkpoint c, whose note is the proof's checkpoint.
+   */
+  logEntryAnon(e: StoredEntry, c: SignedCheckpoint, proof: Uint8Array[]): string {
+    const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+    const set = signEntryTimestamp(this.log.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index });
+    const j = this.cp(c);
+    return (
+      `{"body":"${body}","integratedTime":${e.integratedTime},"logID":"${this.logIdHex}","logIndex":${e.index},` +
+      `"verification":{"inclusionProof":{"checkpoint":${j.note},"hashes":${hexArray(proof)},"logIndex":${e.index},` +
+      `"rootHash":"${j.rootHex}","treeSize":${c.size}},"signedEntryTimestamp":"${Buffer.from(set).toString('base64')}"}}`
+    );
+  }
+
+  /** logEntry returns a LogEntry: {<entry ID>: LogEntryAnon}. */
+  logEntry(e: StoredEntry, c: SignedCheckpoint, proof: Uint8Array[]): string {
+    return `{"${this.entryId(e.leafHash)}":${this.logEntryAnon(e, c, proof)}}`;
+  }
+
+  /** currentLogEntry returns e's LogEntry with an inclusion proof to the log's latest checkpoint, as Rekor serves stored entries. */
+  currentLogEntry(e: StoredEntry): string {
+    const c = this.log.latest();
+    return this.logEntry(e, c, this.log.inclusionProof(e.index, c.size));
+  }
+}
+
+function hexArray(hashes: Uint8Array[]): string {
+  if (hashes.length === 0) return '[]';
+  let s = '["' + hex(hashes[0]);
+  for (let i = 1; i < hashes.length; i++) s += '","' + hex(hashes[i]);
+  return s + '"]';
+}

@@ -1,0 +1,36 @@
+/**
+ * Rekor's signed entry timestamp (SET): the log key's signature over the RFC 8785 canonical JSON
+ * of an entry's {body, integratedTime, logID, logIndex} — the LogEntryAnon without verification,
+ * as rekor pkg/api/entries.go signEntry marshals and canonicalizes it. Clients check it with the
+ * log's public key (sigstore-js verify tlog/set.ts), so it must be byte-exact.
+ */
+import type { LogKey, PublicKey } from '../note/index.js';
+
+/** EntryTimestampFields are the four signed fields, encoded as Rekor's LogEntry carries them. */
+export interface EntryTimestampFields {
+  /** Base64 (standard, padded) of the canonical body. */
+  body: string;
+  /** Unix seconds. */
+  integratedTime: number;
+  /** Lowercase hex SHA-256 of the log key's SPKI DER. */
+  logID: string;
+  logIndex: number;
+}
+
+/** entryTimestampPayload returns the bytes a SET signs: JCS of the four fields. */
+export function entryTimestampPayload(f: EntryTimestampFields): Uint8Array {
+  // Keys in RFC 8785 order (UTF-16 code units: body < integratedTime < logID < logIndex); for
+  // these values (base64, hex, safe integers) JSON.stringify's output is exactly the JCS form.
+  if (!Number.isSafeInteger(f.integratedTime) || !Number.isSafeInteger(f.logIndex)) throw new Error('set: non-integer field');
+  return Buffer.from(JSON.stringify({ body: f.body, integratedTime: f.integratedTime, logID: f.logID, logIndex: f.logIndex }), 'utf8');
+}
+
+/** signEntryTimestamp returns the SET of an entry: key.sign over the payload (pure Ed25519, or ECDSA over its SHA-256, as Rekor's signer). */
+export function signEntryTimestamp(key: LogKey, f: EntryTimestampFields): Uint8Array {
+  return key.sign(entryTimestampPayload(f));
+}
+
+/** verifyEntryTimestamp reports whether set is a valid SET of the entry by key. */
+export function verifyEntryTimestamp(key: PublicKey, f: EntryTimestampFields, set: Uint8Array): boolean {
+  return key.verify(entryTimestampPayload(f), set);
+}
