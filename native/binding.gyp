@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "prehashed",
+      "sources": ["prehashed.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}
