@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
-import type { Log, SignedCheckpoint } from '../log/index.js';
+import { pino, type Logger } from 'pino';
+import { Metrics, type Log, type SignedCheckpoint } from '../log/index.js';
 import { errorHandler, sendError } from './errors.js';
-import { opsRoutes } from './ops.js';
+import { MIB, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
+import { Readiness, captureError, observeRequests, opsRoutes, whileDraining } from './ops.js';
 import { rekorRoutes } from './rekor.js';
 import { tileRoutes } from './tiles.js';
 
@@ -10,22 +12,45 @@ export interface AppOptions {
   publicUrl: string;
   /** The C2SP note served for a checkpoint: by default its own text; witnessing appends cosignatures. */
   checkpointNote: (cp: SignedCheckpoint) => string;
-  /** Largest request body accepted (bytes); past it 413. Default 1 MiB. */
-  maxBodyBytes?: number;
+  /** Largest request body accepted (bytes); larger ones get 413. */
+  maxBodyBytes: number;
+  /** Collectors GET /metrics renders; HTTP requests are recorded into them. */
+  metrics: Metrics;
+  /** Request and error log lines. */
+  logger: Logger;
+  /** Per-client write rate limit (perSecond 0: off). */
+  rateLimit: RateLimitOptions;
+  /** What GET /readyz reports (sequencer failures, draining). */
+  readiness: Readiness;
 }
 
 /** createApp builds the HTTP application over a log: the one place routes and middleware are assembled. */
 export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): Express {
-  const opts: AppOptions = { checkpointNote: (cp) => cp.c2sp, ...options };
+  const opts: AppOptions = {
+    checkpointNote: (cp) => cp.c2sp,
+    maxBodyBytes: MIB,
+    metrics: options.metrics ?? new Metrics({ processMetrics: false }).bindLog(log),
+    logger: pino({ level: 'silent' }),
+    rateLimit: { perSecond: 0, burst: 0 },
+    readiness: new Readiness(),
+    ...options,
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+
+  // Operations first: every request is counted and logged, and limits apply before any route.
+  app.use(observeRequests(opts.metrics, opts.logger));
+  app.use(whileDraining(opts.readiness));
+  app.use(bodySizeLimit(opts.maxBodyBytes));
+  app.use(writeRateLimit(opts.rateLimit));
 
   app.use(opsRoutes(log, opts));
   app.use(tileRoutes(log, opts));
   app.use(rekorRoutes(log, opts));
 
   app.use((_req, res) => sendError(res, 404, 'not found'));
+  app.use(captureError);
   app.use(errorHandler);
   return app;
 }

@@ -1,8 +1,162 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
-import type { Log } from '../log/index.js';
+import type { Logger } from 'pino';
+import type { Log, Metrics } from '../log/index.js';
 import type { AppOptions } from './app.js';
 
-/** opsRoutes serves what operators poll: health, readiness, metrics. */
-export function opsRoutes(_log: Log, _opts: AppOptions): Router {
-  return Router();
+/** ReadinessOptions tunes what GET /readyz calls unready. */
+export interface ReadinessOptions {
+  /** A submission waiting this long without being integrated means the sequencer is stalled. */
+  stallMs: number;
+  now?: () => number;
+}
+
+export interface Check {
+  ok: boolean;
+  detail?: string;
+}
+
+/**
+ * Readiness tracks what a probe cannot see in one look: the sequencer's last failure (wire
+ * noteError/noteBatch to LogConfig.onError/onBatch) and whether the process is draining for
+ * shutdown. check() adds live probes of the database, the signer and the sequencer queue.
+ */
+export class Readiness {
+  private lastError?: string;
+  private draining = false;
+  private readonly stallMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: Partial<ReadinessOptions> = {}) {
+    this.stallMs = opts.stallMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** noteBatch records a committed batch: storage works again. */
+  noteBatch(): void {
+    this.lastError = undefined;
+  }
+
+  /** noteError records a failed batch commit. */
+  noteError(e: unknown): void {
+    this.lastError = e instanceof Error ? e.message : String(e);
+  }
+
+  /** drain marks the process as shutting down: load balancers should stop sending traffic. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  check(log: Log): { ready: boolean; checks: Record<string, Check> } {
+    const checks: Record<string, Check> = {
+      database: this.database(log),
+      signer: signer(log),
+      sequencer: this.sequencer(log),
+    };
+    if (this.draining) checks.shutdown = { ok: false, detail: 'shutting down' };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  private database(log: Log): Check {
+    if (!log.db.open) return { ok: false, detail: 'database is closed' };
+    // A write that is rolled back: takes the write lock and runs an UPDATE, which fails on a
+    // read-only connection or file (SQLITE_READONLY) or a lock held elsewhere, at no cost to the log.
+    try {
+      log.db.exec('SAVEPOINT readyz');
+      try {
+        log.db.prepare("INSERT INTO meta (key, value) VALUES ('readyz-probe', '') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();
+      } finally {
+        log.db.exec('ROLLBACK TO readyz; RELEASE readyz');
+      }
+    } catch (e) {
+      return { ok: false, detail: `not writable: ${(e as Error).message}` };
+    }
+    // The probe cannot see a commit failing (disk full, I/O error): the sequencer's last batch can.
+    if (this.lastError) return { ok: false, detail: `last batch failed: ${this.lastError}` };
+    return { ok: true };
+  }
+
+  private sequencer(log: Log): Check {
+    const since = log.oldestPendingAt;
+    const waitMs = since === undefined ? 0 : this.now() - since;
+    if (waitMs > this.stallMs) {
+      return { ok: false, detail: `stalled: ${log.pending} pending, oldest waiting ${Math.round(waitMs / 1000)} s` };
+    }
+    return { ok: true, detail: `${log.pending} pending` };
+  }
+}
+
+const PROBE = new TextEncoder().encode('cairn readiness probe\n');
+
+function signer(log: Log): Check {
+  try {
+    if (log.key.sign(PROBE).length === 0) return { ok: false, detail: 'signer returned an empty signature' };
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, detail: `cannot sign: ${(e as Error).message}` };
+  }
+}
+
+/** opsRoutes serves what operators poll: liveness, readiness, metrics. */
+export function opsRoutes(log: Log, opts: AppOptions): Router {
+  const r = Router();
+  // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
+  r.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  r.get('/readyz', (_req, res) => {
+    const { ready, checks } = opts.readiness.check(log);
+    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  r.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await opts.metrics.render();
+    res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
+  });
+  return r;
+}
+
+/** routeOf returns the matched route pattern of a request, or a fixed placeholder, never the raw path. */
+function routeOf(req: Request): string {
+  const route = req.route as { path?: unknown } | undefined;
+  if (!route || route.path === undefined) return 'unmatched';
+  return (req.baseUrl ?? '') + String(route.path);
+}
+
+/**
+ * observeRequests counts, times and logs every request when its response is done: one metric
+ * update and one log line (method, route, status, ms). Bodies, headers and client addresses are
+ * never logged.
+ */
+export function observeRequests(metrics: Metrics, logger: Logger): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const t0 = process.hrtime.bigint();
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const route = routeOf(req); // express leaves req.route set once a route matched
+      const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
+      metrics.observeRequest(route, req.method, status, seconds);
+      const line = { method: req.method, route, status, ms: Math.round(seconds * 1e4) / 10 };
+      if (status >= 500) logger.error({ ...line, err: res.locals.error }, 'request failed');
+      else logger.info(line, 'request');
+    });
+    next();
+  };
+}
+
+/** captureError keeps a failed request's error for its log line, then hands it on to the error handler. */
+export function captureError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  res.locals.error = err;
+  next(err);
+}
+
+/** whileDraining tells keep-alive clients to reconnect elsewhere once shutdown has begun. */
+export function whileDraining(readiness: Readiness): RequestHandler {
+  return (_req, res, next) => {
+    if (readiness.isDraining) res.set('Connection', 'close');
+    next();
+  };
 }

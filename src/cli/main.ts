@@ -1,6 +1,8 @@
 import { CairnError, isCairnError } from '../errors.js';
 import type { Command } from './command.js';
+import { backupCommand } from './backup.js';
 import { helpText, parseOptions } from './config.js';
+import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
 import { verifyDbCommand } from './verify-db.js';
 
@@ -8,12 +10,16 @@ import { verifyDbCommand } from './verify-db.js';
 const COMMANDS: readonly Command[] = [
   serveCommand,
   verifyDbCommand,
+  backupCommand,
+  keygenCommand,
 ];
 
-function usage(): string {
+function usage(full = false): string {
   const lines = ['Usage: cairn <command> [options]', '', 'Commands:'];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
   lines.push('', 'Run `cairn <command> --help` for its options.');
+  // --help lists every option of every command, so one page answers "what can I set?".
+  if (full) for (const c of COMMANDS) lines.push('', helpText(c.usage, c.options));
   return lines.join('\n');
 }
 
@@ -21,7 +27,7 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    console.log(usage(Boolean(name)));
     return name ? 0 : 2;
   }
   const cmd = COMMANDS.find((c) => c.name === name);

@@ -1,9 +1,13 @@
-import type { Server } from 'node:http';
-import { createApp } from '../api/index.js';
-import { Log } from '../log/index.js';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { MIB, Readiness, createApp } from '../api/index.js';
+import { Log, Metrics } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
+import { CairnError } from '../errors.js';
 import type { Command } from './command.js';
 import type { OptionSpec, Values } from './config.js';
+import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
+import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
 
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
@@ -17,6 +21,16 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-batch', type: 'int', default: 1024, min: 1, max: 65536, help: 'Most entries integrated in one transaction.' },
   { name: 'max-queue', type: 'int', default: 65536, min: 1, help: 'Most submissions waiting for the sequencer; past it writes get 503.' },
   { name: 'tile-cache', type: 'int', default: 8192, min: 16, help: 'Tiles kept in memory (about 16 KiB each).' },
+  { name: 'log-level', type: 'enum', values: LOG_LEVELS, default: 'info', help: 'Least severe log lines written (JSON lines; pretty on a terminal). debug adds one line per sequencer batch.' },
+  { name: 'max-body', type: 'int', default: MIB, min: 1024, help: 'Largest request body in bytes; larger ones get 413.' },
+  { name: 'rate-limit', type: 'int', default: 0, min: 0, help: 'Writes per second allowed per client IP, refilled continuously; past it 429 with Retry-After (0: no limit).' },
+  { name: 'rate-burst', type: 'int', min: 1, help: 'Writes a client may make at once before --rate-limit applies. Default: 2 x --rate-limit.' },
+  { name: 'request-timeout', type: 'int', default: 60, min: 1, help: 'Seconds a client has to send a whole request (http.Server requestTimeout).' },
+  { name: 'headers-timeout', type: 'int', default: 20, min: 1, help: 'Seconds a client has to send request headers (http.Server headersTimeout; at most --request-timeout).' },
+  { name: 'keep-alive-timeout', type: 'int', default: 5, min: 0, help: 'Seconds an idle keep-alive connection stays open (http.Server keepAliveTimeout).' },
+  { name: 'shutdown-timeout', type: 'int', default: 30, min: 1, help: 'Seconds in-flight requests get to finish on SIGTERM/SIGINT before their connections are cut.' },
+  { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
+  ...SERVE_WITNESS_OPTIONS,
 ];
 
 /** originFromUrl returns a URL without its scheme and trailing slashes: https://log.example.com/cairn/ → log.example.com/cairn. */
@@ -28,14 +42,24 @@ export interface Running {
   log: Log;
   server: Server;
   url: string;
+  metrics: Metrics;
+  readiness: Readiness;
+  logger: Logger;
+  /** stop drains and closes; see shutdown. Safe to call more than once. */
   stop: () => Promise<void>;
 }
 
 /** serve opens the log, starts the HTTP server and stops both cleanly on stop(). */
-export async function serve(v: Values, print: (line: string) => void = console.log): Promise<Running> {
+export async function serve(v: Values, logger: Logger = createLogger(v['log-level'] as LogLevel)): Promise<Running> {
   const port = v.port as number;
   const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${port}`;
   const origin = (v.origin as string | undefined) ?? originFromUrl(publicUrl);
+  if ((v['headers-timeout'] as number) > (v['request-timeout'] as number)) {
+    throw new CairnError('CONFIG', `--headers-timeout (${v['headers-timeout']}) must not exceed --request-timeout (${v['request-timeout']})`);
+  }
+  const metrics = new Metrics();
+  const readiness = new Readiness({ stallMs: (v['stall-seconds'] as number) * 1000 });
+  const startCosigner = cosignerFor(v);
   const log = Log.open({
     dataDir: v.data as string,
     origin,
@@ -45,24 +69,81 @@ export async function serve(v: Values, print: (line: string) => void = console.l
     maxBatch: v['max-batch'] as number,
     maxQueue: v['max-queue'] as number,
     tileCacheSize: v['tile-cache'] as number,
+    onBatch: (s) => {
+      metrics.observeBatch(s);
+      readiness.noteBatch();
+      logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
+    },
+    onError: (e) => {
+      readiness.noteError(e);
+      logger.error({ err: e }, 'sequencer batch failed');
+    },
+    onSearch: (ms) => metrics.observeSearch(ms),
   });
-  const app = createApp(log, { publicUrl });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, v.host as string, () => resolve(s));
-    s.once('error', reject);
+  metrics.bindLog(log);
+  const cosigner = startCosigner?.(log, (level, m) => logger[level](m));
+  const rate = v['rate-limit'] as number;
+  const app = createApp(log, {
+    publicUrl,
+    maxBodyBytes: v['max-body'] as number,
+    metrics,
+    logger,
+    readiness,
+    rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
+    ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
   });
+  const server = createServer(app);
+  server.requestTimeout = (v['request-timeout'] as number) * 1000;
+  server.headersTimeout = (v['headers-timeout'] as number) * 1000;
+  server.keepAliveTimeout = (v['keep-alive-timeout'] as number) * 1000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, v.host as string, () => resolve());
+    });
+  } catch (e) {
+    await log.close();
+    throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
+  }
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${v.host}:${actualPort}`;
-  print(`cairn: serving ${origin} at ${url} (tree size ${log.size})`);
-  print(`cairn: log ID ${Buffer.from(log.key.logId).toString('hex')}`);
-  print(`cairn: note verifier key ${verifierKeyString(origin, log.key)}`);
-  print(`cairn: public key\n${log.key.publicKeyPem.trim()}`);
-  const stop = async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await log.close();
-  };
-  return { log, server, url, stop };
+  logger.info(
+    { origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
+    `serving ${origin} at ${url}`,
+  );
+  let stopping: Promise<void> | undefined;
+  // The cosigner stops first: it reads the log's tiles and writes its database.
+  const stop = () => (stopping ??= Promise.resolve(cosigner?.stop()).then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000)));
+  return { log, server, url, metrics, readiness, logger, stop };
+}
+
+/**
+ * shutdown stops accepting connections, lets in-flight requests finish (cutting them after
+ * timeoutMs), then closes the log: it integrates and acknowledges everything queued, signs a final
+ * checkpoint and closes the database. Writes answered 2xx before this resolves are all durable.
+ */
+export async function shutdown(server: Server, log: Log, readiness: Readiness, logger: Logger, timeoutMs: number): Promise<void> {
+  readiness.drain();
+  const t0 = performance.now();
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  // close() stops listening and drops idle keep-alive connections; busy ones end after their
+  // response (whileDraining sends Connection: close), and the sweep catches those that go idle.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => {
+    logger.warn({ timeoutMs }, 'shutdown: cutting connections still busy');
+    server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
+  const pending = log.pending;
+  await log.close();
+  logger.info({ treeSize: log.size, drainedQueue: pending, ms: Math.round(performance.now() - t0) }, 'shutdown complete: final checkpoint signed, database closed');
 }
 
 export const serveCommand: Command = {
@@ -72,18 +153,19 @@ export const serveCommand: Command = {
   options: SERVE_OPTIONS,
   run: async (v) => {
     const running = await serve(v);
-    const shutdown = (sig: string) => {
-      console.log(`cairn: ${sig}: finishing queued entries and closing`);
-      running.stop().then(
-        () => process.exit(0),
-        (e) => {
-          console.error(`cairn: shutdown failed: ${(e as Error).message}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    return new Promise<number>(() => {});
+    return new Promise<number>((resolve) => {
+      const onSignal = (sig: NodeJS.Signals) => {
+        running.logger.info({ signal: sig }, 'shutting down: finishing requests and queued entries');
+        running.stop().then(
+          () => resolve(0),
+          (e) => {
+            running.logger.error({ err: e }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    });
   },
 };

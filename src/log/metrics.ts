@@ -1,0 +1,162 @@
+import { statSync } from 'node:fs';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Log } from './log.js';
+import type { BatchStats } from './sequencer.js';
+
+// All of Cairn's Prometheus collectors, built here on their own Registry (never prom-client's
+// global one, so two logs in one process, e.g. in tests, do not share counters). It lives in the
+// log layer, importing only prom-client, so that every observer can reach it without an upward
+// import: the log's hooks, the witness layer (cosignature age) and the HTTP layer (requests).
+
+/** HTTP methods kept as label values; anything else is counted as "other" to bound cardinality. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+// Seconds. The low end resolves sub-millisecond reads; the top end a commit stuck on a slow disk.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface MetricsOptions {
+  /** Also export Node's process metrics (CPU, memory, event-loop lag, GC). Default true. */
+  processMetrics?: boolean;
+  /** Clock in Unix milliseconds (ages). */
+  now?: () => number;
+}
+
+/** Metrics holds Cairn's collectors and the registry GET /metrics renders. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly treeSize: Gauge;
+  readonly entriesAppended: Counter;
+  readonly batchSize: Histogram;
+  readonly sequencingDuration: Histogram;
+  readonly checkpointAge: Gauge;
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly searchDuration: Histogram;
+  readonly sqliteSize: Gauge;
+  /** Seconds since each witness's newest cosignature; set through setCosignature. */
+  readonly witnessCosignatureAge: Gauge<'witness'>;
+
+  private log?: Log;
+  private readonly cosignedAt = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(opts: MetricsOptions = {}) {
+    const registers = [this.registry];
+    const now = (this.now = opts.now ?? Date.now);
+    // Gauges that describe state are read at scrape time (collect), so they cost nothing per request.
+    const self = this;
+    this.treeSize = new Gauge({
+      name: 'cairn_tree_size',
+      help: 'Tree size of the latest signed checkpoint.',
+      registers,
+      collect() {
+        if (self.log) this.set(self.log.size);
+      },
+    });
+    this.entriesAppended = new Counter({ name: 'cairn_entries_appended_total', help: 'Entries integrated into the log by this process.', registers });
+    this.batchSize = new Histogram({
+      name: 'cairn_batch_size',
+      help: 'Submissions per sequencer batch (one SQLite transaction).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+      registers,
+    });
+    this.sequencingDuration = new Histogram({
+      name: 'cairn_sequencing_duration_seconds',
+      help: 'Time to integrate, sign and commit one sequencer batch.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.checkpointAge = new Gauge({
+      name: 'cairn_checkpoint_age_seconds',
+      help: 'Seconds since the latest checkpoint was signed.',
+      registers,
+      collect() {
+        if (self.log) this.set(Math.max(0, (now() - self.log.latest().signedAt) / 1000));
+      },
+    });
+    this.httpRequests = new Counter({
+      name: 'cairn_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'cairn_http_request_duration_seconds',
+      help: 'Time from receiving a request to finishing its response, by route pattern, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.searchDuration = new Histogram({
+      name: 'cairn_search_duration_seconds',
+      help: 'Time to look up one search key in the index.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.sqliteSize = new Gauge({
+      name: 'cairn_sqlite_size_bytes',
+      help: 'Size of the SQLite database file plus its write-ahead log.',
+      registers,
+      collect() {
+        if (self.log) this.set(fileSize(self.log.db.name) + fileSize(self.log.db.name + '-wal'));
+      },
+    });
+    this.witnessCosignatureAge = new Gauge({
+      name: 'cairn_witness_cosignature_age_seconds',
+      help: 'Seconds since the newest cosignature from each witness.',
+      labelNames: ['witness'],
+      registers,
+      collect() {
+        for (const [w, t] of self.cosignedAt) this.set({ witness: w }, Math.max(0, (now() - t) / 1000));
+      },
+    });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** bindLog makes the state gauges (tree size, checkpoint age, database size) read this log. */
+  bindLog(log: Log): this {
+    this.log = log;
+    return this;
+  }
+
+  /** observeBatch records one committed sequencer batch (wire it to LogConfig.onBatch). */
+  observeBatch(s: BatchStats): void {
+    this.entriesAppended.inc(s.accepted);
+    this.batchSize.observe(s.size);
+    this.sequencingDuration.observe(s.commitMs / 1000);
+  }
+
+  /** observeSearch records one index lookup. */
+  observeSearch(ms: number): void {
+    this.searchDuration.observe(ms / 1000);
+  }
+
+  /**
+   * observeRequest records one answered HTTP request. route must be a route pattern (or a fixed
+   * placeholder for unmatched paths), never the raw path, so label cardinality stays bounded.
+   */
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const labels = { route, method: METHODS.has(method) ? method : 'other', status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  /** setCosignature records that witness cosigned a checkpoint at unixMs (the witness layer calls it). */
+  setCosignature(witness: string, unixMs: number): void {
+    const prev = this.cosignedAt.get(witness);
+    if (prev === undefined || unixMs > prev) this.cosignedAt.set(witness, unixMs);
+  }
+
+  /** render returns the text exposition of every metric and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
