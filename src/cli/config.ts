@@ -13,6 +13,8 @@ export interface OptionSpec {
   max?: number;
   /** Environment variable, when it is not CAIRN_<NAME>. */
   env?: string;
+  /** A repeatable string flag: its values (and a config-file array) are joined with commas. */
+  repeatable?: boolean;
 }
 
 export type Values = Record<string, string | number | boolean | undefined>;
@@ -45,7 +47,7 @@ export function parseOptions(specs: readonly OptionSpec[], argv: readonly string
       else if (i + 1 < argv.length) value = argv[++i];
       else throw new CairnError('CONFIG', `option --${name} needs a value`);
     }
-    flags[name] = value;
+    flags[name] = spec.repeatable && name in flags ? `${flags[name]},${value}` : value;
   }
 
   const file: Record<string, unknown> = {};
@@ -82,6 +84,7 @@ function coerce(s: OptionSpec, raw: unknown, from: string): string | number | bo
   const bad = (why: string) => new CairnError('CONFIG', `${from}: ${why} (got ${JSON.stringify(raw)})`);
   switch (s.type) {
     case 'string':
+      if (s.repeatable && Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === 'string')) return raw.join(',');
       if (typeof raw !== 'string' || raw === '') throw bad('must be a non-empty string');
       return raw;
     case 'enum':
