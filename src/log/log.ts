@@ -55,7 +55,6 @@ export class Log {
   private heartbeat?: NodeJS.Timeout;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
-  private readonly onSearch?: (ms: number) => void;
 
   private constructor(cfg: LogConfig, key: LogKey, db: Db) {
     this.now = cfg.now ?? Date.now;
@@ -193,11 +192,6 @@ export class Log {
   /** pending returns how many submissions wait for the sequencer. */
   get pending(): number {
     return this.sequencer.pending;
-  }
-
-  /** oldestPendingAt returns when (Unix ms) the longest-waiting submission was queued, if any (readiness). */
-  get oldestPendingAt(): number | undefined {
-    return this.sequencer.oldestQueuedAt;
   }
 
   /** oldestPendingAt returns when (Unix ms) the longest-waiting submission was queued, if any (readiness). */
