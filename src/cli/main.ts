@@ -1,9 +1,7 @@
 import { CairnError, isCairnError } from '../errors.js';
 import type { Command } from './command.js';
 import { backupCommand } from './backup.js';
-import { backupCommand } from './backup.js';
 import { helpText, parseOptions } from './config.js';
-import { keygenCommand } from './keygen.js';
 import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
 import { verifyDbCommand } from './verify-db.js';
@@ -12,8 +10,6 @@ import { verifyDbCommand } from './verify-db.js';
 const COMMANDS: readonly Command[] = [
   serveCommand,
   verifyDbCommand,
-  backupCommand,
-  keygenCommand,
   backupCommand,
   keygenCommand,
 ];

@@ -73,11 +73,6 @@ export class Sequencer {
     return this.queue[0]?.queuedAt;
   }
 
-  /** oldestQueuedAt is when the longest-waiting submission arrived (a stall detector reads it). */
-  get oldestQueuedAt(): number | undefined {
-    return this.queue[0]?.queuedAt;
-  }
-
   /**
    * submit queues an entry. The promise MUST NOT resolve until the transaction holding the entry
    * and the checkpoint covering it has committed; it rejects with DUPLICATE (details.index) if the
