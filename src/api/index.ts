@@ -2,3 +2,4 @@ export { createApp, type AppOptions } from './app.js';
 export { STATUS, errorHandler, sendError } from './errors.js';
 export { Readiness, type ReadinessOptions } from './ops.js';
 export { MIB, type RateLimitOptions } from './limits.js';
+export { createWitnessApp } from './witness.js';

@@ -5,6 +5,7 @@ import { helpText, parseOptions } from './config.js';
 import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
 import { verifyDbCommand } from './verify-db.js';
+import { witnessCommand } from './witness.js';
 
 // Every command, one line each; a command lives in its own file named after it.
 const COMMANDS: readonly Command[] = [
@@ -12,6 +13,7 @@ const COMMANDS: readonly Command[] = [
   verifyDbCommand,
   backupCommand,
   keygenCommand,
+  witnessCommand,
 ];
 
 function usage(full = false): string {
