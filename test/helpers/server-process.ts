@@ -1,0 +1,64 @@
+// Runs the real server (`cairn serve`) as a child process on 127.0.0.1 with an ephemeral port, so
+// tests can SIGKILL it mid-load and restart it on the same data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far (for failure messages). */
+  output: () => string;
+  /** exited resolves with the exit code or signal once the process is gone. */
+  exited: Promise<string>;
+  /** kill sends sig (default SIGKILL) and waits for the process to be gone. */
+  kill: (sig?: NodeJS.Signals) => Promise<string>;
+}
+
+export interface ServerOptions {
+  dataDir: string;
+  /** Seconds between heartbeats (re-signing an idle checkpoint). */
+  heartbeat?: number;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the "serving … at URL" line. */
+  startTimeoutMs?: number;
+}
+
+/** startServer spawns `node --import tsx src/cli/main.ts serve --port 0` and resolves once it listens. */
+export function startServer(o: ServerOptions): Promise<ServerProcess> {
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', o.dataDir, '--heartbeat', String(o.heartbeat ?? 1), ...(o.args ?? [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, detached: false });
+  let out = '';
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? `exit ${code}`)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${o.startTimeoutMs ?? 20_000} ms:\n${out}`));
+    }, o.startTimeoutMs ?? 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.length > 1_000_000) out = out.slice(-100_000);
+      const m = /serving \S+ at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stdout!.on('data', (d2: Buffer) => (out = (out + d2.toString()).slice(-100_000)));
+        resolve({
+          url: m[1],
+          child,
+          output: () => out,
+          exited,
+          kill: (sig = 'SIGKILL') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-100_000)));
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${how}) before listening:\n${out}`));
+    });
+  });
+}
