@@ -18,7 +18,7 @@ afterEach(async () => {
 /** stopAfterTest stops r after the test unless the test already did. */
 export function stopAfterTest<T extends { stop: () => Promise<void> }>(r: T): T {
   let done: Promise<void> | undefined;
-  const stop = r.stop;
+  const stop = r.stop.bind(r);
   r.stop = () => (done ??= stop());
   running.push(r);
   return r;
