@@ -174,8 +174,9 @@ export class Witness {
           if (isCairnError(e, 'BAD_PROOF')) return inconsistent(e.message);
           throw e;
         }
-        // The spec forbids a zero timestamp; a clock at the epoch is broken, not a reason to send one.
-        const time = Math.max(1, this.now());
+        // Never zero (the spec forbids it), and never before the previous cosignature: a larger tree
+        // stamped earlier would contradict what this witness already said was the latest.
+        const time = Math.max(1, this.now(), row?.updated_at ?? 0);
         const line = cosign(opened.text, this.key, this.name, time);
         const note = `${opened.text}\n${opened.verified.map((s) => s.line + '\n').join('')}${line}`;
         const root = Buffer.from(cp.rootHash);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { EMPTY_ROOT } from '../../src/merkle/index.js';
 import {
   c2spSigner,
@@ -15,7 +15,8 @@ import {
   verifierKeyString,
   verifyCosignature,
 } from '../../src/note/index.js';
-import { WITNESS_KEY_FILE } from '../../src/witness/index.js';
+import { openDb } from '../../src/storage/index.js';
+import { WITNESS_KEY_FILE, Witness, parseLogSpec } from '../../src/witness/index.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { WITNESS_NAME, bodyOf, grow, keyFile, post, requestBody, specCheck, startWitness } from './helpers.js';
 
@@ -253,6 +254,40 @@ describe('cairn witness: add-checkpoint', () => {
     const ok = await post(w2.url, requestBody(log, 6));
     expect(ok.status).toBe(200);
     specCheck(bodyOf(log.latest().c2sp), ok.text, vkey);
+  });
+
+  it('never stamps a cosignature earlier than the previous one, nor with time 0', async () => {
+    const log = openTestLog();
+    const clock = [1_700_000_100, 1_700_000_000, 0];
+    const dbs = [openDb(join(tempDir(), 'w.db')), openDb(join(tempDir(), 'w.db'))];
+    onTestFinished(() => dbs.forEach((d) => d.close()));
+    const witness = new Witness({
+      db: dbs[0],
+      name: WITNESS_NAME,
+      key: loadPrivateKey(generateKey('ed25519')),
+      logs: [parseLogSpec(verifierKeyString(log.origin, log.key))],
+      now: () => clock.shift()!,
+    });
+    const times: number[] = [];
+    let old = 0;
+    for (const n of [2, 3, 4]) {
+      await grow(log, n);
+      const r = witness.addCheckpoint(Buffer.from(requestBody(log, old)));
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+      times.push(specCheck(bodyOf(log.latest().c2sp), r.cosignatures, witness.vkey));
+      old = log.size;
+    }
+    expect(times).toEqual([1_700_000_100, 1_700_000_100, 1_700_000_100]);
+    const fresh = new Witness({
+      db: dbs[1],
+      name: WITNESS_NAME,
+      key: loadPrivateKey(generateKey('ed25519')),
+      logs: [parseLogSpec(verifierKeyString(log.origin, log.key))],
+      now: () => 0,
+    });
+    const r = fresh.addCheckpoint(Buffer.from(requestBody(log, 0)));
+    expect(r.status).toBe(200);
+    if (r.status === 200) expect(specCheck(bodyOf(log.latest().c2sp), r.cosignatures, fresh.vkey)).toBe(1);
   });
 });
 
