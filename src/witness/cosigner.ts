@@ -1,7 +1,8 @@
 /**
  * Cosigner is the log's side of tlog-witness: it watches the log's latest checkpoint and asks each
  * configured witness to cosign it (add-checkpoint), with a consistency proof from the size that
- * witness last cosigned. It runs beside the log, never in the sequencer's path: a slow or dead
+ * witness last cosigned, and again whenever the log re-signs it (heartbeat) so cosignatures stay
+ * fresh on an idle log. It runs beside the log, never in the sequencer's path: a slow or dead
  * witness delays only its own cosignature. Every request has a timeout; a failed witness is tried
  * again for a later checkpoint after a backoff. The latest cosignature of each witness is kept in
  * the log's database (witness_cosignatures), so a restart resumes from the witnesses' sizes.
@@ -57,6 +58,8 @@ interface State {
   /** text and lines: the checkpoint body the witness cosigned and its verified cosignature lines. */
   text?: string;
   lines?: string;
+  /** signedAt of the log checkpoint last cosigned: a re-signed (heartbeat) checkpoint is sent again for a fresh timestamp. */
+  signedAt?: number;
   inFlight?: Promise<void>;
   failures: number;
   retryAt: number;
@@ -189,7 +192,7 @@ export class Cosigner {
     const text = this.textOf(cp.c2sp);
     const now = Date.now();
     for (const s of this.states) {
-      if (s.inFlight || s.text === text || now < s.retryAt) continue;
+      if (s.inFlight || (s.text === text && s.signedAt === cp.signedAt) || now < s.retryAt) continue;
       s.inFlight = this.submit(s, cp, text).finally(() => (s.inFlight = undefined));
     }
   }
@@ -248,7 +251,7 @@ export class Cosigner {
     if (opened.verified.some((sig) => cosignatureTimestamp(sig.signature) === 0)) throw new Error('cosignature has a zero timestamp');
     const lines = opened.verified.map((sig) => sig.line + '\n').join('');
     this.upsert.run(s.w.vkey, cp.size, text, lines);
-    Object.assign(s, { size: cp.size, text, lines });
+    Object.assign(s, { size: cp.size, text, lines, signedAt: cp.signedAt });
     this.report('info', `witness ${s.w.name} cosigned size ${cp.size}`);
     this.maybePublish(text, cp.size, cp.c2sp);
   }

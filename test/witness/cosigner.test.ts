@@ -66,6 +66,14 @@ describe('Cosigner', () => {
     // Nothing new: nothing sent.
     await c.sync();
     expect(exchanges).toHaveLength(3);
+    // A heartbeat re-signature is sent again (old size = size, empty proof) for a fresh timestamp.
+    const before = specCheck(bodyOf(log.latest().c2sp), cosignaturesOn(log, c.checkpointNote(log.latest()), [w.witness]).lines[0], w.witness.vkey);
+    await new Promise((r) => setTimeout(r, 1100));
+    log.resign();
+    await c.sync();
+    expect(exchanges[3]).toEqual({ old: 44, status: 200 });
+    const after = specCheck(bodyOf(log.latest().c2sp), cosignaturesOn(log, c.checkpointNote(log.latest()), [w.witness]).lines[0], w.witness.vkey);
+    expect(after).toBeGreaterThan(before);
   });
 
   it('learns the witness size from a 409 and retries once; resumes from its database after a restart', async () => {
