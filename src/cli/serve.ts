@@ -151,21 +151,27 @@ export const serveCommand: Command = {
   summary: 'Run the log server.',
   usage: 'cairn serve [options]',
   options: SERVE_OPTIONS,
-  run: async (v) => {
-    const running = await serve(v);
-    return new Promise<number>((resolve) => {
-      const onSignal = (sig: NodeJS.Signals) => {
-        running.logger.info({ signal: sig }, 'shutting down: finishing requests and queued entries');
-        running.stop().then(
-          () => resolve(0),
-          (e) => {
-            running.logger.error({ err: e }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    });
-  },
+  run: async (v) => untilSignal(await serve(v)),
 };
+
+/** untilSignal resolves with the exit code once SIGTERM or SIGINT has shut the server down. */
+export function untilSignal(running: Running): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      running.logger.info({ signal: sig }, 'shutting down: finishing requests and queued entries');
+      running.stop().then(
+        () => resolve(0),
+        (e) => {
+          running.logger.error({ err: e }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    // A second signal during shutdown gets the default action (exit at once): the way out when
+    // draining hangs.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

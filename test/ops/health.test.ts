@@ -1,0 +1,81 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { isCairnError } from '../../src/errors.js';
+import { body } from '../helpers/test-log.js';
+import { blockSequencer, opsLog } from './helpers.js';
+
+describe('GET /healthz and /readyz', () => {
+  it('reports alive and ready on a working log', async () => {
+    const { app } = opsLog();
+    const h = await request(app).get('/healthz').expect(200);
+    expect(h.body).toEqual({ status: 'ok' });
+    const r = await request(app).get('/readyz').expect(200);
+    expect(r.body.status).toBe('ready');
+    expect(r.body.checks.database.ok).toBe(true);
+    expect(r.body.checks.signer.ok).toBe(true);
+    expect(r.body.checks.sequencer.ok).toBe(true);
+  });
+
+  it('is not ready while the database refuses writes, and stays unready until a batch commits again', async () => {
+    const { log, app } = opsLog();
+    await log.append({ body: body(1), kind: 'test', indexKeys: [] });
+    // chmod cannot make a running log's database read-only: permissions are checked at open(), and
+    // the log holds its database and WAL open (and tests may run as root, where chmod stops
+    // nothing). query_only makes SQLite itself refuse every write on the log's own connection with
+    // SQLITE_READONLY: what a read-only remount or a revoked lock looks like to the sequencer.
+    log.db.pragma('query_only = ON');
+    const r = await request(app).get('/readyz').expect(503);
+    expect(r.body.status).toBe('not ready');
+    expect(r.body.checks.database.ok).toBe(false);
+    expect(r.body.checks.database.detail).toMatch(/readonly/i);
+    expect(r.body.checks.signer.ok).toBe(true);
+
+    // The sequencer's commit really fails, and the failure is answered as "unavailable".
+    const err = await log.append({ body: body(2), kind: 'test', indexKeys: [] }).catch((e: unknown) => e);
+    expect(isCairnError(err, 'UNAVAILABLE')).toBe(true);
+    expect(log.size).toBe(1);
+
+    // Writable again: the probe passes, but the failed batch keeps the log unready until one commits.
+    log.db.pragma('query_only = OFF');
+    const r2 = await request(app).get('/readyz').expect(503);
+    expect(r2.body.checks.database.detail).toMatch(/last batch failed/);
+    await log.append({ body: body(2), kind: 'test', indexKeys: [] });
+    await request(app).get('/readyz').expect(200);
+    expect(log.size).toBe(2);
+  });
+
+  it('is not ready when the sequencer has stalled with entries waiting', async () => {
+    const { log, app } = opsLog({}, {}, 100);
+    const resume = blockSequencer(log);
+    const pending = log.append({ body: body(1), kind: 'test', indexKeys: [] });
+    expect(log.pending).toBe(1);
+    // Waiting briefly is normal...
+    await request(app).get('/readyz').expect(200);
+    await new Promise((r) => setTimeout(r, 150));
+    // ...waiting past --stall-seconds is not.
+    const r = await request(app).get('/readyz').expect(503);
+    expect(r.body.checks.sequencer).toMatchObject({ ok: false });
+    expect(r.body.checks.sequencer.detail).toMatch(/stalled: 1 pending/);
+    // Liveness does not depend on it: restarting would not help a stuck disk.
+    await request(app).get('/healthz').expect(200);
+    resume();
+    await pending;
+    await request(app).get('/readyz').expect(200);
+  });
+
+  it('is not ready once draining for shutdown, and is not cacheable', async () => {
+    const { app, readiness } = opsLog();
+    readiness.drain();
+    const r = await request(app).get('/readyz').expect(503);
+    expect(r.body.checks.shutdown).toEqual({ ok: false, detail: 'shutting down' });
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers.connection).toBe('close');
+  });
+
+  it('is not ready once the log is closed', async () => {
+    const { log, app } = opsLog();
+    await log.close();
+    const r = await request(app).get('/readyz').expect(503);
+    expect(r.body.checks.database).toEqual({ ok: false, detail: 'database is closed' });
+  });
+});
