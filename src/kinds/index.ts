@@ -1,1 +1,50 @@
+/**
+ * kinds turns proposed Rekor entries into what the log stores: admitEntry validates, verifies and
+ * canonicalizes one; the search-key functions are the one definition of index keys. Pure: no
+ * storage, no clock.
+ */
+import { CairnError } from '../errors.js';
+import { hashedrekord } from './hashedrekord.js';
+import { invalid, object } from './encoding.js';
+import type { Admitted, EntryKind } from './kind.js';
+
 export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
+export { canonicalJson, canonicalJsonBytes } from './jcs.js';
+export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
+export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
+
+/** KINDS is the table of supported kinds, looked up by name. */
+export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord].map((k) => [k.kind, k]));
+
+/** supportedKinds returns "hashedrekord 0.0.1, dsse 0.0.1"-style text for messages. */
+export function supportedKinds(): string {
+  return [...KINDS.values()].map((k) => `${k.kind} ${k.versions.join('/')}`).join(', ');
+}
+
+/**
+ * admitEntry validates, verifies and canonicalizes a proposed entry (JSON-parsed, untrusted).
+ * Throws CairnError UNSUPPORTED_KIND for a kind or apiVersion not in KINDS, INVALID_ENTRY for
+ * anything malformed or a signature that does not verify; never anything else.
+ */
+export function admitEntry(json: unknown): Admitted {
+  try {
+    const e = object(json, 'entry');
+    if (typeof e.kind !== 'string' || e.kind === '') throw invalid('entry.kind must be a non-empty string');
+    if (typeof e.apiVersion !== 'string' || e.apiVersion === '') throw invalid('entry.apiVersion must be a non-empty string');
+    if (e.spec === undefined) throw invalid('entry.spec is missing');
+    const kind = KINDS.get(e.kind);
+    if (!kind || !kind.versions.includes(e.apiVersion)) {
+      const what = kind ? `${e.kind} apiVersion ${printable(e.apiVersion)}` : `kind ${printable(e.kind)}`;
+      throw new CairnError('UNSUPPORTED_KIND', `unsupported ${what}; supported: ${supportedKinds()}`);
+    }
+    return kind.admit({ kind: e.kind, apiVersion: e.apiVersion, spec: e.spec });
+  } catch (err) {
+    if (err instanceof CairnError) throw err;
+    // A bug or an unforeseen input shape: refuse the entry rather than crash the request.
+    throw new CairnError('INVALID_ENTRY', 'entry could not be processed', { cause: String(err) });
+  }
+}
+
+function printable(s: string): string {
+  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
+}

@@ -1,0 +1,227 @@
+/**
+ * Verification material as Rekor's x509 "public key" reads it (sigstore/rekor pkg/pki/x509
+ * NewPublicKey): a PEM PUBLIC KEY, a PEM CERTIFICATE, or a PEM chain of up to 10 certificates,
+ * leaf first. parseVerifier returns the key that verifies, the canonical PEM Rekor stores
+ * (CanonicalValue: Go's pem.Encode of the re-marshalled key or the certificates' DER), and the
+ * leaf's subjectAltNames (Rekor's Subjects()).
+ */
+import { createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { BIT_STRING, OCTET_STRING, SEQUENCE, bytesOf, children, contentOf, oidString, readTlv, whole, type Tlv } from './der.js';
+import { encodePem, invalid, parsePem } from './encoding.js';
+
+/** MAX_CHAIN is Rekor's limit on certificates in one PEM (UnmarshalCertificatesFromPEMLimited). */
+export const MAX_CHAIN = 10;
+
+/** SUPPORTED_KEYS names the key types admission accepts, for error messages. */
+export const SUPPORTED_KEYS = 'ECDSA P-256/P-384/P-521, Ed25519, RSA 2048-4096';
+
+const CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+// Fulcio's username otherName SAN, the only otherName sigstore's GetSubjectAlternateNames reads.
+const FULCIO_USERNAME_OID = '1.3.6.1.4.1.57264.1.7';
+const SAN_OID = '2.5.29.17';
+
+/** San is one subjectAltName of a certificate, its value as Go's x509 package renders it. */
+export interface San {
+  type: 'dns' | 'email' | 'ip' | 'uri' | 'othername';
+  value: string;
+}
+
+/** Verifier is parsed verification material. */
+export interface Verifier {
+  /** The public key that verifies signatures (the leaf's key for certificates). */
+  key: KeyObject;
+  /** DER SubjectPublicKeyInfo of key. */
+  spki: Uint8Array;
+  /** Rekor's canonical value: PEM text bytes. */
+  canonical: Uint8Array;
+  /** Certificates as parsed, leaf first; empty for a bare key. */
+  certs: X509Certificate[];
+  /** The leaf certificate's subjectAltNames; empty for a bare key. */
+  sans: San[];
+}
+
+/** parseVerifier parses PEM verification material; malformed or unsupported input → INVALID_ENTRY. */
+export function parseVerifier(pem: Uint8Array, field: string): Verifier {
+  const blocks = parsePem(pem, field, MAX_CHAIN);
+  if (blocks.length === 1 && blocks[0].type === 'PUBLIC KEY') {
+    const spki = blocks[0].der;
+    return { key: publicKeyFromSpki(spki, field), spki, canonical: utf8(encodePem('PUBLIC KEY', spki)), certs: [], sans: [] };
+  }
+  const bad = blocks.find((b) => b.type !== 'CERTIFICATE');
+  if (bad) throw invalid(`${field}: cannot handle PEM type ${bad.type}; expected PUBLIC KEY or CERTIFICATE`);
+  const certs = blocks.map((b, i) => parseCertificate(b.der, blocks.length > 1 ? `${field} certificate ${i}` : field));
+  const leaf = parseCertificateParts(blocks[0].der, field);
+  return {
+    key: publicKeyFromSpki(leaf.spki, field),
+    spki: leaf.spki,
+    canonical: utf8(blocks.map((b) => encodePem('CERTIFICATE', b.der)).join('')),
+    certs,
+    sans: leaf.sans,
+  };
+}
+
+/**
+ * publicKeyFromSpki returns the key in a DER SubjectPublicKeyInfo if it is a supported type and
+ * already in the canonical form Go re-marshals it to (named curve, uncompressed point, RSA with
+ * NULL parameters, DER); other encodings Go either rejects or would store differently.
+ */
+export function publicKeyFromSpki(spki: Uint8Array, field: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    throw invalid(`${field}: public key does not parse`);
+  }
+  checkKeyType(key, field);
+  // Go's x509 parses only uncompressed points (0x04 || X || Y); OpenSSL keeps the form it read.
+  if (key.asymmetricKeyType === 'ec' && spkiBitString(spki)?.[0] !== 0x04) {
+    throw invalid(`${field}: EC public key must use an uncompressed point`);
+  }
+  const again = key.export({ type: 'spki', format: 'der' });
+  if (!Buffer.from(spki).equals(again)) {
+    throw invalid(`${field}: public key is not in canonical DER form (compressed point or explicit curve parameters?)`);
+  }
+  return key;
+}
+
+function checkKeyType(key: KeyObject, field: string): void {
+  const d = key.asymmetricKeyDetails ?? {};
+  const ok =
+    (key.asymmetricKeyType === 'ec' && CURVES.has(d.namedCurve ?? '')) ||
+    key.asymmetricKeyType === 'ed25519' ||
+    (key.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048 && (d.modulusLength ?? 0) <= 4096);
+  if (!ok) {
+    const what = [key.asymmetricKeyType, d.namedCurve, d.modulusLength && `${d.modulusLength} bits`].filter(Boolean).join(' ');
+    throw invalid(`${field}: unsupported public key (${what}); supported: ${SUPPORTED_KEYS}`);
+  }
+}
+
+function parseCertificate(der: Uint8Array, field: string): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch {
+    throw invalid(`${field}: certificate does not parse`);
+  }
+  if (!cert.raw.equals(der)) throw invalid(`${field}: certificate has trailing data`);
+  return cert;
+}
+
+/** parseCertificateParts finds the SPKI and subjectAltNames in a certificate's DER. */
+function parseCertificateParts(der: Uint8Array, field: string): { spki: Uint8Array; sans: San[] } {
+  const cert = whole(der);
+  const top = cert?.tag === SEQUENCE ? children(der, cert) : undefined;
+  const tbs = top?.[0]?.tag === SEQUENCE ? children(der, top[0]) : undefined;
+  if (!tbs) throw invalid(`${field}: certificate does not parse`);
+  // TBSCertificate (RFC 5280 §4.1): [0] version?, serial, signature, issuer, validity, subject, spki, …
+  const first = tbs[0]?.tag === 0xa0 ? 1 : 0;
+  const spki = tbs[first + 5];
+  if (spki?.tag !== SEQUENCE) throw invalid(`${field}: certificate has no SubjectPublicKeyInfo`);
+  const ext = tbs.slice(first + 6).find((t) => t.tag === 0xa3);
+  return { spki: bytesOf(der, spki), sans: ext ? subjectAltNames(der, ext, field) : [] };
+}
+
+function subjectAltNames(der: Uint8Array, explicit: Tlv, field: string): San[] {
+  const seq = children(der, explicit);
+  const exts = seq?.length === 1 && seq[0].tag === SEQUENCE ? children(der, seq[0]) : undefined;
+  if (!exts) throw invalid(`${field}: certificate extensions do not parse`);
+  for (const e of exts) {
+    const parts = e.tag === SEQUENCE ? children(der, e) : undefined;
+    if (!parts || parts.length < 2 || oidString(der, parts[0]) !== SAN_OID) continue;
+    const value = parts[parts.length - 1];
+    const names = value.tag === OCTET_STRING ? readTlv(der, value.start, value.end) : undefined;
+    const list = names?.tag === SEQUENCE && names.end === value.end ? children(der, names) : undefined;
+    if (!list) throw invalid(`${field}: subjectAltName does not parse`);
+    return list.flatMap((n) => generalName(der, n, field));
+  }
+  return [];
+}
+
+// GeneralName (RFC 5280 §4.2.1.6), implicitly tagged.
+function generalName(der: Uint8Array, n: Tlv, field: string): San[] {
+  const c = contentOf(der, n);
+  switch (n.tag) {
+    case 0x81:
+      return [{ type: 'email', value: ia5(c, field) }];
+    case 0x82:
+      return [{ type: 'dns', value: ia5(c, field) }];
+    case 0x86:
+      return [{ type: 'uri', value: ia5(c, field) }];
+    case 0x87:
+      if (c.length !== 4 && c.length !== 16) throw invalid(`${field}: subjectAltName IP address has length ${c.length}`);
+      return [{ type: 'ip', value: ipString(c) }];
+    case 0xa0: {
+      const v = otherName(der, n);
+      return v === undefined ? [] : [{ type: 'othername', value: v }];
+    }
+    default:
+      return [];
+  }
+}
+
+function otherName(der: Uint8Array, n: Tlv): string | undefined {
+  const parts = children(der, n);
+  if (!parts || parts.length !== 2 || oidString(der, parts[0]) !== FULCIO_USERNAME_OID || parts[1].tag !== 0xa0) return undefined;
+  const inner = children(der, parts[1]);
+  if (inner?.length !== 1 || inner[0].tag !== 0x0c) return undefined; // UTF8String
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(contentOf(der, inner[0]));
+  } catch {
+    return undefined;
+  }
+}
+
+function ia5(c: Uint8Array, field: string): string {
+  if (c.some((b) => b > 0x7f)) throw invalid(`${field}: subjectAltName is not an IA5String`);
+  return Buffer.from(c).toString('latin1');
+}
+
+/** ipString renders an address as Go's net.IP.String does (IPv4-mapped as dotted, RFC 5952 otherwise). */
+export function ipString(b: Uint8Array): string {
+  if (b.length === 4) return b.join('.');
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b.subarray(12).join('.');
+  const g = Array.from({ length: 8 }, (_, i) => b[2 * i] * 256 + b[2 * i + 1]);
+  let best = -1;
+  let bestLen = 1; // RFC 5952 §4.2.2: never compress a single zero group
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j > i ? j : i + 1;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/**
+ * verifyChain checks a certificate chain the way Rekor's hashedrekord does (Go x509 Verify with
+ * the last certificate as the only root, any key usage, at the leaf's notBefore): each
+ * certificate is issued and signed by the next, issuers are CAs, and all are valid at that time.
+ * Name and path-length constraints are not checked.
+ */
+export function verifyChain(certs: X509Certificate[], field: string): void {
+  if (certs.length < 2) return;
+  const at = Date.parse(certs[0].validFrom);
+  for (let i = 0; i < certs.length; i++) {
+    const c = certs[i];
+    if (!(Date.parse(c.validFrom) <= at && at <= Date.parse(c.validTo))) throw invalid(`${field}: certificate ${i} is not valid at the leaf's notBefore`);
+    if (i === certs.length - 1) break;
+    const issuer = certs[i + 1];
+    if (!issuer.ca) throw invalid(`${field}: certificate ${i + 1} is not a CA`);
+    if (!c.checkIssued(issuer) || !c.verify(issuer.publicKey)) throw invalid(`${field}: certificate ${i} is not signed by certificate ${i + 1}`);
+  }
+}
+
+/** spkiBitString returns the public key bits of a DER SPKI (for EC: the point). */
+export function spkiBitString(spki: Uint8Array): Uint8Array | undefined {
+  const t = whole(spki);
+  const parts = t?.tag === SEQUENCE ? children(spki, t) : undefined;
+  const bits = parts?.[1];
+  if (!bits || bits.tag !== BIT_STRING || bits.end - bits.start < 1 || spki[bits.start] !== 0) return undefined;
+  return spki.subarray(bits.start + 1, bits.end);
+}
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
