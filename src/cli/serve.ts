@@ -81,7 +81,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     onSearch: (ms) => metrics.observeSearch(ms),
   });
   metrics.bindLog(log);
-  const cosigner = startCosigner?.(log, (level, m) => logger[level](m));
+  const cosigner = startCosigner?.(log, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
   const rate = v['rate-limit'] as number;
   const app = createApp(log, {
     publicUrl,

@@ -107,7 +107,9 @@ export const SERVE_WITNESS_OPTIONS: readonly OptionSpec[] = [
  * cosignerFor validates the --witness settings and returns what starts collecting cosignatures for
  * a log, or undefined without witnesses. Split from starting so bad settings fail before the log opens.
  */
-export function cosignerFor(v: Values): ((log: Log, report: (level: CosignerLevel, message: string) => void) => Cosigner) | undefined {
+export function cosignerFor(
+  v: Values,
+): ((log: Log, report: (level: CosignerLevel, message: string) => void, onCosigned?: (witness: string, time: number) => void) => Cosigner) | undefined {
   const witnesses = splitList(v.witness as string | undefined).map(parseWitnessSpec);
   if (witnesses.length === 0) {
     if (v['witness-quorum'] !== undefined) throw new CairnError('CONFIG', '--witness-quorum needs --witness');
@@ -115,8 +117,8 @@ export function cosignerFor(v: Values): ((log: Log, report: (level: CosignerLeve
   }
   const quorum = (v['witness-quorum'] as number | undefined) ?? witnesses.length;
   if (quorum > witnesses.length) throw new CairnError('CONFIG', `--witness-quorum ${quorum} exceeds the ${witnesses.length} witnesses configured`);
-  return (log, report) => {
-    const cosigner = new Cosigner({ log, witnesses, quorum, report });
+  return (log, report, onCosigned) => {
+    const cosigner = new Cosigner({ log, witnesses, quorum, report, onCosigned });
     cosigner.start();
     return cosigner;
   };

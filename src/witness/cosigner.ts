@@ -8,7 +8,7 @@
  * the log's database (witness_cosignatures), so a restart resumes from the witnesses' sizes.
  */
 import { type SignedCheckpoint } from '../log/index.js';
-import { appendSignatures, cosignatureTimestamp, openNote, splitNote } from '../note/index.js';
+import { appendSignatures, cosignatureTimestamp, openNote, parseSignatureLine, splitNote } from '../note/index.js';
 import type { Db } from '../storage/index.js';
 import type { WitnessEndpoint } from './config.js';
 import { formatAddCheckpoint, parseSizeBody } from './protocol.js';
@@ -38,6 +38,8 @@ export interface CosignerConfig {
   fetch?: typeof fetch;
   /** report hears about each cosignature and failure. */
   report?: (level: CosignerLevel, message: string) => void;
+  /** onCosigned hears each witness's newest cosignature time (Unix seconds), stored ones included: the age metric. */
+  onCosigned?: (witness: string, time: number) => void;
 }
 
 /** WitnessStatus is what the cosigner knows about one witness. */
@@ -88,6 +90,7 @@ export class Cosigner {
   private readonly maxRetryMs: number;
   private readonly fetch: typeof fetch;
   private readonly report: (level: CosignerLevel, message: string) => void;
+  private readonly onCosigned: (witness: string, time: number) => void;
   private readonly abort = new AbortController();
   private readonly upsert;
   private timer?: NodeJS.Timeout;
@@ -106,6 +109,7 @@ export class Cosigner {
     this.retryMs = cfg.retryMs ?? 1000;
     this.maxRetryMs = cfg.maxRetryMs ?? 60_000;
     this.fetch = cfg.fetch ?? fetch;
+    this.onCosigned = cfg.onCosigned ?? (() => {});
     this.report = cfg.report ?? ((level, m) => (level === 'info' ? console.log : console.error)(`cairn: ${m}`));
     this.upsert = this.log.db.prepare(
       `INSERT INTO witness_cosignatures (witness, size, checkpoint, lines) VALUES (?, ?, ?, ?)
@@ -118,7 +122,11 @@ export class Cosigner {
       const row = get.get(w.vkey);
       return { w, size: row?.size ?? 0, text: row?.checkpoint, lines: row?.lines, failures: 0, retryAt: 0 };
     });
-    for (const s of this.states) if (s.text !== undefined) this.maybePublish(s.text, s.size);
+    for (const s of this.states) {
+      if (s.text === undefined) continue;
+      this.maybePublish(s.text, s.size);
+      this.noteTimes(s);
+    }
   }
 
   /** start polls the log and submits each new checkpoint; the timer does not keep the process alive. */
@@ -253,7 +261,14 @@ export class Cosigner {
     this.upsert.run(s.w.vkey, cp.size, text, lines);
     Object.assign(s, { size: cp.size, text, lines, signedAt: cp.signedAt });
     this.report('info', `witness ${s.w.name} cosigned size ${cp.size}`);
+    this.noteTimes(s);
     this.maybePublish(text, cp.size, cp.c2sp);
+  }
+
+  private noteTimes(s: State): void {
+    for (const line of s.lines!.split('\n').filter(Boolean)) {
+      this.onCosigned(s.w.name, cosignatureTimestamp(parseSignatureLine(line).signature));
+    }
   }
 
   /** maybePublish makes text the served checkpoint if it is the newest with a quorum of cosignatures. */

@@ -49,6 +49,11 @@ describe('cairn serve --witness with cairn witness', () => {
       specCheck(bodyOf(note), lines[1], w.witness.vkey);
       expect(w.witness.latest(ORIGIN)?.size).toBe(n);
     }
+    // The cosignature age reaches the metrics.
+    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    const age = /^cairn_witness_cosignature_age_seconds\{witness="w1\.test\.example\/witness"\} (\S+)$/m.exec(metrics);
+    expect(age).not.toBeNull();
+    expect(Number(age![1])).toBeLessThan(60);
     await running.stop();
     expect(running.log.db.open).toBe(false);
   });
