@@ -2,7 +2,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { constants, createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NATIVE_ADDON_PATH, nativeVerifyDigest, type NativeVerifyDigest } from '../../src/kinds/native.js';
+import { NATIVE_ADDON_PATH, ecdsaDer, ecSpki, nativeVerifyDigest, nativeVerifyEcdsa, type NativeCurve, type NativeVerifyDigest } from '../../src/kinds/native.js';
 
 // CI must not go green without the addon: `npm ci` builds it, so only an explicit
 // CAIRN_NO_NATIVE=1 may turn these tests off.
@@ -10,7 +10,11 @@ const forcedOff = process.env.CAIRN_NO_NATIVE === '1';
 
 const sha = (alg: string, data: Uint8Array) => new Uint8Array(createHash(alg).update(data).digest());
 const spkiOf = (k: KeyObject) => new Uint8Array(k.export({ type: 'spki', format: 'der' }));
-const CURVES = { 'P-256': { noble: p256, bytes: 32 }, 'P-384': { noble: p384, bytes: 48 }, 'P-521': { noble: p521, bytes: 66 } } as const;
+const CURVES = {
+  'P-256': { noble: p256, bytes: 32, name: 'prime256v1' },
+  'P-384': { noble: p384, bytes: 48, name: 'secp384r1' },
+  'P-521': { noble: p521, bytes: 66, name: 'secp521r1' },
+} as const;
 type Curve = keyof typeof CURVES;
 
 /** Deterministic PRNG so a failing random case can be replayed. */
@@ -40,7 +44,10 @@ function nobleVerify(curve: Curve, spki: Uint8Array, digest: Uint8Array, sig: Ui
 }
 
 describe.runIf(forcedOff)('native addon (CAIRN_NO_NATIVE=1)', () => {
-  it('is not loaded', () => expect(nativeVerifyDigest).toBeUndefined());
+  it('is not loaded', () => {
+    expect(nativeVerifyDigest).toBeUndefined();
+    expect(nativeVerifyEcdsa).toBeUndefined();
+  });
 });
 
 describe.skipIf(forcedOff)('native addon', () => {
@@ -136,10 +143,36 @@ describe.skipIf(forcedOff)('native addon', () => {
         const got = v(key, digest, sig);
         expect(got, `case ${i}`).toBe(nobleVerify(curve, key, digest, sig));
         if (got) trues++;
+        // The parsed-parts entry point (what prehashed.ts calls) agrees wherever the DER parses.
+        let rs: { r: bigint; s: bigint } | undefined;
+        try {
+          rs = CURVES[curve].noble.Signature.fromBytes(sig, 'der');
+        } catch {
+          rs = undefined;
+        }
+        if (rs) expect(nativeVerifyEcdsa!(CURVES[curve].name, rawPoint(curve, key), digest, rs.r, rs.s), `case ${i} (parts)`).toBe(got);
       }
       expect(trues).toBeGreaterThan(n * 0.3);
       expect(highS).toBeGreaterThan(n * 0.1);
     });
+  });
+
+  it('ecSpki and ecdsaDer rebuild the exact DER OpenSSL makes', () => {
+    for (const curve of Object.keys(CURVES) as Curve[]) {
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const spki = spkiOf(publicKey);
+      expect(Buffer.from(ecSpki(CURVES[curve].name, rawPoint(curve, spki)))).toEqual(Buffer.from(spki));
+      for (let i = 0; i < 20; i++) {
+        const sig = new Uint8Array(sign('sha256', randomBytes(16), privateKey));
+        const { r, s } = CURVES[curve].noble.Signature.fromBytes(sig, 'der');
+        expect(Buffer.from(ecdsaDer(r, s))).toEqual(Buffer.from(sig));
+      }
+    }
+    expect(ecdsaDer(0n, 5n).length).toBe(0);
+    expect(ecdsaDer(5n, -1n).length).toBe(0);
+    expect(ecSpki('toString' as NativeCurve, new Uint8Array(65)).length).toBe(0);
+    expect(nativeVerifyEcdsa!('nope' as NativeCurve, new Uint8Array(65), new Uint8Array(32), 1n, 1n)).toBe(false);
+    expect(nativeVerifyEcdsa!('prime256v1', new Uint8Array(65), new Uint8Array(32), 1n, 1n << 300n)).toBe(false);
   });
 
   it('verifies secp256k1 (the generic d2i_PUBKEY path) like node:crypto', () => {
