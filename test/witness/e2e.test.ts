@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/cli/config.js';
@@ -61,6 +63,12 @@ describe('cairn serve --witness with cairn witness', () => {
   it('checks the witnessing options', async () => {
     const repeated = parseOptions(WITNESS_OPTIONS, ['--log', 'a', '--log', 'b,c'], {}).values;
     expect(repeated.log).toBe('a,b,c');
+    const file = join(tempDir(), 'witness.json');
+    writeFileSync(file, JSON.stringify({ log: ['a', 'b'], name: 'w.example/1' }));
+    expect(parseOptions(WITNESS_OPTIONS, ['--config', file], {}).values.log).toBe('a,b');
+    expect(parseOptions(WITNESS_OPTIONS, [], { CAIRN_WITNESS_LOGS: 'a,b' }).values.log).toBe('a,b');
+    // Not repeatable: a later flag still replaces an earlier one.
+    expect(parseOptions(WITNESS_OPTIONS, ['--name', 'x', '--name', 'y'], {}).values.name).toBe('y');
     const errors: string[] = [];
     const orig = console.error;
     console.error = (m: string) => errors.push(m);
