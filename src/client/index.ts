@@ -4,3 +4,9 @@
  */
 export { encodeBundle, parseBundle, MAX_BUNDLE_ENTRY } from './bundle.js';
 export { hashesAtLevel, tileWidthAt } from './layout.js';
+export { httpFetcher, dirFetcher, openFetcher, type Fetcher, type HttpFetcherOptions } from './fetcher.js';
+export { parseLogKey, type LogVerifierKey } from './keys.js';
+export { TileClient, type SignedTreeHead } from './tiles.js';
+export { RekorClient, hexHash, type RekorEntry, type RekorInclusionProof } from './rekor.js';
+export { monitorStep, MonitorAlarm, type AlarmKind, type MonitorSource, type MonitorState, type StepOptions, type StepResult } from './monitor.js';
+export { readLogKey, openSignedCheckpoint, parseProof, type ProofFile } from './inputs.js';

@@ -1,0 +1,187 @@
+/**
+ * TileClient reads a tlog-tiles log (shared/specs/tlog-tiles.md): it verifies the checkpoint's
+ * signature, fetches tiles and bundles, and computes roots and proofs from them with the same
+ * merkle code the server uses. Tiles are untrusted input: every result is checked against a signed
+ * root before it means anything (verifyTiles, or verifyInclusion/verifyConsistency by the caller).
+ */
+import { CairnError } from '../errors.js';
+import {
+  EMPTY_ROOT,
+  ExpandedTile,
+  HASH_SIZE,
+  TILE_WIDTH,
+  bytesEqual,
+  consistencyProofNodes,
+  entriesPath,
+  inclusionProofNodes,
+  nodeHash,
+  nodeInTile,
+  rootNodes,
+  tilePath,
+  tileRoot,
+  tilesBetween,
+  type NodeId,
+  type Tile,
+} from '../merkle/index.js';
+import { openCheckpoint, parseCheckpoint, splitNote, type Checkpoint, type NoteVerifier } from '../note/index.js';
+import { parseBundle } from './bundle.js';
+import type { Fetcher } from './fetcher.js';
+import { tileWidthAt } from './layout.js';
+
+/** SignedTreeHead is a checkpoint whose signature verified, with the note it came in. */
+export interface SignedTreeHead {
+  checkpoint: Checkpoint;
+  note: string;
+}
+
+/** CONCURRENCY bounds parallel tile requests: enough to hide latency, few enough for one origin. */
+const CONCURRENCY = 16;
+/** FULL_CACHE bounds the immutable full tiles kept in memory (8 KiB each). */
+const FULL_CACHE = 4096;
+
+export class TileClient {
+  private readonly full = new Map<string, Promise<Uint8Array>>();
+  /** Tile and bundle requests made (for tests and progress). */
+  requests = 0;
+
+  constructor(private readonly fetcher: Fetcher) {}
+
+  /**
+   * checkpoint fetches /checkpoint and verifies it with verifiers, or with verifiers(origin) for
+   * keys the origin line names (a PEM key); BAD_SIGNATURE or MALFORMED_NOTE if it does not verify.
+   */
+  async checkpoint(verifiers: readonly NoteVerifier[] | ((origin: string) => NoteVerifier[])): Promise<SignedTreeHead> {
+    const raw = await this.fetcher('checkpoint');
+    if (!raw) throw new CairnError('NOT_FOUND', 'the log serves no checkpoint');
+    const vs = typeof verifiers === 'function' ? verifiers(parseCheckpoint(splitNote(raw).text).origin) : verifiers;
+    const opened = openCheckpoint(raw, vs);
+    return { checkpoint: opened.checkpoint, note: Buffer.from(raw).toString('utf8') };
+  }
+
+  /** tile fetches tile (level, index) as a tree of `size` leaves has it; NOT_FOUND if the log lacks it. */
+  tile(level: number, index: number, size: number): Promise<Uint8Array> {
+    const width = tileWidthAt(size, level, index);
+    if (width === 0) throw new Error(`client: a tree of size ${size} has no tile ${level}/${index}`);
+    const t: Tile = { level, index, width };
+    if (width < TILE_WIDTH) return this.fetchTile(t);
+    const k = `${level}/${index}`;
+    let p = this.full.get(k);
+    if (!p) {
+      if (this.full.size >= FULL_CACHE) this.full.clear();
+      p = this.fetchTile(t);
+      p.catch(() => this.full.delete(k));
+      this.full.set(k, p);
+    }
+    return p;
+  }
+
+  private async fetchTile(t: Tile): Promise<Uint8Array> {
+    const path = tilePath(t);
+    this.requests++;
+    const data = await this.fetcher(path);
+    if (!data) throw new CairnError('NOT_FOUND', `the log does not serve ${path}`);
+    if (data.length !== t.width * HASH_SIZE) {
+      throw new CairnError('CORRUPT', `${path} is ${data.length} bytes, want ${t.width * HASH_SIZE}`);
+    }
+    return data;
+  }
+
+  /** bundle fetches entry bundle `index` as a tree of `size` leaves has it, split into entries. */
+  async bundle(index: number, size: number): Promise<Uint8Array[]> {
+    const width = tileWidthAt(size, 0, index);
+    if (width === 0) throw new Error(`client: a tree of size ${size} has no entry bundle ${index}`);
+    const path = entriesPath(index, width);
+    this.requests++;
+    const data = await this.fetcher(path);
+    if (!data) throw new CairnError('NOT_FOUND', `the log does not serve ${path}`);
+    try {
+      return parseBundle(data, width);
+    } catch (e) {
+      throw new CairnError('CORRUPT', `${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** nodes returns the hashes of perfect nodes of the size-`size` tree, fetching the tiles they live in. */
+  async nodes(size: number, nodes: readonly NodeId[]): Promise<Uint8Array[]> {
+    const where = nodes.map((n) => ({ n, ...nodeInTile(n) }));
+    const keys = [...new Set(where.map((w) => `${w.tile.level}/${w.tile.index}`))];
+    const tiles = new Map<string, ExpandedTile>();
+    await pool(keys, async (k) => {
+      const [level, index] = k.split('/').map(Number);
+      tiles.set(k, new ExpandedTile(await this.tile(level, index, size)));
+    });
+    return where.map((w) => {
+      const t = tiles.get(`${w.tile.level}/${w.tile.index}`)!;
+      if (t.width < w.start + w.count) throw new Error(`client: node ${w.n.level}/${w.n.index} is not complete in tree ${size}`);
+      return t.node(w.n.level % 8, w.start / w.count);
+    });
+  }
+
+  /** rootAt computes MTH of the size-`size` tree from tiles (unverified until compared with a signed root). */
+  async rootAt(size: number): Promise<Uint8Array> {
+    const hashes = await this.nodes(size, rootNodes(size));
+    if (hashes.length === 0) return EMPTY_ROOT.slice();
+    return foldRight(hashes);
+  }
+
+  /** inclusionProof computes PATH(index, D[0:size]) from the tiles of the size-`size` tree. */
+  async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    return this.fold(size, inclusionProofNodes(index, size));
+  }
+
+  /** consistencyProof computes PROOF(m, D[0:n]) from the tiles of the size-n tree. */
+  async consistencyProof(m: number, n: number): Promise<Uint8Array[]> {
+    return this.fold(n, consistencyProofNodes(m, n));
+  }
+
+  private async fold(size: number, groups: NodeId[][]): Promise<Uint8Array[]> {
+    const hashes = await this.nodes(size, groups.flat());
+    let at = 0;
+    return groups.map((g) => foldRight(hashes.slice(at, (at += g.length))));
+  }
+
+  /**
+   * verifyTiles checks every tile the size-`newSize` tree has and the size-`oldSize` tree had
+   * differently (tilesBetween), against the signed root of the new tree: each full tile must hash
+   * to its entry in the tile above, and the tiles must rebuild to `root`. Together that
+   * authenticates every hash in them. Returns the level-0 tiles checked, by index. CORRUPT on a
+   * mismatch, naming the tile.
+   */
+  async verifyTiles(oldSize: number, newSize: number, root: Uint8Array): Promise<Map<number, Uint8Array>> {
+    const changed = tilesBetween(oldSize, newSize);
+    const got = new Map<string, Uint8Array>();
+    await pool(changed, async (t) => got.set(`${t.level}/${t.index}`, await this.tile(t.level, t.index, newSize)));
+    for (const t of changed) {
+      if (t.width !== TILE_WIDTH) continue;
+      const k = `${t.level + 1}/${Math.floor(t.index / TILE_WIDTH)}`;
+      // The parent changed too (it gained this tile's hash), so it is among the fetched tiles.
+      const parent = got.get(k) ?? (await this.tile(t.level + 1, Math.floor(t.index / TILE_WIDTH), newSize));
+      const at = (t.index % TILE_WIDTH) * HASH_SIZE;
+      if (!bytesEqual(tileRoot(got.get(`${t.level}/${t.index}`)!), parent.subarray(at, at + HASH_SIZE))) {
+        throw new CairnError('CORRUPT', `tile ${tilePath(t)} does not hash to its entry in tile ${t.level + 1}/${Math.floor(t.index / TILE_WIDTH)}`);
+      }
+    }
+    if (!bytesEqual(await this.rootAt(newSize), root)) {
+      throw new CairnError('CORRUPT', `the tiles of tree size ${newSize} do not rebuild to its signed root hash`);
+    }
+    const level0 = new Map<number, Uint8Array>();
+    for (const t of changed) if (t.level === 0) level0.set(t.index, got.get(`0/${t.index}`)!);
+    return level0;
+  }
+}
+
+/** foldRight returns h[0] ∘ (h[1] ∘ (… ∘ h[k-1])): how a run of perfect nodes makes one hash. */
+function foldRight(hashes: readonly Uint8Array[]): Uint8Array {
+  let h = hashes[hashes.length - 1];
+  for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(hashes[i], h);
+  return h;
+}
+
+/** pool runs fn over items with at most CONCURRENCY in flight; the first failure rejects. */
+async function pool<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
