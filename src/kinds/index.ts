@@ -4,6 +4,7 @@
  * storage, no clock.
  */
 import { CairnError } from '../errors.js';
+import { dsse } from './dsse.js';
 import { hashedrekord } from './hashedrekord.js';
 import { invalid, object } from './encoding.js';
 import type { Admitted, EntryKind } from './kind.js';
@@ -12,9 +13,10 @@ export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 export { canonicalJson, canonicalJsonBytes } from './jcs.js';
 export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
 export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
+export { preAuthEncoding } from './dsse.js';
 
 /** KINDS is the table of supported kinds, looked up by name. */
-export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord].map((k) => [k.kind, k]));
+export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord, dsse].map((k) => [k.kind, k]));
 
 /** supportedKinds returns "hashedrekord 0.0.1, dsse 0.0.1"-style text for messages. */
 export function supportedKinds(): string {

@@ -1,0 +1,181 @@
+/**
+ * dsse v0.0.1: a DSSE envelope and the keys or certificates that verify its signatures. Follows
+ * sigstore/rekor pkg/types/dsse/v0.0.1/entry.go: every envelope signature must be verified over
+ * the DSSE PAE by some verifier, and the log stores only hashes and signatures:
+ *
+ *   {"apiVersion":"0.0.1","kind":"dsse","spec":{
+ *     "envelopeHash":{"algorithm":"sha256","value":hex(sha256(envelope string))},
+ *     "payloadHash":{"algorithm":"sha256","value":hex(sha256(decoded payload))},
+ *     "signatures":[{"signature":<sig string as in the envelope>,"verifier":base64(canonical PEM)}…]}}
+ *
+ * as RFC 8785 bytes, signatures sorted by their string, one per distinct string.
+ */
+import { createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { canonicalJsonBytes } from './jcs.js';
+import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
+import { parseVerifier, type Verifier } from './pki.js';
+import { verifyDigest } from './prehashed.js';
+import { hashKey, isHashAlg, sanKeys, spkiKey } from './search-keys.js';
+import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
+
+const KIND = 'dsse';
+const VERSION = '0.0.1';
+/** MAX_ENVELOPE bounds the envelope string (UTF-16 code units, so at most 3 MiB of UTF-8). */
+const MAX_ENVELOPE = 1024 * 1024;
+/** MAX_SIGNATURES bounds envelope signatures, and MAX_VERIFIERS the verifiers offered. */
+const MAX_SIGNATURES = 16;
+const MAX_VERIFIERS = 16;
+const MAX_SIGNATURE = 4096;
+const MAX_VERIFIER = 64 * 1024;
+const IN_TOTO = 'application/vnd.in-toto+json';
+
+/** dsse is the dsse kind. */
+export const dsse: EntryKind = {
+  kind: KIND,
+  versions: [VERSION],
+  admit: admitDsse,
+};
+
+interface Envelope {
+  payloadType: string;
+  payload: Uint8Array;
+  /** Signature strings as written in the envelope, and their decoded bytes. */
+  sigs: { text: string; bytes: Uint8Array }[];
+}
+
+function admitDsse(entry: ProposedEntry): Admitted {
+  const spec = object(entry.spec, 'spec');
+  for (const f of ['signatures', 'envelopeHash', 'payloadHash']) {
+    // Rekor computes these itself and refuses a proposal that sets them.
+    if (spec[f] !== undefined) throw invalid(`spec.${f} is computed by the log and must not be submitted`);
+  }
+  const proposed = object(spec.proposedContent, 'spec.proposedContent');
+  const text = proposed.envelope;
+  if (typeof text !== 'string' || text === '') throw invalid('spec.proposedContent.envelope must be a non-empty string');
+  if (text.length > MAX_ENVELOPE) throw invalid(`spec.proposedContent.envelope is longer than ${MAX_ENVELOPE} characters`);
+  const verifiers = proposed.verifiers;
+  if (!Array.isArray(verifiers) || verifiers.length === 0) throw invalid('spec.proposedContent.verifiers must be a non-empty array');
+  if (verifiers.length > MAX_VERIFIERS) throw invalid(`spec.proposedContent.verifiers holds more than ${MAX_VERIFIERS} verifiers`);
+
+  const env = parseEnvelope(text);
+  const owners = matchSignatures(env, verifiers);
+  const signatures = [...owners.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([signature, v]) => ({ signature, verifier: encodeBase64(v.canonical) }));
+  const payloadHash = toHex(sha256(env.payload));
+  const envelopeHash = toHex(sha256(new TextEncoder().encode(text)));
+  const body = canonicalJsonBytes({
+    apiVersion: VERSION,
+    kind: KIND,
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: envelopeHash },
+      payloadHash: { algorithm: 'sha256', value: payloadHash },
+      signatures,
+    },
+  });
+  const keys = [hashKey('sha256', payloadHash), hashKey('sha256', envelopeHash)];
+  for (const v of owners.values()) keys.push(spkiKey(v.spki), ...sanKeys(v.sans));
+  if (env.payloadType === IN_TOTO) keys.push(...inTotoDigestKeys(env.payload));
+  return { kind: `${KIND}/${VERSION}`, body, indexKeys: [...new Set(keys)] };
+}
+
+/** parseEnvelope reads the DSSE envelope JSON (github.com/secure-systems-lab/dsse envelope.md). */
+function parseEnvelope(text: string): Envelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid('spec.proposedContent.envelope is not JSON');
+  }
+  const e = object(json, 'envelope');
+  const payloadType = e.payloadType ?? '';
+  if (typeof payloadType !== 'string') throw invalid('envelope.payloadType must be a string');
+  // DSSE allows standard or URL-safe base64 for payload and signatures.
+  const payload = decodeBase64(e.payload ?? '', 'envelope.payload', MAX_ENVELOPE, true);
+  const list = e.signatures;
+  if (!Array.isArray(list) || list.length === 0) throw invalid('envelope.signatures must be a non-empty array');
+  if (list.length > MAX_SIGNATURES) throw invalid(`envelope.signatures holds more than ${MAX_SIGNATURES} signatures`);
+  const sigs = list.map((s, i) => {
+    const sig = object(s, `envelope.signatures[${i}]`).sig;
+    if (typeof sig !== 'string' || sig === '') throw invalid(`envelope.signatures[${i}].sig must be a non-empty string`);
+    return { text: sig, bytes: decodeBase64(sig, `envelope.signatures[${i}].sig`, MAX_SIGNATURE, true) };
+  });
+  return { payloadType, payload, sigs };
+}
+
+/**
+ * matchSignatures pairs signatures with verifiers as Rekor's verifyEnvelope does: verifiers are
+ * taken in order until every signature string is claimed; each claims the first signature, in
+ * envelope order, that it verifies, and a verifier that verifies none is an error.
+ */
+function matchSignatures(env: Envelope, verifiers: unknown[]): Map<string, Verifier> {
+  const pae = preAuthEncoding(env.payloadType, env.payload);
+  const paeDigest = sha256(pae);
+  const pending = new Set(env.sigs.map((s) => s.text));
+  const owners = new Map<string, Verifier>();
+  for (let i = 0; i < verifiers.length && pending.size > 0; i++) {
+    const field = `spec.proposedContent.verifiers[${i}]`;
+    const raw = verifiers[i];
+    if (typeof raw !== 'string' || raw === '') throw invalid(`${field} must be a non-empty base64 string`);
+    const v = parseVerifier(decodeBase64(raw, field, MAX_VERIFIER), field);
+    const sig = env.sigs.find((s) => verifiesPae(v.key, pae, paeDigest, s.bytes));
+    if (!sig) throw invalid(`${field} verifies no signature in the envelope`);
+    owners.set(sig.text, v);
+    pending.delete(sig.text);
+  }
+  if (pending.size > 0) throw invalid('every envelope signature must be verified by one of spec.proposedContent.verifiers');
+  return owners;
+}
+
+/** preAuthEncoding is DSSE's PAE: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in bytes. */
+export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
+  const type = Buffer.from(payloadType, 'utf8');
+  const head = Buffer.from(`DSSEv1 ${type.length} `, 'utf8');
+  return Buffer.concat([head, type, Buffer.from(` ${payload.length} `, 'utf8'), payload]);
+}
+
+// Rekor loads DSSE verifiers with SHA-256: ECDSA and RSA PKCS#1 v1.5 over SHA-256(PAE) whatever
+// the curve or modulus, and Ed25519 as pure Ed25519 over the PAE itself.
+function verifiesPae(key: KeyObject, pae: Uint8Array, paeDigest: Uint8Array, sig: Uint8Array): boolean {
+  if (key.asymmetricKeyType === 'ed25519') {
+    try {
+      return nodeVerify(null, pae, key, sig);
+    } catch {
+      return false;
+    }
+  }
+  return verifyDigest(key, 'sha256', paeDigest, sig);
+}
+
+/**
+ * inTotoDigestKeys returns hash search keys for an in-toto statement's subject digests and its
+ * predicate's materials digests (what Rekor indexes), skipping algorithms hashKey does not know.
+ */
+function inTotoDigestKeys(payload: Uint8Array): string[] {
+  let st: unknown;
+  try {
+    st = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    return [];
+  }
+  const digests = (list: unknown): [string, unknown][] =>
+    Array.isArray(list) ? list.slice(0, 1024).flatMap((x) => (isRecord(x) && isRecord(x.digest) ? Object.entries(x.digest) : [])) : [];
+  const predicate = isRecord(st) && isRecord(st.predicate) ? st.predicate : {};
+  const all = [...digests(isRecord(st) ? st.subject : undefined), ...digests(predicate.materials)];
+  return all.flatMap(([alg, hex]) => {
+    if (!isHashAlg(alg) || typeof hex !== 'string') return [];
+    try {
+      return [hashKey(alg, hex)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function sha256(b: Uint8Array): Uint8Array {
+  return createHash('sha256').update(b).digest();
+}
