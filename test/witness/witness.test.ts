@@ -236,6 +236,23 @@ describe('cairn witness: add-checkpoint', () => {
     expect(rs.find((r) => r.status === 409)?.text).toBe(`${won}\n`);
   });
 
+  it('keeps one state per origin', async () => {
+    const a = openTestLog();
+    const b = openTestLog({ origin: 'second.test.example/log' });
+    const w = await startWitness([a, b]);
+    await grow(a, 3);
+    await grow(b, 7);
+    expect((await post(w.url, requestBody(a, 0))).status).toBe(200);
+    expect((await post(w.url, requestBody(b, 0))).status).toBe(200);
+    await grow(a, 1);
+    expect((await post(w.url, requestBody(a, 0))).text).toBe('3\n');
+    expect((await post(w.url, requestBody(a, 3))).status).toBe(200);
+    expect([w.witness.latest(a.origin)?.size, w.witness.latest(b.origin)?.size]).toEqual([4, 7]);
+    // A checkpoint signed by b's key under a's origin is not a's.
+    const forged = signNote(bodyOf(a.latest().c2sp), [c2spSigner(a.origin, b.key)]);
+    expect((await post(w.url, `old 4\n\n${forged}`)).status).toBe(403);
+  });
+
   it('keeps its state and key across a restart', async () => {
     const log = openTestLog();
     const dir = tempDir();
