@@ -8,6 +8,7 @@ import { createApp } from '../../src/api/index.js';
 import { isCairnError } from '../../src/errors.js';
 import { DB_FILE, Log, auditDatabase, type Receipt } from '../../src/log/index.js';
 import { verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
+import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/test-log.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -83,6 +84,60 @@ describe('storage faults', () => {
       const reopened = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
       expect(reopened.size).toBe(90);
       await reopened.close();
+    });
+  }
+
+  for (const fault of [
+    { name: 'disk full', inject: diskFull, clear: diskFreed, message: /full/ },
+    { name: 'read-only', inject: readOnly, clear: writable, message: /read-?only/ },
+  ]) {
+    it(`over HTTP, ${fault.name}: POST answers 503 naming the cause, every read answers 200, writes resume`, async () => {
+      const dir = tempDir();
+      const log = openTestLog({ dataDir: dir });
+      const app = createApp(log, { publicUrl: 'http://127.0.0.1' });
+      const signer = newSigner();
+      const post = (e: unknown) => request(app).post('/api/v1/log/entries').send(e as object);
+      for (let i = 0; i < 5; i++) expect((await post(hashedrekord(signer))).status).toBe(201);
+      const first = await request(app).get('/api/v1/log/entries?logIndex=0');
+      const uuid = Object.keys(first.body)[0];
+      fault.inject(log);
+      // A full disk still takes what fits in free space inside existing pages: write until it does not.
+      let fitted = 0;
+      while ((await post(hashedrekord(signer))).status === 201 && fitted < 500) fitted++;
+      expect(fitted).toBeLessThan(500);
+      const before = snapshot(log);
+
+      const refused = [hashedrekord(signer), hashedrekord(signer)];
+      for (const e of refused) {
+        const res = await post(e);
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBeDefined();
+        expect(res.body.code).toBe(503);
+        expect(res.body.message).toMatch(fault.message);
+      }
+      expect(snapshot(log)).toEqual(before);
+      const reads = [
+        '/api/v1/log',
+        '/api/v1/log/publicKey',
+        '/api/v1/log/entries?logIndex=4',
+        `/api/v1/log/entries/${uuid}`,
+        '/api/v1/log/proof?firstSize=2&lastSize=5',
+        '/checkpoint',
+        '/tile/0/000.p/5',
+        '/tile/entries/000.p/5',
+      ];
+      for (const path of reads) expect((await request(app).get(path)).status, path).toBe(200);
+      const retrieved = await request(app).post('/api/v1/log/entries/retrieve').send({ logIndexes: [0, 1, 2, 3, 4] });
+      expect(retrieved.status).toBe(200);
+      expect(retrieved.body).toHaveLength(5);
+      expect((await request(app).get('/healthz')).status).toBe(200);
+
+      fault.clear(log);
+      for (const e of refused) expect((await post(e)).status).toBe(201);
+      expect(log.size).toBe(before.size + 2);
+      checkLog(log);
+      await log.close();
+      expect(auditDatabase(dir).problem).toBeUndefined();
     });
   }
 
