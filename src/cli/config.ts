@@ -35,6 +35,7 @@ export function parseOptions(specs: readonly OptionSpec[], argv: readonly string
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (/^-[^-]/.test(a)) throw new CairnError('CONFIG', `unknown option ${a}: options are long flags such as --port (see --help)`);
     if (!a.startsWith('--')) {
       rest.push(a);
       continue;
@@ -44,7 +45,8 @@ export function parseOptions(specs: readonly OptionSpec[], argv: readonly string
     if (!spec) throw new CairnError('CONFIG', `unknown option --${name} (see --help)`);
     if (value === undefined) {
       if (spec.type === 'bool') value = 'true';
-      else if (i + 1 < argv.length) value = argv[++i];
+      // A following flag is not a value: `--key --port 80` is a forgotten value, not a key named "--port".
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
       else throw new CairnError('CONFIG', `option --${name} needs a value`);
     }
     flags[name] = spec.repeatable && name in flags ? `${flags[name]},${value}` : value;
@@ -63,7 +65,7 @@ export function parseOptions(specs: readonly OptionSpec[], argv: readonly string
       throw new CairnError('CONFIG', `config file ${configPath}: must hold a JSON object`);
     }
     for (const [k, v] of Object.entries(parsed)) {
-      if (!byName.has(k)) throw new CairnError('CONFIG', `config file ${configPath}: unknown field "${k}"`);
+      if (!byName.has(k)) throw new CairnError('CONFIG', `config file ${configPath}: unknown field "${k}" (fields are the option names in --help)`);
       file[k] = v;
     }
   }
@@ -72,7 +74,7 @@ export function parseOptions(specs: readonly OptionSpec[], argv: readonly string
   for (const s of specs) {
     let raw: unknown = s.default;
     let from = 'default';
-    if (s.name in file) [raw, from] = [file[s.name], `config file field "${s.name}"`];
+    if (s.name in file) [raw, from] = [file[s.name], `config file ${configPath} field "${s.name}"`];
     if (env[envName(s)] !== undefined) [raw, from] = [env[envName(s)], `environment variable ${envName(s)}`];
     if (s.name in flags) [raw, from] = [flags[s.name], `--${s.name}`];
     values[s.name] = raw === undefined ? undefined : coerce(s, raw, from);
