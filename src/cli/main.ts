@@ -5,12 +5,20 @@ import { helpText, parseOptions } from './config.js';
 import { keygenCommand } from './keygen.js';
 import { serveCommand } from './serve.js';
 import { verifyDbCommand } from './verify-db.js';
+import { exportCommand } from './export.js';
+import { monitorCommand } from './monitor.js';
+import { verifyConsistencyCommand } from './verify-consistency.js';
+import { verifyInclusionCommand } from './verify-inclusion.js';
 import { witnessCommand } from './witness.js';
 
 // Every command, one line each; a command lives in its own file named after it.
 const COMMANDS: readonly Command[] = [
   serveCommand,
   verifyDbCommand,
+  exportCommand,
+  monitorCommand,
+  verifyInclusionCommand,
+  verifyConsistencyCommand,
   backupCommand,
   keygenCommand,
   witnessCommand,

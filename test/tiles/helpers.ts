@@ -1,5 +1,8 @@
 import { request as httpRequest, type Server } from 'node:http';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
+import type { Command } from '../../src/cli/command.js';
+import { parseOptions } from '../../src/cli/config.js';
+import { isCairnError } from '../../src/errors.js';
 import { createApp, type AppOptions } from '../../src/api/index.js';
 import type { Log } from '../../src/log/index.js';
 import { body } from '../helpers/test-log.js';
@@ -65,4 +68,26 @@ export async function growTo(log: Log, size: number, salt = ''): Promise<void> {
 export async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
   const res = await fetch(url, { headers });
   return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+}
+
+/**
+ * runCommand runs a CLI command as main() would (options from argv only, coded errors → exit 1,
+ * CONFIG → 2) and captures what it prints.
+ */
+export async function runCommand(cmd: Command, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const { values, rest } = parseOptions(cmd.options, argv, {});
+    return { code: await cmd.run(values, rest), out: out.join('\n'), err: err.join('\n') };
+  } catch (e) {
+    if (!isCairnError(e)) throw e;
+    err.push(`cairn ${cmd.name}: ${e.message}`);
+    return { code: e.code === 'CONFIG' ? 2 : 1, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
 }
