@@ -17,7 +17,7 @@ export interface Admitted {
   kind: string;
   /** Canonical body bytes (what Rekor stores and hashes into the leaf). */
   body: Uint8Array;
-  /** Normalized search keys (see searchKeys.ts); deduplicated. */
+  /** Normalized search keys (see search-keys.ts); deduplicated. */
   indexKeys: string[];
 }
 
