@@ -92,7 +92,9 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
     ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
   });
-  const server = createServer(app);
+  // Node enforces requestTimeout/headersTimeout only when it sweeps connections, every 30 s by
+  // default: sweep every second so a trickling client is cut close to its deadline.
+  const server = createServer({ connectionsCheckingInterval: 1000 }, app);
   server.requestTimeout = (v['request-timeout'] as number) * 1000;
   server.headersTimeout = (v['headers-timeout'] as number) * 1000;
   server.keepAliveTimeout = (v['keep-alive-timeout'] as number) * 1000;
@@ -112,6 +114,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     { origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
     `serving ${origin} at ${url}`,
   );
+  logger.flush(); // supervisors and tests wait for this line
   let stopping: Promise<void> | undefined;
   // The cosigner stops first: it reads the log's tiles and writes its database.
   const stop = () => (stopping ??= Promise.resolve(cosigner?.stop()).then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000)));
