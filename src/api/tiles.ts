@@ -1,10 +1,15 @@
 import { Router, type Request, type Response } from 'express';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle, tileWidthAt } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, parseTilePath } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './app.js';
+
+// Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
+// and with it the sequencer, for milliseconds.
+const gzip = promisify(gzipCb);
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // A partial tile's bytes never change either (it is a prefix of the final tile), but the spec
@@ -25,7 +30,7 @@ export function tileRoutes(log: Log, opts: AppOptions): Router {
   });
   // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
   // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
-  r.get(/^\/tile\//, (req, res) => {
+  r.get(/^\/tile\//, async (req, res) => {
     res.set('Cache-Control', NO_STORE);
     const t = parseTilePath(req.path.slice(1));
     const size = log.latest().size;
@@ -36,7 +41,7 @@ export function tileRoutes(log: Log, opts: AppOptions): Router {
     }
     const data = t.entries ? bundle(log, t.index, t.width) : tile(log, t.level, t.index, t.width);
     res.set('Cache-Control', t.width === TILE_WIDTH ? IMMUTABLE : PARTIAL).set('Content-Type', 'application/octet-stream');
-    if (t.entries) send(req, res, data);
+    if (t.entries) await send(req, res, data);
     else res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
   return r;
@@ -63,11 +68,11 @@ function bundle(log: Log, index: number, width: number): Uint8Array {
 }
 
 /** send writes a bundle, gzipped when the client accepts it (the spec says bundles SHOULD be compressed). */
-function send(req: Request, res: Response, data: Uint8Array): void {
+async function send(req: Request, res: Response, data: Uint8Array): Promise<void> {
   res.vary('Accept-Encoding');
   const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-    res.set('Content-Encoding', 'gzip').send(gzipSync(body));
+    res.set('Content-Encoding', 'gzip').send(await gzip(body));
   } else {
     res.send(body);
   }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { DB_FILE } from '../log/index.js';
@@ -25,7 +25,8 @@ export interface ExportResult {
  * sees a checkpoint whose tiles are missing. Partials of earlier widths are left in place, since
  * readers holding an earlier checkpoint still need them.
  */
-export function exportLog(dataDir: string, outDir: string): ExportResult {
+export function exportLog(dataDir: string, outArg: string): ExportResult {
+  const outDir = resolve(outArg);
   const dbPath = join(dataDir, DB_FILE);
   if (!existsSync(dbPath)) throw new CairnError('CONFIG', `no log database at ${dbPath} (check --data)`);
   const db = openDb(dbPath, { readonly: true });
@@ -43,6 +44,7 @@ export function exportLog(dataDir: string, outDir: string): ExportResult {
     checkPrevious(outDir, origin, cp.size, cp.rootHash);
 
     const result: ExportResult = { size: cp.size, written: 0, kept: 0 };
+    const written = new Set<string>(); // directories that gained files
     for (const t of tilesForSize(cp.size)) {
       const paths = [tilePath(t), ...(t.level === 0 ? [entriesPath(t.index, t.width)] : [])];
       const full = t.width === TILE_WIDTH;
@@ -55,16 +57,26 @@ export function exportLog(dataDir: string, outDir: string): ExportResult {
       const stored = tiles.get(t.level, t.index);
       if (!stored || stored.length < t.width * HASH_SIZE) throw new CairnError('CORRUPT', `stored tile ${t.level}/${t.index} is missing or short`);
       writeAtomic(join(outDir, paths[0]), stored.subarray(0, t.width * HASH_SIZE));
+      written.add(dirname(join(outDir, paths[0])));
       result.written++;
       if (t.level === 0) {
         const start = t.index * TILE_WIDTH;
         const rows = entries.range(start, start + t.width);
         if (rows.length !== t.width) throw new CairnError('CORRUPT', `entries ${start}..${start + t.width - 1} are not all stored`);
         writeAtomic(join(outDir, paths[1]), encodeBundle(rows.map((r) => r.body)));
+        written.add(dirname(join(outDir, paths[1])));
         result.written++;
       }
     }
+    // The renames above must be durable before the checkpoint that refers to them is.
+    const dirs = new Set<string>();
+    for (let d of written) {
+      // New directories are entries in their parents: sync those up to outDir too.
+      for (; d.length >= outDir.length && !dirs.has(d); d = dirname(d)) dirs.add(d);
+    }
+    for (const d of dirs) fsyncDir(d);
     writeAtomic(join(outDir, 'checkpoint'), Buffer.from(cp.c2sp, 'utf8'));
+    fsyncDir(outDir);
     result.written++;
     return result;
   } finally {
@@ -106,6 +118,15 @@ function writeAtomic(path: string, data: Uint8Array): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new CairnError('UNAVAILABLE', `cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

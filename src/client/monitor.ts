@@ -122,6 +122,7 @@ export async function monitorStep(source: MonitorSource, key: LogVerifierKey, tr
 /** checkEntries re-derives leaves [from, size) from bundles and compares them with the verified level-0 tiles. */
 async function checkEntries(tiles: TileClient, from: number, cp: Checkpoint, level0: Map<number, Uint8Array>): Promise<number> {
   let n = 0;
+  if (from >= cp.size) return 0; // nothing new: tilesBetween gave no level-0 tiles either
   for (let index = Math.floor(from / TILE_WIDTH); index * TILE_WIDTH < cp.size; index++) {
     const tile = level0.get(index);
     if (!tile) throw new Error(`monitor: level-0 tile ${index} was not verified`);

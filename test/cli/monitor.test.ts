@@ -31,6 +31,7 @@ describe('cairn monitor', () => {
       [0, vkey(log), []],
       [5, keyFile, ['--check-entries']],
       [300, vkey(log), ['--check-entries']],
+      [300, vkey(log), ['--check-entries']],
       [300, vkey(log), []],
       [1100, keyFile, []],
       [1400, vkey(log), ['--check-entries']],

@@ -3,7 +3,7 @@ import { RekorClient, parseLogKey } from '../../src/client/index.js';
 import { bytesEqual, leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { generateKey, loadPrivateKey, verifierKeyString } from '../../src/note/index.js';
 import { body, openTestLog, TEST_ORIGIN } from '../helpers/test-log.js';
-import { growTo } from '../tiles/helpers.js';
+import { growTo, serveLog } from '../tiles/helpers.js';
 import { serveFakeRekor } from './fake-rekor.js';
 
 describe('RekorClient', () => {
@@ -40,5 +40,18 @@ describe('RekorClient', () => {
     const rekor = new RekorClient(await serveFakeRekor(log, { sth: () => stale }));
     const key = parseLogKey(log.key.publicKeyPem);
     await expect(rekor.logInfo((o) => key.rekor(o))).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+  });
+
+  it("works against Cairn's own Rekor routes (src/api), not just the spec-written fake", async () => {
+    const log = openTestLog();
+    await growTo(log, 10);
+    const old = log.latest();
+    await growTo(log, 23);
+    const rekor = new RekorClient(await serveLog(log));
+    const key = parseLogKey(verifierKeyString(TEST_ORIGIN, log.key));
+    const sth = await rekor.logInfo((o) => key.rekor(o));
+    expect(sth.checkpoint.size).toBe(23);
+    const p = await rekor.consistencyProof(10, 23);
+    verifyConsistency(10, 23, p.hashes, old.rootHash, sth.checkpoint.rootHash);
   });
 });
