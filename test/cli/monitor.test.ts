@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { exportLog } from '../../src/cli/export.js';
 import { monitorCommand } from '../../src/cli/monitor.js';
 import { DB_FILE, KEY_FILE, type Log } from '../../src/log/index.js';
 import { generateKey, loadPrivateKey, verifierKeyString } from '../../src/note/index.js';
@@ -161,5 +162,23 @@ describe('cairn monitor', () => {
     const r = await monitor('http://127.0.0.1:1', verifierKeyString(TEST_ORIGIN, loadPrivateKey(generateKey('ed25519'))), join(tempDir(), 's.json'));
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/could not check the log/);
+  });
+
+  it('keeps polling at --interval until the log misbehaves (here: a static export whose checkpoint is swapped)', async () => {
+    const a = openTestLog();
+    await growTo(a, 10);
+    const out = tempDir();
+    exportLog(a.db.name.replace(`/${DB_FILE}`, ''), out);
+    const b = twin(a.db.name.replace(`/${DB_FILE}`, ''));
+    await growTo(b, 10, 'fork');
+    const state = join(tempDir(), 'state.json');
+    const running = runCommand(monitorCommand, ['--url', out, '--key', vkey(a), '--state', state, '--interval', '1']);
+    for (let i = 0; i < 100 && !existsSync(state); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(state, 'utf8')).size).toBe(10);
+    writeFileSync(join(out, 'checkpoint'), b.latest().c2sp);
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/OK: .* at size 10/);
+    expect(r.err).toMatch(/ALARM \(split-view\)/);
   });
 });
