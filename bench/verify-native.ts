@@ -10,6 +10,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { verifyDigest } from '../src/kinds/index.js';
 import { nativeVerifyDigest, nativeVerifyEcdsa } from '../src/kinds/native.js';
 import { fmt, machine, median } from './lib.js';
 
@@ -56,6 +57,8 @@ const cases: Case[] = Array.from({ length: KEYS }, () => {
 const methods: Record<string, (c: Case) => boolean> = {
   'native addon (SPKI DER, digest)': (c) => native(c.spki, c.digest, c.sig),
   'native via nativeVerifyEcdsa (point, r, s)': (c) => nativeParts('prime256v1', c.point, c.digest, c.r, c.s),
+  // The kinds' entry point: includes its (r, s) parse and whatever SPKI export it does per key.
+  'kinds verifyDigest(KeyObject, ...)': (c) => verifyDigest(c.key, 'sha256', c.digest, c.sig),
   'native addon + KeyObject SPKI export': (c) => native(new Uint8Array(c.key.export({ type: 'spki', format: 'der' })), c.digest, c.sig),
   '@noble/curves p256 (pure JS, digest)': (c) => p256.verify(c.sig, c.digest, c.point, { lowS: false, prehash: false, format: 'der' }),
   'node:crypto verify (KeyObject, hashes data)': (c) => verify('sha256', c.data, c.key, c.sig),
