@@ -81,7 +81,22 @@ export function publicKeyFromSpki(spki: Uint8Array, field: string): KeyObject {
   if (!Buffer.from(spki).equals(again)) {
     throw invalid(`${field}: public key is not in canonical DER form (compressed point or explicit curve parameters?)`);
   }
+  SPKI.set(key, again);
   return key;
+}
+
+// KeyObject.export costs as much as a signature check on a loaded machine; remember the SPKI of
+// keys parsed here so verification need not export it again.
+const SPKI = new WeakMap<KeyObject, Uint8Array>();
+
+/** spkiOf returns the DER SubjectPublicKeyInfo of a public key. */
+export function spkiOf(key: KeyObject): Uint8Array {
+  let spki = SPKI.get(key);
+  if (!spki) {
+    spki = key.export({ type: 'spki', format: 'der' });
+    SPKI.set(key, spki);
+  }
+  return spki;
 }
 
 function checkKeyType(key: KeyObject, field: string): void {

@@ -12,7 +12,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { INTEGER, SEQUENCE, children, positiveInteger, readTlv } from './der.js';
 import { invalid } from './encoding.js';
 import { nativeVerifyEcdsa } from './native.js';
-import { spkiBitString } from './pki.js';
+import { spkiBitString, spkiOf } from './pki.js';
 
 /** DigestAlg names the digests entries may carry. */
 export type DigestAlg = 'sha256' | 'sha384' | 'sha512';
@@ -53,7 +53,7 @@ type CurveName = keyof typeof CURVE;
 
 function verifyEcdsaSignature(key: KeyObject, digest: Uint8Array, sig: Uint8Array): boolean {
   const name = key.asymmetricKeyDetails?.namedCurve as CurveName | undefined;
-  const point = spkiBitString(key.export({ type: 'spki', format: 'der' }));
+  const point = spkiBitString(spkiOf(key));
   if (!name || !(name in CURVE) || !point) throw invalid(`unsupported EC key ${name ?? ''}`);
   const rs = ecdsaSignatureValues(sig);
   return rs !== undefined && verifyEcdsa(name, point, digest, rs[0], rs[1]);
@@ -186,7 +186,7 @@ const ed25519phOverDigest = eddsa(ed25519.Point, sha512, {
 });
 
 function verifyEd25519ph(key: KeyObject, digest: Uint8Array, sig: Uint8Array): boolean {
-  const pub = spkiBitString(key.export({ type: 'spki', format: 'der' }));
+  const pub = spkiBitString(spkiOf(key));
   if (!pub || sig.length !== 64) return false;
   try {
     return ed25519phOverDigest.verify(sig, digest, pub);
