@@ -56,7 +56,7 @@ static int get_bytes(napi_env env, napi_value v, const char *what, bytes *out) {
 }
 
 /* get_opt_string reads an optional string argument into buf ("" when undefined or null); a
- * string too long for buf is returned as "?" so it matches no digest or padding name. */
+ * string too long for buf or holding a NUL becomes "?", which names no digest or padding. */
 static int get_opt_string(napi_env env, napi_value v, const char *what, char *buf, size_t cap) {
   napi_valuetype t;
   size_t len = 0;
@@ -75,7 +75,12 @@ static int get_opt_string(napi_env env, napi_value v, const char *what, char *bu
     buf[1] = '\0';
     return 1;
   }
-  return napi_get_value_string_utf8(env, v, buf, cap, &len) == napi_ok;
+  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok) return 0;
+  if (strlen(buf) != len) { /* an embedded NUL must not shorten "sha256\0x" into "sha256" */
+    buf[0] = '?';
+    buf[1] = '\0';
+  }
+  return 1;
 }
 
 /* The named curves Sigstore and Rekor use. Their SPKI DER is one fixed header followed by the

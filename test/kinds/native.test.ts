@@ -204,6 +204,8 @@ describe.skipIf(forcedOff)('native addon', () => {
     // A digest made with another hash than the one named: wrong length, or wrong DigestInfo.
     expect(v(spki, sha('sha384', data), new Uint8Array(sign('sha384', data, privateKey)), { hash: 'sha256' })).toBe(false);
     expect(v(spki, sha('sha256', data), new Uint8Array(sign('sha256', data, privateKey)), { hash: 'bogus' as 'sha256' })).toBe(false);
+    expect(v(spki, sha('sha256', data), new Uint8Array(sign('sha256', data, privateKey)), { hash: 'sha256\0x' as 'sha256' })).toBe(false);
+    expect(v(spki, sha('sha256', data), new Uint8Array(sign('sha256', data, privateKey)), { hash: 'SHA256' as 'sha256' })).toBe(true);
     expect(v(spki, sha('sha256', data), new Uint8Array(sign('sha256', data, privateKey)), { hash: 'sha256', padding: 'x' as 'pss' })).toBe(false);
   });
 
@@ -257,6 +259,9 @@ describe.skipIf(forcedOff)('native addon', () => {
     expect(() => anyV(u, u, u, { padding: {} })).toThrow(TypeError);
     expect(() => anyV(u, u)).toThrow(TypeError);
     expect(anyV(u, u, u, { hash: 'x'.repeat(1000) })).toBe(false);
+    const detached = new Uint8Array(new ArrayBuffer(32));
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(anyV(detached, detached, detached)).toBe(false);
     expect(anyV(Buffer.alloc(32), Buffer.alloc(32), Buffer.alloc(32))).toBe(false); // Buffer is a Uint8Array
   });
 });
