@@ -33,14 +33,14 @@ describe('cairn backup', () => {
         check();
       });
     writer.stdout.on('data', (d: Buffer) => (acks += d.toString().split('\n').filter((l) => l.startsWith('ACK')).length));
-    await enough(1500);
+    await enough(500);
 
     const to = join(tempDir(), 'cairn-backup.db');
     const before = acks;
     vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await main(['backup', '--data', data, '--to', to])).toBe(0);
     expect(writer.exitCode).toBeNull(); // the writer was committing throughout
-    await enough(acks + 200); // and went on after it
+    await enough(acks + 100); // and went on after it
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('exit', r));
     clearTimeout(killer);

@@ -25,7 +25,7 @@ describe('graceful shutdown (Log API writers)', () => {
         if (tag === 'ACK') acked.set(Number(a), b);
       }
       // SIGTERM mid-load: the queue is not empty, writers are still submitting.
-      if (!signalledAt && acked.size >= 2000) {
+      if (!signalledAt && acked.size >= 800) {
         signalledAt = Date.now();
         child.kill('SIGTERM');
       }
