@@ -254,8 +254,13 @@ export class Log {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
     if (this.db.open) {
-      this.resign();
-      this.db.close();
+      try {
+        this.resign();
+      } catch {
+        // Storage not writable (disk full, read-only): the stored checkpoint stands; close anyway.
+      } finally {
+        this.db.close();
+      }
     }
   }
 

@@ -141,6 +141,20 @@ describe('storage faults', () => {
     });
   }
 
+  it('closing on read-only storage still closes the database, loses nothing, and the log reopens', async () => {
+    const dir = tempDir();
+    const log = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
+    await fill(log, 7, 'close');
+    const before = snapshot(log);
+    readOnly(log);
+    await log.close(); // the final re-sign fails; the checkpoint stored with the last batch stands
+    expect(log.db.open).toBe(false);
+    const reopened = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
+    expect(snapshot(reopened)).toEqual(before);
+    await reopened.close();
+    expect(auditDatabase(dir).problem).toBeUndefined();
+  });
+
   it('disk filling up mid-stream: every acknowledged entry stays, and the in-memory tiles match the disk', async () => {
     const dir = tempDir();
     const log = openTestLog({ dataDir: dir, maxBatch: 4 });
