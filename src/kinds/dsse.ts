@@ -34,6 +34,7 @@ export const dsse: EntryKind = {
   kind: KIND,
   versions: [VERSION],
   admit: admitDsse,
+  canonicalize: canonicalizeStored,
 };
 
 interface Envelope {
@@ -77,6 +78,37 @@ function admitDsse(entry: ProposedEntry): Admitted {
   for (const v of owners.values()) keys.push(spkiKey(v.spki), ...sanKeys(v.sans));
   if (env.payloadType === IN_TOTO) keys.push(...inTotoDigestKeys(env.payload));
   return { kind: `${KIND}/${VERSION}`, body, indexKeys: [...new Set(keys)] };
+}
+
+const STD_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
+
+/**
+ * canonicalizeStored re-canonicalizes a dsse body in the stored form (envelopeHash, payloadHash,
+ * signatures; no proposedContent), as Rekor does for a search query: shapes are checked against
+ * the schema, nothing is verified. Returns undefined for a proposal.
+ */
+function canonicalizeStored(entry: ProposedEntry): Uint8Array | undefined {
+  const spec = object(entry.spec, 'spec');
+  if (spec.proposedContent !== undefined) return undefined;
+  const hash = (field: string) => {
+    const h = object(spec[field], `spec.${field}`);
+    if (h.algorithm !== 'sha256' || typeof h.value !== 'string' || h.value.length > 128) throw invalid(`spec.${field} must be {algorithm: "sha256", value: <hex>}`);
+    return { algorithm: 'sha256', value: h.value };
+  };
+  const list = spec.signatures;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_SIGNATURES) throw invalid(`spec.signatures must hold 1 to ${MAX_SIGNATURES} signatures`);
+  const signatures = list.map((s, i) => {
+    const o = object(s, `spec.signatures[${i}]`);
+    if (typeof o.signature !== 'string' || !STD_B64.test(o.signature) || o.signature.length > MAX_SIGNATURE * 2) {
+      throw invalid(`spec.signatures[${i}].signature must be base64`);
+    }
+    const verifier = decodeBase64(o.verifier, `spec.signatures[${i}].verifier`, MAX_VERIFIER);
+    return { signature: o.signature, verifier: encodeBase64(verifier) };
+  });
+  signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  const envelopeHash = hash('envelopeHash');
+  const payloadHash = hash('payloadHash');
+  return canonicalJsonBytes({ apiVersion: VERSION, kind: KIND, spec: { envelopeHash, payloadHash, signatures } });
 }
 
 /** parseEnvelope reads the DSSE envelope JSON (github.com/secure-systems-lab/dsse envelope.md). */

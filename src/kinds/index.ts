@@ -7,7 +7,7 @@ import { CairnError } from '../errors.js';
 import { dsse } from './dsse.js';
 import { hashedrekord } from './hashedrekord.js';
 import { invalid, object } from './encoding.js';
-import type { Admitted, EntryKind } from './kind.js';
+import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
 export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 export { canonicalJson, canonicalJsonBytes } from './jcs.js';
@@ -29,6 +29,10 @@ export function supportedKinds(): string {
  * anything malformed or a signature that does not verify; never anything else.
  */
 export function admitEntry(json: unknown): Admitted {
+  return dispatch(json, (kind, entry) => kind.admit(entry));
+}
+
+function dispatch<T>(json: unknown, run: (kind: EntryKind, entry: ProposedEntry) => T): T {
   try {
     const e = object(json, 'entry');
     if (typeof e.kind !== 'string' || e.kind === '') throw invalid('entry.kind must be a non-empty string');
@@ -39,12 +43,22 @@ export function admitEntry(json: unknown): Admitted {
       const what = kind ? `${e.kind} apiVersion ${printable(e.apiVersion)}` : `kind ${printable(e.kind)}`;
       throw new CairnError('UNSUPPORTED_KIND', `unsupported ${what}; supported: ${supportedKinds()}`);
     }
-    return kind.admit({ kind: e.kind, apiVersion: e.apiVersion, spec: e.spec });
+    return run(kind, { kind: e.kind, apiVersion: e.apiVersion, spec: e.spec });
   } catch (err) {
     if (err instanceof CairnError) throw err;
     // A bug or an unforeseen input shape: refuse the entry rather than crash the request.
     throw new CairnError('INVALID_ENTRY', 'entry could not be processed', { cause: String(err) });
   }
+}
+
+/**
+ * canonicalizeEntry returns the canonical body an entry in a search query stands for (Rekor's
+ * POST /api/v1/log/entries/retrieve "entries"): a proposal is admitted as by admitEntry, and a
+ * body already in a kind's stored form (a dsse entry without proposedContent) is re-canonicalized
+ * without verification, as Rekor does. Same errors as admitEntry.
+ */
+export function canonicalizeEntry(json: unknown): Uint8Array {
+  return dispatch(json, (kind, entry) => kind.canonicalize?.(entry) ?? kind.admit(entry).body);
 }
 
 function printable(s: string): string {

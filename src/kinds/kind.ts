@@ -31,4 +31,10 @@ export interface EntryKind {
   readonly kind: string;
   readonly versions: readonly string[];
   admit(entry: ProposedEntry): Admitted;
+  /**
+   * canonicalize, when present, returns the canonical body of an entry given in the stored form
+   * admit refuses (Rekor canonicalizes such entries when they are search queries, without
+   * verifying anything), or undefined when the entry is not in that form. Same errors as admit.
+   */
+  canonicalize?(entry: ProposedEntry): Uint8Array | undefined;
 }

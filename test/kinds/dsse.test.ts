@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { admitEntry, preAuthEncoding } from '../../src/kinds/index.js';
+import { admitEntry, canonicalizeEntry, preAuthEncoding } from '../../src/kinds/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { b64, expectCode, fixture, fixtureKey, keyPair, publicPem, type KeySpec } from './helpers.js';
 
@@ -223,5 +223,39 @@ describe('real Rekor dsse entry (sigstore-conformance happy-path-intoto-in-dsse-
     ).not.toThrow();
     const subject = JSON.parse(Buffer.from(v.dsseEnvelope.payload, 'base64').toString()).subject[0].digest.sha256;
     expect(a.indexKeys).toContain(`sha256:${subject}`);
+  });
+
+  it('canonicalizeEntry (search by entry) maps the stored body to itself, as Rekor does', () => {
+    const body = Buffer.from(v.canonicalizedBody, 'base64');
+    expect(Buffer.from(canonicalizeEntry(JSON.parse(body.toString('utf8')))).equals(body)).toBe(true);
+  });
+});
+
+describe('canonicalizeEntry for dsse search queries', () => {
+  const a = keyPair('p256');
+  const b = keyPair('ed25519');
+  const payload = new TextEncoder().encode('search me');
+  const env = envelope('text/plain', payload, [signPae(a.privateKey, 'text/plain', payload), signPae(b.privateKey, 'text/plain', payload)]);
+  const proposal = dsseEntry(env, [publicPem(a.publicKey), publicPem(b.publicKey)]);
+  const stored = JSON.parse(utf8(admitEntry(proposal).body));
+
+  it('a proposal canonicalizes to its admitted body; the stored form, shuffled, to the same bytes', () => {
+    expect(utf8(canonicalizeEntry(proposal))).toBe(utf8(admitEntry(proposal).body));
+    const shuffled = structuredClone(stored);
+    shuffled.spec.signatures.reverse();
+    shuffled.spec.extra = 1;
+    expect(utf8(canonicalizeEntry(shuffled))).toBe(utf8(admitEntry(proposal).body));
+  });
+
+  it.each<[string, (e: any) => void]>([
+    ['no signatures', (e) => (e.spec.signatures = [])],
+    ['signature not base64', (e) => (e.spec.signatures[0].signature = 'a-b_')],
+    ['verifier not base64', (e) => (e.spec.signatures[0].verifier = '%')],
+    ['envelopeHash algorithm sha512', (e) => (e.spec.envelopeHash.algorithm = 'sha512')],
+    ['payloadHash missing', (e) => delete e.spec.payloadHash],
+  ])('refuses a stored form with %s', (_n, mutate) => {
+    const e = structuredClone(stored);
+    mutate(e);
+    expectCode(() => canonicalizeEntry(e), 'INVALID_ENTRY');
   });
 });

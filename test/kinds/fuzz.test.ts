@@ -3,17 +3,19 @@
 import { sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { admitEntry, preAuthEncoding } from '../../src/kinds/index.js';
+import { admitEntry, canonicalizeEntry, preAuthEncoding } from '../../src/kinds/index.js';
 import { isCairnError } from '../../src/errors.js';
 import { b64, digestOf, fixture, hashedrekordEntry, keyPair, publicPem, signArtifact } from './helpers.js';
 
 function onlyCodedErrors(json: unknown): void {
-  try {
-    admitEntry(json);
-  } catch (e) {
-    if (!isCairnError(e) || !['INVALID_ENTRY', 'UNSUPPORTED_KIND'].includes(e.code)) throw e;
-    // An uncaught bug would surface as the generic fallback message; none is expected.
-    expect(e.message).not.toBe('entry could not be processed');
+  for (const f of [admitEntry, canonicalizeEntry]) {
+    try {
+      f(json);
+    } catch (e) {
+      if (!isCairnError(e) || !['INVALID_ENTRY', 'UNSUPPORTED_KIND'].includes(e.code)) throw e;
+      // An uncaught bug would surface as the generic fallback message; none is expected.
+      expect(e.message).not.toBe('entry could not be processed');
+    }
   }
 }
 
@@ -70,6 +72,7 @@ describe('admission never throws anything but coded errors', () => {
   it.each([
     ['hashedrekord', goodHashedrekord],
     ['dsse', goodDsse],
+    ['stored dsse', JSON.parse(new TextDecoder().decode(admitEntry(goodDsse).body))],
   ])('on a valid %s entry with one field replaced by junk', (_name, good) => {
     const n = slots(structuredClone(good)).length;
     fc.assert(
