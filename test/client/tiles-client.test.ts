@@ -5,7 +5,6 @@ import { bytesEqual, leafHash, verifyConsistency, verifyInclusion } from '../../
 import { generateKey, loadPrivateKey, verifierKeyString } from '../../src/note/index.js';
 import { body, openTestLog, TEST_ORIGIN } from '../helpers/test-log.js';
 import { growTo, serveLog } from '../tiles/helpers.js';
-import { SpecReader } from '../tiles/spec-reader.js';
 
 /** flip returns a fetcher that serves path with one byte changed. */
 function flip(f: Fetcher, path: string, at = 5): Fetcher {
@@ -60,20 +59,6 @@ describe('TileClient', () => {
     const before = client.requests;
     await client.rootAt(1300);
     expect(client.requests - before).toBeLessThanOrEqual(2);
-  });
-
-  it('agrees with the spec-written reader at a size with level-2 tiles', async () => {
-    const log = openTestLog({ maxBatch: 8192, maxQueue: 1 << 20, synchronous: 'OFF' });
-    await growTo(log, 65536 + 300);
-    const url = await serveLog(log);
-    const client = new TileClient(httpFetcher(url));
-    const fetchPath = async (p: string) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer());
-    const want = await new SpecReader(fetchPath, 65836).root();
-    expect(bytesEqual(await client.rootAt(65836), want)).toBe(true);
-    expect(bytesEqual(await client.rootAt(65836), log.latest().rootHash)).toBe(true);
-    const proof = await client.inclusionProof(65535, 65836);
-    verifyInclusion(leafHash(body(65535)), 65535, 65836, proof, log.latest().rootHash);
-    await client.verifyTiles(65000, 65836, log.latest().rootHash);
   });
 
   it('verifyTiles authenticates every tile against the signed root and names a tampered one', async () => {

@@ -5,6 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Log } from '../../src/log/index.js';
 import { c2spVerifier, openCheckpoint } from '../../src/note/index.js';
+import { TileClient, httpFetcher } from '../../src/client/index.js';
+import { bytesEqual, leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { body, TEST_ORIGIN } from '../helpers/test-log.js';
 import { referenceRoot } from '../helpers/reference-root.js';
 import { get, growTo, rawGet, startServer } from './helpers.js';
@@ -72,23 +74,24 @@ describe('tlog-tiles read API', () => {
   });
 
   it('serves bundles whose entries hash to the level-0 tile hashes, and level 1 and 2 tiles per the spec formula', async () => {
-    const full = Math.floor(FINAL / 256);
+    const count = Math.ceil(FINAL / 256);
+    const fetched = await Promise.all(
+      Array.from({ length: count }, async (_, n) => {
+        const w = specWidth(FINAL, 0, n);
+        return Promise.all([fetchPath(specTilePath('entries', n, w)), fetchPath(specTilePath(0, n, w))]);
+      }),
+    );
     const leaves: Uint8Array[] = [];
-    for (let n = 0; n <= full; n++) {
-      const w = specWidth(FINAL, 0, n);
-      if (w === 0) break;
-      const [b, t] = await Promise.all([fetchPath(specTilePath('entries', n, w)), fetchPath(specTilePath(0, n, w))]);
+    const wrong: number[] = [];
+    fetched.forEach(([b, t], n) => {
       const entries = specBundle(b);
-      expect(entries.length).toBe(w);
-      const wrong: number[] = [];
-      for (let i = 0; i < w; i++) {
-        const h = specLeafHash(entries[i]);
-        if (!Buffer.from(entries[i]).equals(Buffer.from(body(n * 256 + i)))) wrong.push(n * 256 + i);
-        if (!Buffer.from(h).equals(Buffer.from(t.subarray(i * 32, i * 32 + 32)))) wrong.push(n * 256 + i);
-        leaves.push(h);
-      }
-      expect(wrong, `bundle ${n}`).toEqual([]);
-    }
+      if (entries.length !== specWidth(FINAL, 0, n)) wrong.push(n);
+      const hashes = entries.map(specLeafHash);
+      if (!Buffer.concat(hashes).equals(Buffer.from(t))) wrong.push(n);
+      if (!Buffer.from(entries[entries.length - 1]).equals(Buffer.from(body(n * 256 + entries.length - 1)))) wrong.push(n);
+      leaves.push(...hashes);
+    });
+    expect(wrong, 'bundles that do not match their level-0 tile').toEqual([]);
     expect(leaves.length).toBe(FINAL);
     // Level 1: hash i of tile 1/n is MTH(D[(n*256+i)*256 : (n*256+i+1)*256]).
     const l1 = await fetchPath(specTilePath(1, 0));
@@ -173,6 +176,15 @@ describe('tlog-tiles read API', () => {
     // The largest index that is still a safe integer parses, and is simply not in the tree.
     const r = await rawGet(url, '/tile/0/x009/x007/x199/x254/x740/991');
     expect(r.status).toBe(404);
+  });
+
+  it('is read correctly by src/client at sizes with level-1 and level-2 tiles (the shared big log)', async () => {
+    const client = new TileClient(httpFetcher(url));
+    const cp = log.latest();
+    await client.verifyTiles(0, FINAL, cp.rootHash); // every tile, chained to the signed root
+    for (const s of [65536, 65537, FINAL]) expect(bytesEqual(await client.rootAt(s), roots.get(s)!), `root ${s}`).toBe(true);
+    for (const i of [0, 65535, 65536, FINAL - 1]) verifyInclusion(leafHash(body(i)), i, FINAL, await client.inclusionProof(i, FINAL), cp.rootHash);
+    verifyConsistency(65535, FINAL, await client.consistencyProof(65535, FINAL), roots.get(65535)!, cp.rootHash);
   });
 });
 
