@@ -46,9 +46,11 @@ interface Envelope {
 
 function admitDsse(entry: ProposedEntry): Admitted {
   const spec = object(entry.spec, 'spec');
-  for (const f of ['signatures', 'envelopeHash', 'payloadHash']) {
-    // Rekor computes these itself and refuses a proposal that sets them.
-    if (spec[f] !== undefined) throw invalid(`spec.${f} is computed by the log and must not be submitted`);
+  // Rekor computes these itself and refuses a proposal that sets them (it reads only objects
+  // there, so other values are ignored, as it ignores them).
+  const sigs = Array.isArray(spec.signatures) && spec.signatures.some(isRecord);
+  for (const f of ['envelopeHash', 'payloadHash', ...(sigs ? ['signatures'] : [])]) {
+    if (f === 'signatures' || isRecord(spec[f])) throw invalid(`spec.${f} is computed by the log and must not be submitted`);
   }
   const proposed = object(spec.proposedContent, 'spec.proposedContent');
   const text = proposed.envelope;

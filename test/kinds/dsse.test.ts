@@ -179,7 +179,7 @@ describe('dsse refuses bad entries with INVALID_ENTRY', () => {
     ['verifier a number', (e) => (e.spec.proposedContent.verifiers = [3]), /verifiers\[0\] must be a non-empty base64 string/],
     ['proposedContent missing', (e) => delete e.spec.proposedContent, /proposedContent must be an object/],
     ['server fields submitted', (e) => (e.spec.envelopeHash = { algorithm: 'sha256', value: '00' }), /envelopeHash is computed by the log/],
-    ['signatures submitted', (e) => (e.spec.signatures = []), /signatures is computed by the log/],
+    ['signatures submitted', (e) => (e.spec.signatures = [{ signature: b64(sig) }]), /signatures is computed by the log/],
   ];
   it.each(cases)('%s', (_name, mutate, message) => {
     const e = dsseEntry(JSON.stringify(env), [pem]);
@@ -189,6 +189,12 @@ describe('dsse refuses bad entries with INVALID_ENTRY', () => {
 
   it('the unmodified entry is admitted (the table above starts from a good entry)', () => {
     expect(admitEntry(dsseEntry(JSON.stringify(env), [pem])).kind).toBe('dsse/0.0.1');
+  });
+
+  it('server fields Rekor would not read (null, empty list, non-objects) are ignored as Rekor ignores them', () => {
+    const e = dsseEntry(JSON.stringify(env), [pem]);
+    Object.assign(e.spec, { signatures: [], envelopeHash: null, payloadHash: 'x' });
+    expect(utf8(admitEntry(e).body)).toBe(utf8(admitEntry(dsseEntry(JSON.stringify(env), [pem])).body));
   });
 
   it('a stored canonical dsse body is not insertable (Rekor needs proposedContent)', () => {
