@@ -32,8 +32,8 @@ export function startServer(o: ServerOptions): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start within ${o.startTimeoutMs ?? 20_000} ms:\n${out}`));
-    }, o.startTimeoutMs ?? 20_000);
+      reject(new Error(`server did not start within ${o.startTimeoutMs ?? 60_000} ms:\n${out}`));
+    }, o.startTimeoutMs ?? 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (out.length > 1_000_000) out = out.slice(-100_000);
