@@ -111,6 +111,14 @@ describe('dsse: admits what Rekor admits, stores what Rekor stores', () => {
     expectCode(() => admitEntry(dsseEntry(env, [publicPem(publicKey), publicPem(publicKey)])), 'INVALID_ENTRY');
   });
 
+  it('an IEEE P1363 (r||s) ECDSA signature verifies, as in Rekor', () => {
+    const { publicKey, privateKey } = keyPair('p384');
+    const sig = sign('sha256', preAuthEncoding('text/plain', payload), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    expect(sig.length).toBe(96);
+    const a = admitEntry(dsseEntry(envelope('text/plain', payload, [sig]), [publicPem(publicKey)]));
+    expect(JSON.parse(utf8(a.body)).spec.signatures[0].signature).toBe(b64(sig));
+  });
+
   it('the same signature string twice is one stored signature', () => {
     const { publicKey, privateKey } = keyPair('ed25519');
     const s = signPae(privateKey, 'text/plain', payload);
