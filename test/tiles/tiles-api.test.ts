@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Log } from '../../src/log/index.js';
 import { c2spVerifier, openCheckpoint } from '../../src/note/index.js';
 import { TileClient, httpFetcher } from '../../src/client/index.js';
-import { bytesEqual, leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
+import { bytesEqual, entriesPath, leafHash, parseTilePath, tilePath, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { body, TEST_ORIGIN } from '../helpers/test-log.js';
 import { referenceRoot } from '../helpers/reference-root.js';
 import { get, growTo, rawGet, startServer } from './helpers.js';
-import { SpecReader, specBundle, specLeafHash, specTilePath, specWidth } from './spec-reader.js';
+import { SpecReader, specBundle, specIndex, specLeafHash, specTilePath, specWidth } from './spec-reader.js';
 
 // One log grown once through many sizes (70,000 leaves: level-1 and level-2 tiles exist), shared by
 // the tests below. Each size stopped at is a batch boundary, so the log signed a checkpoint there.
@@ -173,6 +173,10 @@ describe('tlog-tiles read API', () => {
       expect(r.status, path).toBe(404);
       expect(JSON.parse(r.body.toString())).toMatchObject({ code: 404 });
     }
+    // Multi-element indexes in canonical form parse, and are simply not in the tree.
+    for (const path of ['/tile/0/x001/000', '/tile/1/x999/999', '/tile/entries/x001/x234/067', '/tile/0/x001/x234/067.p/9']) {
+      expect((await rawGet(url, path)).status, path).toBe(404);
+    }
     // The largest index that is still a safe integer parses, and is simply not in the tree.
     const r = await rawGet(url, '/tile/0/x009/x007/x199/x254/x740/991');
     expect(r.status).toBe(404);
@@ -202,3 +206,18 @@ function rawGetWith(path: string, headers: Record<string, string>) {
     }, reject);
   });
 }
+
+describe('path encoding', () => {
+  it('agrees between the spec-written encoder and src/merkle, including multi-element and huge indexes', () => {
+    expect(specIndex(1234067)).toBe('x001/x234/067'); // the spec's own example
+    const cases = [0, 1, 999, 1000, 1001, 65535, 999999, 1000000, 1234067, 2 ** 32, Number.MAX_SAFE_INTEGER];
+    for (const n of cases) {
+      for (const w of [1, 17, 255, 256]) {
+        expect(tilePath({ level: 3, index: n, width: w })).toBe(specTilePath(3, n, w));
+        expect(entriesPath(n, w)).toBe(specTilePath('entries', n, w));
+        expect(parseTilePath(specTilePath(3, n, w))).toEqual({ level: 3, index: n, width: w, entries: false });
+      }
+    }
+  });
+});
+
