@@ -88,6 +88,12 @@ export async function monitorStep(source: MonitorSource, key: LogVerifierKey, tr
   if (cp.size === oldSize && !bytesEqual(cp.rootHash, oldRoot)) {
     throw new MonitorAlarm('split-view', `SPLIT VIEW: two signed checkpoints for size ${cp.size} with different root hashes (trusted ${b64(oldRoot)}, now ${b64(cp.rootHash)})`, evidence);
   }
+  // Tiles first: once the new tiles are authenticated against the new signed root, a consistency
+  // proof built from them that fails is a fork, not a served-data problem.
+  let entriesChecked = trusted?.entriesChecked ?? 0;
+  const from = opts.checkEntries ? Math.min(entriesChecked, oldSize) : oldSize;
+  const level0 = tiles ? await tamperChecked(() => tiles.verifyTiles(from, cp.size, cp.rootHash)) : undefined;
+
   if (cp.size > oldSize && oldSize > 0) {
     let proof: Uint8Array[];
     if (tiles) {
@@ -104,15 +110,10 @@ export async function monitorStep(source: MonitorSource, key: LogVerifierKey, tr
     }
   }
 
-  let entriesChecked = trusted?.entriesChecked ?? 0;
   let checked = 0;
-  if (tiles) {
-    const from = opts.checkEntries ? Math.min(entriesChecked, oldSize) : oldSize;
-    const level0 = await tamperChecked(() => tiles.verifyTiles(from, cp.size, cp.rootHash));
-    if (opts.checkEntries) {
-      checked = await checkEntries(tiles, from, cp, level0);
-      entriesChecked = cp.size;
-    }
+  if (tiles && opts.checkEntries) {
+    checked = await checkEntries(tiles, from, cp, level0!);
+    entriesChecked = cp.size;
   }
   const state: MonitorState = { origin: cp.origin, size: cp.size, rootHash: b64(cp.rootHash), note: sth.note };
   if (opts.checkEntries || trusted?.entriesChecked !== undefined) state.entriesChecked = opts.checkEntries ? entriesChecked : Math.min(entriesChecked, cp.size);
