@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { exportLog } from '../../src/cli/export.js';
 import { monitorCommand } from '../../src/cli/monitor.js';
 import { DB_FILE, KEY_FILE, type Log } from '../../src/log/index.js';
-import { generateKey, loadPrivateKey, verifierKeyString } from '../../src/note/index.js';
+import { appendSignatures, cosign, generateKey, loadPrivateKey, splitNote, verifierKeyString } from '../../src/note/index.js';
 import { serveFakeRekor } from '../client/fake-rekor.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { growTo, runCommand, serveLog } from '../tiles/helpers.js';
@@ -181,4 +181,17 @@ describe('cairn monitor', () => {
     expect(r.out).toMatch(/OK: .* at size 10/);
     expect(r.err).toMatch(/ALARM \(split-view\)/);
   });
+
+  it('accepts a checkpoint carrying witness cosignatures (unknown signature lines are ignored)', async () => {
+    const log = openTestLog();
+    await growTo(log, 7);
+    const witness = loadPrivateKey(generateKey('ed25519'));
+    const cosigned = (cp: { c2sp: string }) => appendSignatures(cp.c2sp, [cosign(splitNote(cp.c2sp).text, witness, 'witness.example/w1', 1_700_000_000)]);
+    const url = await serveLog(log, { checkpointNote: cosigned });
+    const state = join(tempDir(), 's.json');
+    const r = await monitor(url, vkey(log), state, '--check-entries');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(readFileSync(state, 'utf8')).note).toMatch(/\n— witness\.example\/w1 /); // kept as evidence, cosignatures included
+  });
 });
+
