@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, type Db } from '../storage/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, openDb, type Db } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
@@ -33,6 +33,8 @@ export interface LogConfig {
   onError?: (e: unknown) => void;
   /** Called after each index lookup with its duration in milliseconds (metrics). */
   onSearch?: (ms: number) => void;
+  /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
+  walCheckpointer?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export class Log {
   private heartbeat?: NodeJS.Timeout;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
+  private checkpointer?: WalCheckpointer;
 
   private constructor(cfg: LogConfig, key: LogKey, db: Db) {
     this.now = cfg.now ?? Date.now;
@@ -101,6 +104,7 @@ export class Log {
     try {
       const log = new Log(cfg, key, db);
       log.quickCheck();
+      if (cfg.walCheckpointer ?? true) log.checkpointer = new WalCheckpointer(db, join(cfg.dataDir, DB_FILE));
       return log;
     } catch (e) {
       db.close();
@@ -253,6 +257,7 @@ export class Log {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
+    await this.checkpointer?.stop();
     if (this.db.open) {
       try {
         this.resign();

@@ -3,3 +3,4 @@ export { MetaStore } from './meta.js';
 export { EntryStore, type EntryRow } from './entries.js';
 export { TileStore } from './tiles.js';
 export { CheckpointStore, type CheckpointRow } from './checkpoints.js';
+export { WalCheckpointer } from './checkpointer.js';
