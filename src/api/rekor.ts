@@ -1,9 +1,11 @@
 import express, { Router, type Request, type Response } from 'express';
 import { CairnError } from '../errors.js';
+import { admitEntry } from '../kinds/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './app.js';
 import { RekorEntries } from './rekor-entries.js';
 import { RekorFormatter, sendJson } from './rekor-format.js';
+import { indexRetrieve } from './rekor-index.js';
 import { queryInt, queryString } from './rekor-input.js';
 
 /** DEFAULT_MAX_BODY_BYTES bounds a request body when AppOptions.maxBodyBytes is not set. */
@@ -13,13 +15,10 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export function rekorRoutes(log: Log, opts: AppOptions): Router {
   const r = Router();
   const fmt = new RekorFormatter(log);
-  // Admission lands with the kinds module; until then every proposed entry is an unsupported kind.
-  const entries = new RekorEntries(log, fmt, opts.publicUrl, () => {
-    throw new CairnError('UNSUPPORTED_KIND', 'no entry kinds are available yet');
-  });
+  const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);
   // Any content type is read as JSON (clients differ in what they send); only on the POST routes,
   // so reads pay nothing for body parsing.
-  const json = express.json({ limit: opts.maxBodyBytes, type: () => true });
+  const json = express.json({ limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, type: () => true });
 
   r.get('/api/v1/log', (_req, res) => sendJson(res, 200, fmt.logInfo(log.latest())));
   r.get('/api/v1/log/publicKey', (req, res) => {
@@ -31,6 +30,7 @@ export function rekorRoutes(log: Log, opts: AppOptions): Router {
   r.get('/api/v1/log/entries', entries.byIndex);
   r.post('/api/v1/log/entries/retrieve', json, entries.retrieve);
   r.get('/api/v1/log/entries/:entryUUID', entries.byUuid);
+  r.post('/api/v1/index/retrieve', json, indexRetrieve(log, fmt));
   return r;
 }
 

@@ -4,6 +4,7 @@
  * as rekor pkg/api/entries.go signEntry marshals and canonicalizes it. Clients check it with the
  * log's public key (sigstore-js verify tlog/set.ts), so it must be byte-exact.
  */
+import { canonicalJson } from '../kinds/index.js';
 import type { LogKey, PublicKey } from '../note/index.js';
 
 /** EntryTimestampFields are the four signed fields, encoded as Rekor's LogEntry carries them. */
@@ -19,10 +20,8 @@ export interface EntryTimestampFields {
 
 /** entryTimestampPayload returns the bytes a SET signs: JCS of the four fields. */
 export function entryTimestampPayload(f: EntryTimestampFields): Uint8Array {
-  // Keys in RFC 8785 order (UTF-16 code units: body < integratedTime < logID < logIndex); for
-  // these values (base64, hex, safe integers) JSON.stringify's output is exactly the JCS form.
   if (!Number.isSafeInteger(f.integratedTime) || !Number.isSafeInteger(f.logIndex)) throw new Error('set: non-integer field');
-  return Buffer.from(JSON.stringify({ body: f.body, integratedTime: f.integratedTime, logID: f.logID, logIndex: f.logIndex }), 'utf8');
+  return Buffer.from(canonicalJson({ body: f.body, integratedTime: f.integratedTime, logID: f.logID, logIndex: f.logIndex }), 'utf8');
 }
 
 /** signEntryTimestamp returns the SET of an entry: key.sign over the payload (pure Ed25519, or ECDSA over its SHA-256, as Rekor's signer). */

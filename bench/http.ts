@@ -1,0 +1,189 @@
+// HTTP load bench of the Rekor API: the real server in a child process, autocannon in another.
+//
+//   npx tsx bench/http.ts            (RUNS=3 DURATION=10 CONNECTIONS=64 ENTRIES=200000 by env)
+//
+// 1. Pre-generates ENTRIES distinct signed hashedrekord uploads (ECDSA P-256, node:crypto) in
+//    worker threads, cached in bench/out/http-entries-<ENTRIES>.ndjson.
+// 2. Starts `cairn serve` on 127.0.0.1 (port 0) over a temp data dir (default durability:
+//    synchronous=FULL; log level warn so request logging is not measured).
+// 3. RUNS times: CONNECTIONS connections POST distinct uploads for DURATION s, then GET entries
+//    with inclusion proofs at random indexes for DURATION s. Prints each run and the medians.
+// The load generator shares the machine's cores with the server, as the targets assume.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Request as CannonRequest } from 'autocannon';
+import { fmt, machine, median } from './lib.js';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
+const ENTRIES = Number(process.env.ENTRIES ?? 200_000);
+const ROOT = join(import.meta.dirname, '..');
+const OUT = join(import.meta.dirname, 'out');
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+// Runs in each worker thread (plain JS, so it needs no loader): signs n random artifacts.
+const GEN_WORKER = `
+const { createHash, generateKeyPairSync, randomBytes, sign } = require('node:crypto');
+const { parentPort, workerData } = require('node:worker_threads');
+const keys = Array.from({ length: 64 }, () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, content: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64') };
+});
+const out = [];
+for (let i = 0; i < workerData.n; i++) {
+  const k = keys[i % keys.length];
+  const artifact = randomBytes(32);
+  out.push(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: {
+    data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') } },
+    signature: { content: sign('sha256', artifact, k.privateKey).toString('base64'), publicKey: { content: k.content } },
+  } }));
+}
+parentPort.postMessage(out.join('\\n'));
+`;
+
+async function entriesFile(): Promise<string> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `http-entries-${ENTRIES}.ndjson`);
+  if (existsSync(file)) return file;
+  const t = performance.now();
+  const workers = 2;
+  const parts = await Promise.all(
+    Array.from({ length: workers }, (_, w) => {
+      const n = Math.floor(ENTRIES / workers) + (w < ENTRIES % workers ? 1 : 0);
+      return new Promise<string>((resolve, reject) => {
+        const worker = new Worker(GEN_WORKER, { eval: true, workerData: { n } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    }),
+  );
+  writeFileSync(file, parts.join('\n') + '\n');
+  process.stderr.write(`  generated ${fmt(ENTRIES)} signed uploads in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  return file;
+}
+
+/** freePort returns a port that was free on 127.0.0.1 a moment ago. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// The server logs at warn so per-request log lines are not what is measured; it then prints no
+// startup line, so readiness is polled.
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 600 && !exited; i++) {
+    try {
+      if ((await fetch(`${url}/api/v1/log`)).ok) return { child, url };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+/** load runs autocannon in its own process so its work is not the server's. */
+function load(args: string[]): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'http.ts'), 'load', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited with ${code}`))));
+  });
+}
+
+async function loader(url: string, mode: string, a: number, b: number): Promise<void> {
+  const { default: autocannon } = await import('autocannon');
+  let request: CannonRequest;
+  if (mode === 'post') {
+    // a = first body to use, b = file; every request gets the next distinct body.
+    const bodies = readFileSync(process.argv[7], 'utf8').split('\n');
+    let next = a;
+    request = {
+      method: 'POST',
+      path: '/api/v1/log/entries',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req: CannonRequest) => {
+        if (next >= bodies.length - 1) throw new Error('bench: out of pre-generated entries; raise ENTRIES');
+        return { ...req, body: bodies[next++] };
+      },
+    };
+  } else {
+    // a = tree size: random indexes below it.
+    request = { method: 'GET', setupRequest: (req: CannonRequest) => ({ ...req, path: `/api/v1/log/entries?logIndex=${Math.floor(Math.random() * a)}` }) };
+  }
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: b, requests: [request] });
+  const statuses: Record<string, number> = {};
+  for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (r[k]) statuses[k] = r[k];
+  const result: LoadResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses };
+  process.stdout.write(JSON.stringify(result));
+}
+
+async function treeSize(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
+}
+
+async function main(): Promise<void> {
+  console.log(`http bench: ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, ${machine()}`);
+  const file = await entriesFile();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-http-bench-'));
+  const { child, url } = await startServer(dataDir);
+  const ups: LoadResult[] = [];
+  const reads: LoadResult[] = [];
+  let used = 0;
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      const up = await load([url, 'post', String(used), String(DURATION), file]);
+      used += up.ok + up.non2xx + up.errors;
+      const size = await treeSize(url);
+      const rd = await load([url, 'get', String(size), String(DURATION)]);
+      ups.push(up);
+      reads.push(rd);
+      console.log(
+        `  run ${run}: uploads ${fmt(up.perSecond)}/s p50 ${up.p50} ms p99 ${up.p99} ms ${JSON.stringify(up.statuses)} errors ${up.errors} | ` +
+          `proof reads ${fmt(rd.perSecond)}/s p50 ${rd.p50} ms p99 ${rd.p99} ms ${JSON.stringify(rd.statuses)} | tree ${fmt(size)}`,
+      );
+    }
+    const total = ups.reduce((s, u) => s + u.ok, 0);
+    const size = await treeSize(url);
+    // Requests in flight when autocannon stops are integrated but not counted: at most one per connection.
+    if (size < total || size > total + RUNS * CONNECTIONS) throw new Error(`tree size ${size} but ${total} uploads were acknowledged`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const m = (xs: LoadResult[], f: (r: LoadResult) => number) => median(xs.map(f));
+  console.log(`median uploads: ${fmt(m(ups, (r) => r.perSecond))} entries/s, p50 ${m(ups, (r) => r.p50)} ms, p99 ${m(ups, (r) => r.p99)} ms`);
+  console.log(`median proof reads: ${fmt(m(reads, (r) => r.perSecond))} reads/s, p50 ${m(reads, (r) => r.p50)} ms, p99 ${m(reads, (r) => r.p99)} ms`);
+}
+
+if (process.argv[2] === 'load') await loader(process.argv[3], process.argv[4], Number(process.argv[5]), Number(process.argv[6]));
+else await main();
