@@ -1,13 +1,17 @@
 /**
  * Verification benchmark for entry admission: signatures over a given digest (what hashedrekord
- * needs; src/kinds/prehashed.ts) against node:crypto's verify, which hashes the message itself and
- * so is only a reference for what OpenSSL costs. Prints median verifications/s over repeated runs.
+ * needs; src/kinds/prehashed.ts), the pure-JS path and the verifyDigest entry point, against
+ * node:crypto's verify, which hashes the message itself and so is only a reference for what OpenSSL
+ * costs. Prints median verifications/s over repeated runs.
  *
  *   npx tsx bench/verify.ts [runs=5] [msPerRun=300]
  */
 import { constants, createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { ed25519ph } from '@noble/curves/ed25519.js';
 import { admitEntry, verifyDigest } from '../src/kinds/index.js';
+import { nativeVerifyEcdsa } from '../src/kinds/native.js';
+import { ecdsaSignatureValues, verifyEcdsaNoble, type CurveName } from '../src/kinds/prehashed.js';
 import { fmt, machine, median } from './lib.js';
 
 const runs = Math.max(5, Number(process.argv[2] ?? 5));
@@ -16,39 +20,56 @@ const msPerRun = Number(process.argv[3] ?? 300);
 const msg = new TextEncoder().encode('a 1 KiB artifact stands in for any artifact: only its digest is signed'.padEnd(1024, '.'));
 const digest = (alg: string) => createHash(alg).update(msg).digest();
 
-/** rate returns the median, over `runs` runs of about msPerRun each, of fn calls per second. */
-function rate(fn: () => boolean): number {
-  for (let i = 0; i < 20; i++) if (!fn()) throw new Error('bench: signature does not verify');
-  const rates: number[] = [];
+/**
+ * rates returns, for each fn, the median over `runs` runs of about msPerRun each of calls per
+ * second. Runs of the fns are interleaved so that load changes on a shared machine hit all alike.
+ */
+function rates(...fns: (() => boolean)[]): number[] {
+  for (const fn of fns) for (let i = 0; i < 20; i++) if (!fn()) throw new Error('bench: signature does not verify');
+  const per: number[][] = fns.map(() => []);
   for (let r = 0; r < runs; r++) {
-    let n = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < msPerRun) {
-      for (let i = 0; i < 10; i++) fn();
-      n += 10;
-      elapsed = performance.now() - start;
-    }
-    rates.push((n * 1000) / elapsed);
+    fns.forEach((fn, k) => {
+      let n = 0;
+      const start = performance.now();
+      let elapsed = 0;
+      while (elapsed < msPerRun) {
+        for (let i = 0; i < 5; i++) fn();
+        n += 5;
+        elapsed = performance.now() - start;
+      }
+      per[k].push((n * 1000) / elapsed);
+    });
   }
-  return median(rates);
+  return per.map(median);
 }
 
 interface Row {
   what: string;
-  ours: number;
+  /** The pure-JS path (@noble/curves for ECDSA), what runs without the native addon. */
+  js: number;
+  /** verifyDigest, the entry point kinds call (native ECDSA when the addon is built). */
+  ours?: number;
+  /** node:crypto's verify over the message (it hashes), for reference. */
   reference?: number;
 }
+
+const NOBLE_CURVE: Record<string, CurveName> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
 
 function ecdsa(curve: string, alg: 'sha256' | 'sha384' | 'sha512'): Row {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
   const sig = sign(alg, msg, privateKey);
   const d = digest(alg);
-  return {
-    what: `ECDSA ${curve} ${alg}`,
-    ours: rate(() => verifyDigest(publicKey, alg, d, sig)),
-    reference: rate(() => verify(alg, msg, publicKey, sig)),
-  };
+  const jwk = publicKey.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  const [js, ours, reference] = rates(
+    () => {
+      const rs = ecdsaSignatureValues(sig);
+      return rs !== undefined && verifyEcdsaNoble(NOBLE_CURVE[curve], point, d, rs[0], rs[1]);
+    },
+    () => verifyDigest(publicKey, alg, d, sig),
+    () => verify(alg, msg, publicKey, sig),
+  );
+  return { what: `ECDSA ${curve} ${alg}`, js, ours, reference };
 }
 
 function rsa(bits: number): Row[] {
@@ -56,13 +77,15 @@ function rsa(bits: number): Row[] {
   const d = digest('sha256');
   const pkcs1 = sign('sha256', msg, privateKey);
   const pss = sign('sha256', msg, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  const [pkcs1Js, pkcs1Ref, pssJs, pssRef] = rates(
+    () => verifyDigest(publicKey, 'sha256', d, pkcs1),
+    () => verify('sha256', msg, publicKey, pkcs1),
+    () => verifyDigest(publicKey, 'sha256', d, pss, { rsaPadding: 'pss' }),
+    () => verify('sha256', msg, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss),
+  );
   return [
-    { what: `RSA-${bits} PKCS#1 v1.5 sha256`, ours: rate(() => verifyDigest(publicKey, 'sha256', d, pkcs1)), reference: rate(() => verify('sha256', msg, publicKey, pkcs1)) },
-    {
-      what: `RSA-${bits} PSS sha256`,
-      ours: rate(() => verifyDigest(publicKey, 'sha256', d, pss, { rsaPadding: 'pss' })),
-      reference: rate(() => verify('sha256', msg, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss)),
-    },
+    { what: `RSA-${bits} PKCS#1 v1.5 sha256`, js: pkcs1Js, reference: pkcs1Ref },
+    { what: `RSA-${bits} PSS sha256`, js: pssJs, reference: pssRef },
   ];
 }
 
@@ -71,11 +94,15 @@ function ed25519(): Row[] {
   const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
   const phSig = ed25519ph.sign(msg, seed);
   const pureSig = sign(null, msg, privateKey);
+  // hashedrekord: Ed25519ph over the SHA-512 digest (pure JS; node cannot do Ed25519ph);
+  // dsse: pure Ed25519 over the PAE goes straight to node:crypto.
+  const [ph, pure] = rates(
+    () => verifyDigest(publicKey, 'sha512', digest('sha512'), phSig),
+    () => verify(null, msg, publicKey, pureSig),
+  );
   return [
-    // hashedrekord: Ed25519ph over the SHA-512 digest (pure JS); node cannot do Ed25519ph.
-    { what: 'Ed25519ph over sha512 digest', ours: rate(() => verifyDigest(publicKey, 'sha512', digest('sha512'), phSig)) },
-    // dsse: pure Ed25519 over the PAE goes straight to node:crypto.
-    { what: 'Ed25519 (node, dsse path)', ours: rate(() => verify(null, msg, publicKey, pureSig)) },
+    { what: 'Ed25519ph over sha512 digest', js: ph },
+    { what: 'Ed25519 (node, dsse path)', js: NaN, reference: pure },
   ];
 }
 
@@ -89,7 +116,7 @@ function admission(key: KeyObject, priv: KeyObject): Row {
       data: { hash: { algorithm: 'sha256', value: digest('sha256').toString('hex') } },
     },
   };
-  return { what: 'admitEntry hashedrekord P-256 (parse, verify, JCS)', ours: rate(() => admitEntry(entry).body.length > 0) };
+  return { what: 'admitEntry hashedrekord P-256 (parse, verify, JCS)', js: NaN, ours: rates(() => admitEntry(entry).body.length > 0)[0] };
 }
 
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -102,9 +129,9 @@ const rows: Row[] = [
   admission(p256.publicKey, p256.privateKey),
 ];
 
-console.log(`verify benchmark: median of ${runs} runs x ${msPerRun} ms; ${machine()}`);
-console.log(`${'operation'.padEnd(52)} ${'ours/s'.padStart(10)} ${'node:crypto/s'.padStart(14)}`);
-for (const r of rows) {
-  console.log(`${r.what.padEnd(52)} ${fmt(r.ours).padStart(10)} ${(r.reference === undefined ? '-' : fmt(r.reference)).padStart(14)}`);
-}
-console.log('ours = over a given digest (src/kinds/prehashed.ts); node:crypto = hashing verify of the message, for reference.');
+const cell = (n: number | undefined, w: number) => (n === undefined || Number.isNaN(n) ? '-' : fmt(n)).padStart(w);
+console.log(`verify benchmark: median of ${runs} runs x ${msPerRun} ms; ${machine()}; load ${loadavg()[0].toFixed(1)}; native addon ${nativeVerifyEcdsa ? 'loaded' : 'absent'}`);
+console.log(`${'operation'.padEnd(52)} ${'pure JS/s'.padStart(10)} ${'verifyDigest/s'.padStart(15)} ${'node:crypto/s'.padStart(14)}`);
+for (const r of rows) console.log(`${r.what.padEnd(52)} ${cell(r.js, 10)} ${cell(r.ours, 15)} ${cell(r.reference, 14)}`);
+console.log('pure JS and verifyDigest verify over a given digest (src/kinds/prehashed.ts); verifyDigest uses the native');
+console.log('addon for ECDSA when built (CAIRN_NO_NATIVE=1 disables it); node:crypto hashes the message, for reference only.');

@@ -49,7 +49,8 @@ export function verifyDigest(key: KeyObject, hash: DigestAlg, digest: Uint8Array
 }
 
 const CURVE = { prime256v1: p256, secp384r1: p384, secp521r1: p521 } as const;
-type CurveName = keyof typeof CURVE;
+/** CurveName is a named curve as KeyObject.asymmetricKeyDetails spells it. */
+export type CurveName = keyof typeof CURVE;
 
 function verifyEcdsaSignature(key: KeyObject, digest: Uint8Array, sig: Uint8Array): boolean {
   const name = key.asymmetricKeyDetails?.namedCurve as CurveName | undefined;
@@ -61,7 +62,7 @@ function verifyEcdsaSignature(key: KeyObject, digest: Uint8Array, sig: Uint8Arra
 
 /**
  * verifyEcdsa is the one ECDSA primitive: (r, s) over digest under an uncompressed point on a
- * named curve. A native fast path can replace this function alone.
+ * named curve; OpenSSL through the native addon when it is built, verifyEcdsaNoble otherwise.
  */
 export function verifyEcdsa(curve: CurveName, point: Uint8Array, digest: Uint8Array, r: bigint, s: bigint): boolean {
   const c = CURVE[curve];
@@ -71,6 +72,14 @@ export function verifyEcdsa(curve: CurveName, point: Uint8Array, digest: Uint8Ar
   // with Rekor upload rates. It gets the same (r, s), so ecdsaSignatureValues alone still decides
   // which signature encodings pass.
   if (nativeVerifyEcdsa) return nativeVerifyEcdsa(curve, point, digest, r, s);
+  return verifyEcdsaNoble(curve, point, digest, r, s);
+}
+
+/** verifyEcdsaNoble is verifyEcdsa in pure JS (@noble/curves), the path without the addon. */
+export function verifyEcdsaNoble(curve: CurveName, point: Uint8Array, digest: Uint8Array, r: bigint, s: bigint): boolean {
+  const c = CURVE[curve];
+  const n = c.Point.Fn.ORDER;
+  if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
   const size = c.Point.Fn.BYTES;
   const compact = new Uint8Array(2 * size);
   compact.set(toBytes(r, size), 0);

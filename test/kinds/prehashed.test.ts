@@ -1,8 +1,9 @@
 import { constants, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { p256 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { verifyDigest } from '../../src/kinds/index.js';
+import { ecdsaSignatureValues, verifyEcdsaNoble, type CurveName } from '../../src/kinds/prehashed.js';
 import { digestOf, expectCode, keyPair, type KeySpec } from './helpers.js';
 
 const MSG = new TextEncoder().encode('prehashed verification');
@@ -70,6 +71,48 @@ describe('verifyDigest: ECDSA over a given digest', () => {
         expect(verifyDigest(publicKey, 'sha256', digestOf('sha256', msg), sig)).toBe(node);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('the pure-JS ECDSA path (used when the native addon is not built)', () => {
+  const CURVES: [KeySpec, CurveName][] = [
+    ['p256', 'prime256v1'],
+    ['p384', 'secp384r1'],
+    ['p521', 'secp521r1'],
+  ];
+  const pointOf = (spec: KeySpec) => {
+    const jwk = keyPair(spec).publicKey.export({ format: 'jwk' });
+    return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  };
+  it.each(CURVES.flatMap(([s, c]) => ALGS.map((a) => [s, c, a] as const)))('%s (%s) with a %s digest, both S forms', (spec, curve, alg) => {
+    const { privateKey } = keyPair(spec);
+    const [r, s] = ecdsaSignatureValues(sign(alg, MSG, privateKey))!;
+    const n = { prime256v1: p256.Point.Fn.ORDER, secp384r1: p384.Point.Fn.ORDER, secp521r1: p521.Point.Fn.ORDER }[curve];
+    expect(verifyEcdsaNoble(curve, pointOf(spec), digestOf(alg, MSG), r, s)).toBe(true);
+    expect(verifyEcdsaNoble(curve, pointOf(spec), digestOf(alg, MSG), r, n - s)).toBe(true); // the other S form
+    expect(verifyEcdsaNoble(curve, pointOf(spec), digestOf(alg, MSG.subarray(1)), r, s)).toBe(false);
+    expect(verifyEcdsaNoble(curve, pointOf(spec), digestOf(alg, MSG), s, r)).toBe(false);
+    expect(verifyEcdsaNoble(curve, pointOf(spec), digestOf(alg, MSG), 0n, s)).toBe(false);
+  });
+
+  it('property: agrees with node:crypto on valid and corrupted P-256 signatures', () => {
+    const { publicKey, privateKey } = keyPair('p256');
+    const point = pointOf('p256');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(71), fc.boolean(), (msg, at, corrupt) => {
+        const sig = sign('sha256', msg, privateKey);
+        if (corrupt) sig[at % sig.length] ^= 1 << at % 8;
+        let node: boolean;
+        try {
+          node = verify('sha256', msg, publicKey, sig);
+        } catch {
+          node = false;
+        }
+        const rs = ecdsaSignatureValues(sig);
+        expect(rs !== undefined && verifyEcdsaNoble('prime256v1', point, digestOf('sha256', msg), rs[0], rs[1])).toBe(node);
+      }),
+      { numRuns: 40 },
     );
   });
 });
