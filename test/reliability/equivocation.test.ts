@@ -72,8 +72,8 @@ describe('no equivocation', () => {
       shown.set(size, rootHex);
     };
     let rows = 0;
-    for (let round = 0; round < 3; round++) {
-      const acks = await writeUntilKilled(dir, `eq${round}`, 200 + round * 300, 50);
+    for (let round = 0; round < 2; round++) {
+      const acks = await writeUntilKilled(dir, `eq${round}`, 300 + round * 300, 50);
       expect(acks.length).toBeGreaterThan(0);
       for (const a of acks) see(a.size, a.rootHex, `receipt in round ${round}`);
 
