@@ -104,9 +104,15 @@ function checkKeyType(key: KeyObject, field: string): void {
   const ok =
     (key.asymmetricKeyType === 'ec' && CURVES.has(d.namedCurve ?? '')) ||
     key.asymmetricKeyType === 'ed25519' ||
-    (key.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 2048 && (d.modulusLength ?? 0) <= 4096);
+    (key.asymmetricKeyType === 'rsa' &&
+      (d.modulusLength ?? 0) >= 2048 &&
+      (d.modulusLength ?? 0) <= 4096 &&
+      // Go's crypto/rsa refuses exponents outside [2, 2^31-1].
+      (d.publicExponent ?? 0n) >= 2n &&
+      (d.publicExponent ?? 0n) <= 0x7fffffffn);
   if (!ok) {
-    const what = [key.asymmetricKeyType, d.namedCurve, d.modulusLength && `${d.modulusLength} bits`].filter(Boolean).join(' ');
+    const e = d.publicExponent !== undefined && d.publicExponent > 0x7fffffffn ? `exponent ${d.publicExponent}` : undefined;
+    const what = [key.asymmetricKeyType, d.namedCurve, d.modulusLength && `${d.modulusLength} bits`, e].filter(Boolean).join(' ');
     throw invalid(`${field}: unsupported public key (${what}); supported: ${SUPPORTED_KEYS}`);
   }
 }

@@ -206,6 +206,7 @@ describe('hashedrekord refuses bad entries with INVALID_ENTRY', () => {
     ['private key PEM', (e) => (e.spec.signature.publicKey.content = b64(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)), /cannot handle PEM type PRIVATE KEY/],
     ['compressed EC point', (e) => (e.spec.signature.publicKey.content = b64(pemOf('PUBLIC KEY', compressedSpki))), /uncompressed point/],
     ['RSA-1024 key', (e) => (e.spec.signature.publicKey.content = b64(rsa1024)), /unsupported public key \(rsa 1024 bits\)/],
+    ['RSA exponent above 2^31-1', (e) => (e.spec.signature.publicKey.content = b64(publicPem(createPublicKey(fixtureKey('rsa-2048-big-e.key'))))), /exponent 4294967291/],
     ['more than 10 PEM blocks', (e) => (e.spec.signature.publicKey.content = b64(fixture('leaf-p256.pem').repeat(11))), /more than 10/],
     ['hash algorithm sha1', (e) => (e.spec.data.hash.algorithm = 'sha1'), /algorithm must be one of/],
     ['hash algorithm upper case', (e) => (e.spec.data.hash.algorithm = 'SHA256'), /algorithm must be one of/],
