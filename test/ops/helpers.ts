@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { Readiness, createApp, type AppOptions } from '../../src/api/index.js';
+import { Readiness, createApp, type AppOptions, type ReadinessOptions } from '../../src/api/index.js';
 import { Metrics, type Log, type LogConfig } from '../../src/log/index.js';
 import { openTestLog } from '../helpers/test-log.js';
 
@@ -13,9 +13,9 @@ export interface Ops {
   app: ReturnType<typeof createApp>;
 }
 
-export function opsLog(cfg: Partial<LogConfig> = {}, app: Partial<AppOptions> = {}, stallMs = 30_000): Ops {
+export function opsLog(cfg: Partial<LogConfig> = {}, app: Partial<AppOptions> = {}, ready: Partial<ReadinessOptions> = {}): Ops {
   const metrics = new Metrics({ processMetrics: false });
-  const readiness = new Readiness({ stallMs });
+  const readiness = new Readiness(ready);
   const log = openTestLog({
     ...cfg,
     onBatch: (s) => {
