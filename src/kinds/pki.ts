@@ -6,7 +6,7 @@
  * leaf's subjectAltNames (Rekor's Subjects()).
  */
 import { createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
-import { BIT_STRING, OCTET_STRING, SEQUENCE, bytesOf, children, contentOf, oidString, readTlv, whole, type Tlv } from './der.js';
+import { BIT_STRING, OCTET_STRING, SEQUENCE, bytesOf, children, contentOf, oidString, positiveInteger, readTlv, whole, type Tlv } from './der.js';
 import { encodePem, invalid, parsePem } from './encoding.js';
 
 /** MAX_CHAIN is Rekor's limit on certificates in one PEM (UnmarshalCertificatesFromPEMLimited). */
@@ -77,12 +77,43 @@ export function publicKeyFromSpki(spki: Uint8Array, field: string): KeyObject {
   if (key.asymmetricKeyType === 'ec' && spkiBitString(spki)?.[0] !== 0x04) {
     throw invalid(`${field}: EC public key must use an uncompressed point`);
   }
-  const again = key.export({ type: 'spki', format: 'der' });
-  if (!Buffer.from(spki).equals(again)) {
+  if (!isCanonicalSpki(key, spki)) {
     throw invalid(`${field}: public key is not in canonical DER form (compressed point or explicit curve parameters?)`);
   }
-  SPKI.set(key, again);
+  SPKI.set(key, spki);
   return key;
+}
+
+// The fixed DER before the key bits of each supported SPKI (RFC 5480, RFC 8410): SEQUENCE,
+// AlgorithmIdentifier with a named curve, BIT STRING header, and for EC the uncompressed-point tag.
+const SPKI_PREFIX: Record<string, string> = {
+  prime256v1: '3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04',
+  secp384r1: '3076301006072a8648ce3d020106052b81040022036200' + '04',
+  secp521r1: '30819b301006072a8648ce3d020106052b81040023038186' + '00' + '04',
+  ed25519: '302a300506032b6570032100',
+};
+const SPKI_SIZE: Record<string, number> = { prime256v1: 91, secp384r1: 120, secp521r1: 158, ed25519: 44 };
+const RSA_ALGORITHM = '300d06092a864886f70d0101010500'; // rsaEncryption with NULL parameters
+
+/**
+ * isCanonicalSpki reports whether spki, which key was parsed from, is already the DER Go's
+ * MarshalPKIXPublicKey (and OpenSSL's export) writes for key, without paying for an export.
+ */
+export function isCanonicalSpki(key: KeyObject, spki: Uint8Array): boolean {
+  const name = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve ?? '' : key.asymmetricKeyType ?? '';
+  const b = Buffer.from(spki.buffer, spki.byteOffset, spki.length);
+  if (Object.hasOwn(SPKI_PREFIX, name)) {
+    const prefix = SPKI_PREFIX[name];
+    return b.length === SPKI_SIZE[name] && b.subarray(0, prefix.length / 2).toString('hex') === prefix;
+  }
+  if (name !== 'rsa') return false;
+  const top = whole(spki);
+  const parts = top?.tag === SEQUENCE ? children(spki, top) : undefined;
+  if (parts?.length !== 2 || Buffer.from(bytesOf(spki, parts[0])).toString('hex') !== RSA_ALGORITHM) return false;
+  const bits = spkiBitString(spki);
+  const inner = bits && whole(bits);
+  const ints = inner?.tag === SEQUENCE ? children(bits!, inner) : undefined;
+  return ints?.length === 2 && ints.every((t) => positiveInteger(bits!, t) !== undefined);
 }
 
 // KeyObject.export costs as much as a signature check on a loaded machine; remember the SPKI of
