@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { Logger } from 'pino';
@@ -63,8 +65,8 @@ export class Readiness {
 
   private database(log: Log): Check {
     if (!log.db.open) return { ok: false, detail: 'database is closed' };
-    // A write that is rolled back: takes the write lock and runs an UPDATE, which fails on a
-    // read-only connection or file (SQLITE_READONLY) or a lock held elsewhere, at no cost to the log.
+    // A write rolled back at once on the log's own connection: fails with SQLITE_READONLY when
+    // that connection may not write (e.g. query_only), at no cost to the log.
     try {
       log.db.exec('SAVEPOINT readyz');
       try {
@@ -75,7 +77,9 @@ export class Readiness {
     } catch (e) {
       return { ok: false, detail: `not writable: ${(e as Error).message}` };
     }
-    // The probe cannot see a commit failing (disk full, I/O error): the sequencer's last batch can.
+    const files = filesWritable(log.db.name);
+    if (files) return { ok: false, detail: `not writable: ${files}` };
+    // Neither probe commits, so neither sees a commit fail (disk full, I/O error): the sequencer does.
     if (this.lastError) return { ok: false, detail: `last batch failed: ${this.lastError}` };
     return { ok: true };
   }
@@ -88,6 +92,23 @@ export class Readiness {
     }
     return { ok: true, detail: `${log.pending} pending` };
   }
+}
+
+/**
+ * filesWritable returns why the database's files or directory could not be opened for writing
+ * now. The log's connection keeps the descriptors it opened, so a chmod or chown after start does
+ * not stop its writes, but it would stop the next start: report it now. access(2) answers for the
+ * current permissions and read-only mounts.
+ */
+function filesWritable(dbPath: string): string | undefined {
+  for (const p of [dbPath, dbPath + '-wal', dbPath + '-shm', dirname(dbPath)]) {
+    try {
+      if (p === dbPath || existsSync(p)) accessSync(p, constants.W_OK);
+    } catch (e) {
+      return `${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    }
+  }
+  return undefined;
 }
 
 const PROBE = new TextEncoder().encode('cairn readiness probe\n');

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
@@ -42,6 +44,24 @@ describe('GET /healthz and /readyz', () => {
     await log.append({ body: body(2), kind: 'test', indexKeys: [] });
     await request(app).get('/readyz').expect(200);
     expect(log.size).toBe(2);
+  });
+
+  it('is not ready when the database file and directory are chmodded read-only while running', () => {
+    // chmod does not bind root, so as root the scenario runs as "nobody" (setpriv).
+    const root = process.getuid?.() === 0;
+    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    const child = [process.execPath, '--import', 'tsx', 'test/ops/readonly-child.ts'];
+    const [cmd, ...args] = root && setpriv ? [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', ...child] : child;
+    const out = JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', timeout: 15_000 }));
+    expect(out.before.status).toBe(200);
+    expect(out.after.status).toBe(200);
+    if (out.uid === 0) {
+      // No unprivileged user to drop to: root may still write, and ready says so.
+      expect(out.during.status).toBe(200);
+      return;
+    }
+    expect(out.during.status).toBe(503);
+    expect(out.during.body.checks.database).toMatchObject({ ok: false, detail: expect.stringMatching(/^not writable: .*cairn\.db: EACCES$/) });
   });
 
   it('is not ready when the sequencer has stalled with entries waiting', async () => {
