@@ -30,6 +30,9 @@ export function sendJson(res: Response, status: number, json: string): void {
   res.end(json);
 }
 
+/** SET_CACHE_SIZE bounds the SETs kept (about 100 bytes each). */
+export const SET_CACHE_SIZE = 32768;
+
 interface CheckpointJson {
   /** JSON string literal of the Rekor note. */
   note: string;
@@ -45,6 +48,8 @@ export class RekorFormatter {
   readonly logIdHex: string;
   readonly treeIdHex: string;
   private cpCache = new WeakMap<SignedCheckpoint, CheckpointJson>();
+  /** Base64 SETs by log index: an entry's fields never change, so neither does its SET (Ed25519 is deterministic; any valid ECDSA SET will do). */
+  private sets = new Map<number, string>();
 
   constructor(private readonly log: Log) {
     this.logIdHex = hex(log.key.logId);
@@ -84,12 +89,18 @@ export class RekorFormatter {
    */
   logEntryAnon(e: StoredEntry, c: SignedCheckpoint, proof: Uint8Array[]): string {
     const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
-    const set = signEntryTimestamp(this.log.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index });
+    let set = this.sets.get(e.index);
+    if (set === undefined) {
+      set = Buffer.from(signEntryTimestamp(this.log.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index })).toString('base64');
+      // Insertion order is age: evict the oldest. New entries are the ones clients read back.
+      if (this.sets.size >= SET_CACHE_SIZE) this.sets.delete(this.sets.keys().next().value!);
+      this.sets.set(e.index, set);
+    }
     const j = this.cp(c);
     return (
       `{"body":"${body}","integratedTime":${e.integratedTime},"logID":"${this.logIdHex}","logIndex":${e.index},` +
       `"verification":{"inclusionProof":{"checkpoint":${j.note},"hashes":${hexArray(proof)},"logIndex":${e.index},` +
-      `"rootHash":"${j.rootHex}","treeSize":${c.size}},"signedEntryTimestamp":"${Buffer.from(set).toString('base64')}"}}`
+      `"rootHash":"${j.rootHex}","treeSize":${c.size}},"signedEntryTimestamp":"${set}"}}`
     );
   }
 
