@@ -59,7 +59,8 @@ export interface PemBlock {
   der: Uint8Array;
 }
 
-const PEM_BLOCK = /^-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n([A-Za-z0-9+/=\r\n]*?)\r?\n?-----END \1-----/;
+// Like Go's pem.Decode: spaces and tabs may end the BEGIN line and sit inside the base64 body.
+const PEM_BLOCK = /^-----BEGIN ([A-Z0-9 ]{1,64})-----[ \t]*\r?\n([A-Za-z0-9+/=\r\n \t]*?)-----END \1-----/;
 
 /**
  * parsePem returns the PEM blocks (RFC 7468) of text, which may hold at most maxBlocks blocks
@@ -78,7 +79,7 @@ export function parsePem(bytes: Uint8Array, field: string, maxBlocks: number): P
     if (blocks.length === maxBlocks) throw invalid(`${field} holds more than ${maxBlocks} PEM blocks`);
     const m = PEM_BLOCK.exec(text);
     if (!m) throw invalid(`${field} is not PEM: expected -----BEGIN …----- … -----END …-----`);
-    const body = m[2].replace(/\r?\n/g, '');
+    const body = m[2].replace(/[\r\n \t]/g, '');
     const der = decodeBase64(body, `${field} PEM body`, bytes.length);
     if (der.length === 0) throw invalid(`${field} has an empty PEM block`);
     blocks.push({ type: m[1], der });

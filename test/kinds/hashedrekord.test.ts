@@ -110,7 +110,7 @@ describe('hashedrekord: admits what Rekor admits, stores what Rekor stores', () 
     const hex = digestOf('sha256', ARTIFACT).toString('hex');
     const pem = publicPem(publicKey);
     const der = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    const odd = `\r\n  -----BEGIN PUBLIC KEY-----\r\n${der.match(/.{1,40}/g)!.join('\r\n')}\r\n-----END PUBLIC KEY-----  \n\n`;
+    const odd = `\r\n  -----BEGIN PUBLIC KEY----- \r\n${der.match(/.{1,40}/g)!.join(' \t\r\n')}\r\n-----END PUBLIC KEY-----  \n\n`;
     const plain = admitEntry(hashedrekordEntry(sig, pem, 'sha256', hex));
     const e = hashedrekordEntry(sig, odd, 'sha256', hex) as Record<string, any>;
     e.spec.extra = { x: 1 };
