@@ -1,8 +1,9 @@
 /**
  * Signature verification over a digest the client supplies (hashedrekord signs the artifact's
- * hash, not the artifact). node:crypto always hashes its input, so the ECDSA and Ed25519ph paths
- * use @noble/curves and the RSA paths undo the signature with crypto.publicDecrypt and check the
- * encoding themselves. Semantics follow Go's crypto (what Rekor runs): see each function.
+ * hash, not the artifact). node:crypto always hashes its input, so ECDSA goes to OpenSSL through
+ * the optional native addon (native.ts) or else @noble/curves, Ed25519ph to @noble/curves, and the
+ * RSA paths undo the signature with crypto.publicDecrypt and check the encoding themselves.
+ * Semantics follow Go's crypto (what Rekor runs): see each function.
  */
 import { constants, createHash, publicDecrypt, type KeyObject } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
