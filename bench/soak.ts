@@ -135,7 +135,7 @@ const audit = auditDatabase(dataDir);
 if (audit.problem) failures.push(`verify-db: ${audit.problem}`);
 say(`verify-db: ${audit.size} entries, ${audit.checkpointsChecked} checkpoints${audit.problem ? `: ${audit.problem}` : ' OK'}`);
 
-say(`SOAK ${failures.length ? 'FAILED' : 'PASSED'}: ${crash.rounds} crash rounds survived, ${crash.acknowledged + uploads} uploads acknowledged, ${crash.entriesScanned} entries checked, ${fuzzed} requests fuzzed against the server, nothing lost${failures.length ? ' — NOT TRUE, see below' : ''}`);
+say(`SOAK ${failures.length ? 'FAILED' : 'PASSED'}: ${crash.rounds} crash rounds survived, ${crash.acknowledged + uploads} uploads acknowledged, ${crash.entriesScanned} entries checked by client scans after kills and ${audit.size} by verify-db, ${fuzzed} requests fuzzed against the server, nothing lost${failures.length ? ' — NOT TRUE, see below' : ''}`);
 for (const f of failures.slice(0, 50)) console.log(`  FAILURE: ${f}`);
 if (ownDir) rmSync(dataDir, { recursive: true, force: true });
 process.exit(failures.length ? 1 : 0);
