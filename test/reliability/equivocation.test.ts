@@ -184,4 +184,23 @@ describe('no equivocation', () => {
     db.close();
     expect(auditDatabase(dir).problem).toBe('checkpoint at size 3: root does not match the tree');
   });
+
+  it('a second writer opened on the same data by mistake never signs a second root for a size', async () => {
+    const dir = tempDir();
+    const a = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
+    const b = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
+    try {
+      for (let i = 0; i < 5; i++) await a.append({ body: body(i, 'a'), kind: 'test', indexKeys: [] });
+      // b still believes the tree is empty: its batch would sign size 1 with another root.
+      await expect(b.append({ body: body(0, 'b'), kind: 'test', indexKeys: [] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await a.append({ body: body(5, 'a'), kind: 'test', indexKeys: [] });
+      const rows = checkpointRows(dir);
+      expect(new Set(rows.map((r) => r.size)).size).toBe(rows.length);
+      for (const r of rows) expect(hex(r.root_hash)).toBe(hex(a.rootAt(r.size)));
+    } finally {
+      await b.close();
+      await a.close();
+    }
+    expect(auditDatabase(dir).problem).toBeUndefined();
+  });
 });
