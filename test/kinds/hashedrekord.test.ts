@@ -273,4 +273,14 @@ describe('real Rekor entries (sigstore-conformance bundles): byte-identical bodi
   it('has at least one certificate and one bare-key vector', () => {
     expect(vectors.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('indexes the Fulcio certificate\'s URI SAN as OpenSSL reads it', () => {
+    const v = vectors.find((x) => x.name === 'happy-path-v0.3')!;
+    const spec = JSON.parse(Buffer.from(v.canonicalizedBody, 'base64').toString()).spec;
+    const cert = new X509Certificate(Buffer.from(spec.signature.publicKey.content, 'base64'));
+    const uri = /^URI:(.*)$/.exec(cert.subjectAltName ?? '')![1];
+    const a = admitEntry({ apiVersion: '0.0.1', kind: 'hashedrekord', spec });
+    expect(a.indexKeys).toContain(`uri:${uri}`);
+    expect(a.indexKeys).toContain(`subject:${uri.toLowerCase()}`);
+  });
 });
