@@ -6,6 +6,7 @@
 //    worker threads, cached in bench/out/http-entries-<ENTRIES>.ndjson.
 // 2. Starts `cairn serve` on 127.0.0.1 (port 0) over a temp data dir (default durability:
 //    synchronous=FULL; log level warn so request logging is not measured).
+//    SERVER_FLAGS adds node flags to the server (e.g. --cpu-prof).
 // 3. RUNS times: CONNECTIONS connections POST distinct uploads for DURATION s, then GET entries
 //    with inclusion proofs at random indexes for DURATION s. Prints each run and the medians.
 // The load generator shares the machine's cores with the server, as the targets assume.
@@ -25,6 +26,8 @@ const ROOT = join(import.meta.dirname, '..');
 const OUT = join(import.meta.dirname, 'out');
 
 interface LoadResult {
+  /** Bodies handed to autocannon, answered or not (requests in flight at the end were sent). */
+  sent: number;
   ok: number;
   non2xx: number;
   errors: number;
@@ -92,7 +95,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
+    [...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   let exited = false;
@@ -122,10 +125,10 @@ function load(args: string[]): Promise<LoadResult> {
 async function loader(url: string, mode: string, a: number, b: number): Promise<void> {
   const { default: autocannon } = await import('autocannon');
   let request: CannonRequest;
+  let next = a;
   if (mode === 'post') {
     // a = first body to use, b = file; every request gets the next distinct body.
     const bodies = readFileSync(process.argv[7], 'utf8').split('\n');
-    let next = a;
     request = {
       method: 'POST',
       path: '/api/v1/log/entries',
@@ -142,7 +145,7 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
   const r = await autocannon({ url, connections: CONNECTIONS, duration: b, requests: [request] });
   const statuses: Record<string, number> = {};
   for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (r[k]) statuses[k] = r[k];
-  const result: LoadResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses };
+  const result: LoadResult = { sent: mode === 'post' ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= RUNS; run++) {
       const up = await load([url, 'post', String(used), String(DURATION), file]);
-      used += up.ok + up.non2xx + up.errors;
+      used += up.sent;
       const size = await treeSize(url);
       const rd = await load([url, 'get', String(size), String(DURATION)]);
       ups.push(up);
