@@ -104,6 +104,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
       server.listen(port, v.host as string, () => resolve());
     });
   } catch (e) {
+    await cosigner?.stop();
     await log.close();
     throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
@@ -117,7 +118,10 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   logger.flush(); // supervisors and tests wait for this line
   let stopping: Promise<void> | undefined;
   // The cosigner stops first: it reads the log's tiles and writes its database.
-  const stop = () => (stopping ??= Promise.resolve(cosigner?.stop()).then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000)));
+  const stop = () => {
+    readiness.drain(); // at once: load balancers stop sending while the cosigner winds down
+    return (stopping ??= Promise.resolve(cosigner?.stop()).then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000)));
+  };
   return { log, server, url, metrics, readiness, logger, stop };
 }
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/cli/config.js';
 import { SERVE_OPTIONS, serve, type Running } from '../../src/cli/serve.js';
+import { isCairnError } from '../../src/errors.js';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { TEST_ORIGIN, tempDir } from '../helpers/test-log.js';
 import { blockSequencer } from '../ops/helpers.js';
@@ -39,6 +40,19 @@ describe('cairn serve', () => {
     expect(r.server.keepAliveTimeout).toBe(7_000);
     const d = await start();
     expect([d.server.requestTimeout, d.server.headersTimeout, d.server.keepAliveTimeout]).toEqual([60_000, 20_000, 5_000]);
+  });
+
+  it('fails with a configuration error naming the address when the port is taken, and releases the log', async () => {
+    const first = await start();
+    const port = new URL(first.url).port;
+    const data = tempDir();
+    const { values } = parseOptions(SERVE_OPTIONS, ['--port', port, '--data', data, '--origin', TEST_ORIGIN], {});
+    const err = await serve(values, pino({ level: 'silent' })).catch((e: unknown) => e);
+    expect(isCairnError(err, 'CONFIG')).toBe(true);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    // The log was closed: it opens again at once.
+    const again = await start(['--data', data]);
+    expect(again.log.size).toBe(0);
   });
 
   it('on stop, lets an in-flight write finish, refuses new connections, and does not wait for idle keep-alive connections', async () => {
