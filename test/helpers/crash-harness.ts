@@ -195,12 +195,28 @@ export class CrashHarness {
     };
     const [lo, hi] = this.o.killAfterMs;
     const killAt = lo + this.random() * (hi - lo);
-    const clients = [...Array.from({ length: this.o.clients }, client), poller()];
+    // Every third round the uploads pause before the kill, long enough for heartbeats to re-sign
+    // the idle checkpoint: the kill may then land on a re-signing, and the poller checks the
+    // re-signed checkpoints keep their root.
+    const idleMs = round % 3 === 2 ? 1200 + this.random() * 800 : 0;
+    const clients = Array.from({ length: this.o.clients }, client);
+    const polling = poller();
     await new Promise((r) => setTimeout(r, killAt));
-    stop.v = true;
-    await server.kill('SIGKILL');
-    await Promise.all(clients);
-    this.o.progress?.(`round ${round}: killed after ${Math.round(killAt)} ms, ${this.report.acknowledged - before} uploads acknowledged, ${this.report.unanswered} unanswered so far`);
+    if (idleMs) {
+      stop.v = true;
+      await Promise.all(clients);
+      stop.v = false;
+      const idle = poller();
+      await new Promise((r) => setTimeout(r, idleMs));
+      stop.v = true;
+      await server.kill('SIGKILL');
+      await idle;
+    } else {
+      stop.v = true;
+      await server.kill('SIGKILL');
+    }
+    await Promise.all([...clients, polling]);
+    this.o.progress?.(`round ${round}: killed after ${Math.round(killAt)} ms${idleMs ? ` + ${Math.round(idleMs)} ms idle` : ''}, ${this.report.acknowledged - before} uploads acknowledged, ${this.report.unanswered} unanswered so far`);
   }
 
   private checkNote(note: string, size: number, rootHex: string, where: string): void {
