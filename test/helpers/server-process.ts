@@ -23,12 +23,24 @@ export interface ServerOptions {
   startTimeoutMs?: number;
 }
 
+// Servers still running when the test process exits (a failed or timed-out test) die with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 /** startServer spawns `node --import tsx src/cli/main.ts serve --port 0` and resolves once it listens. */
 export function startServer(o: ServerOptions): Promise<ServerProcess> {
   const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', o.dataDir, '--heartbeat', String(o.heartbeat ?? 1), ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, detached: false });
   let out = '';
-  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? `exit ${code}`)));
+  live.add(child);
+  const exited = new Promise<string>((r) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      r(signal ?? `exit ${code}`);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -18,7 +18,7 @@ interface Ack {
   rootHex: string;
 }
 
-/** writeUntilKilled runs test/helpers/log-writer.ts and SIGKILLs it after `acks` ACKs (or `ms`), returning them. */
+/** writeUntilKilled runs test/helpers/log-writer.ts and SIGKILLs it after `acks` ACKs (or 20 s), returning them. */
 function writeUntilKilled(dir: string, salt: string, acks: number, heartbeatMs: number): Promise<Ack[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/log-writer.ts', dir, TEST_ORIGIN, salt, String(heartbeatMs)], {
