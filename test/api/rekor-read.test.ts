@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/index.js';
-import type { Log } from '../../src/log/index.js';
+import { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type Log } from '../../src/log/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { TEST_ORIGIN, body, openTestLog } from '../helpers/test-log.js';
-import { openRekorNote, rootFromInclusion, verifyLogEntry, type LogEntryAnon } from './verifier.js';
+import { openRekorNote, rootFromInclusion, setPayload, verifyLogEntry, type LogEntryAnon } from './verifier.js';
 
 const PUBLIC_URL = 'http://cairn.test';
 
@@ -249,5 +249,20 @@ describe('rootFromInclusion (the test verifier itself)', () => {
     expect(rootFromInclusion(2, 7, leaf, proof)).toEqual(Buffer.from(log.rootAt(7)));
     proof[1][0] ^= 1;
     expect(rootFromInclusion(2, 7, leaf, proof)).not.toEqual(Buffer.from(log.rootAt(7)));
+  });
+});
+
+describe('log/set.ts', () => {
+  it('signs the JCS of the four fields, and its verifier rejects any changed field', () => {
+    for (const keyType of ['ed25519', 'ecdsa-p256'] as const) {
+      const log = openTestLog({ keyType });
+      const f = { body: Buffer.from('{"a":1}').toString('base64'), integratedTime: 1_700_000_000, logID: hexOf(log.key.logId), logIndex: 12345 };
+      expect(Buffer.from(entryTimestampPayload(f))).toEqual(setPayload(f));
+      const set = signEntryTimestamp(log.key, f);
+      expect(verifyEntryTimestamp(log.key, f, set)).toBe(true);
+      for (const changed of [{ ...f, logIndex: 12346 }, { ...f, integratedTime: 1_700_000_001 }, { ...f, body: Buffer.from('{"a":2}').toString('base64') }, { ...f, logID: 'ab'.repeat(32) }]) {
+        expect(verifyEntryTimestamp(log.key, changed, set)).toBe(false);
+      }
+    }
   });
 });
