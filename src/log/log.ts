@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, openDb, type Db } from '../storage/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
@@ -55,6 +55,8 @@ export class Log {
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
+  /** The data directory's writer lock, released by close. */
+  private lock?: WriterLock;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
   private checkpointer?: WalCheckpointer;
@@ -100,14 +102,24 @@ export class Log {
   static open(cfg: LogConfig): Log {
     mkdirSync(cfg.dataDir, { recursive: true });
     const { key } = loadOrCreateKey(cfg.dataDir, cfg.keyFile, cfg.keyType ?? 'ed25519');
-    const db = openDb(join(cfg.dataDir, DB_FILE), { synchronous: cfg.synchronous });
+    // One writer per data directory: a second would sequence from a stale view of the tree.
+    const lock = lockDataDir(cfg.dataDir);
+    let db: Db;
+    try {
+      db = openDb(join(cfg.dataDir, DB_FILE), { synchronous: cfg.synchronous });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     try {
       const log = new Log(cfg, key, db);
       log.quickCheck();
       if (cfg.walCheckpointer ?? true) log.checkpointer = new WalCheckpointer(db, join(cfg.dataDir, DB_FILE));
+      log.lock = lock;
       return log;
     } catch (e) {
       db.close();
+      lock.release();
       const code = (e as { code?: unknown }).code;
       if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
         throw new CairnError('CORRUPT', `database file is damaged (${code}: ${(e as Error).message}); run cairn verify-db`);
@@ -267,6 +279,7 @@ export class Log {
         this.db.close();
       }
     }
+    this.lock?.release();
   }
 
   /** resign re-signs the current checkpoint with a fresh time (heartbeat, shutdown). */

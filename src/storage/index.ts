@@ -4,3 +4,4 @@ export { EntryStore, type EntryRow } from './entries.js';
 export { TileStore } from './tiles.js';
 export { CheckpointStore, type CheckpointRow } from './checkpoints.js';
 export { WalCheckpointer } from './checkpointer.js';
+export { lockDataDir, LOCK_FILE, type WriterLock } from './lock.js';
