@@ -11,6 +11,7 @@ import {
   inclusionProof,
   inclusionProofNodes,
   nodeInTile,
+  RangeMemo,
   rootHash,
   TILE_HEIGHT,
   TILE_WIDTH,
@@ -71,6 +72,9 @@ for (const size of sizes) {
   rate('inclusionProof (plan + read + fold)', 50_000, (i) => inclusionProof(rand(i, size), size, read));
   rate('consistencyProof', 50_000, (i) => consistencyProof(1 + rand(i, size - 1), size, read));
   rate('rootHash', 50_000, () => rootHash(size, read));
+  const memo = new RangeMemo();
+  rate('inclusionProof with a right-edge RangeMemo', 50_000, (i) => inclusionProof(rand(i, size), size, read, memo));
+  rate('consistencyProof with a right-edge RangeMemo', 50_000, (i) => consistencyProof(1 + rand(i, size - 1), size, read, memo));
   rate('verifyInclusion', 20_000, (i) => {
     const idx = rand(i, size);
     verifyInclusion(leaf(idx), idx, size, inclusionProof(idx, size, read), root);

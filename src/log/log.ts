@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
+import { EMPTY_ROOT, RangeMemo, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
@@ -60,6 +60,8 @@ export class Log {
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
   private checkpointer?: WalCheckpointer;
+  /** Right-edge range hashes of committed leaves, shared by every proof and root (see RangeMemo). */
+  private readonly memo = new RangeMemo();
 
   private constructor(cfg: LogConfig, key: LogKey, db: Db) {
     this.now = cfg.now ?? Date.now;
@@ -80,6 +82,7 @@ export class Log {
       tiles: this.tiles,
       checkpoints: this.checkpoints,
       signer: this.signer,
+      memo: this.memo,
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
       maxQueue: cfg.maxQueue ?? 65536,
@@ -238,17 +241,17 @@ export class Log {
   /** rootAt returns the root hash of the tree at any size up to the current one. */
   rootAt(size: number): Uint8Array {
     this.checkSize(size);
-    return rootHash(size, this.tiles.readNodes);
+    return rootHash(size, this.tiles.readNodes, this.memo);
   }
 
   inclusionProof(index: number, size: number): Uint8Array[] {
     this.checkSize(size);
-    return inclusionProof(index, size, this.tiles.readNodes);
+    return inclusionProof(index, size, this.tiles.readNodes, this.memo);
   }
 
   consistencyProof(m: number, n: number): Uint8Array[] {
     this.checkSize(n);
-    return consistencyProof(m, n, this.tiles.readNodes);
+    return consistencyProof(m, n, this.tiles.readNodes, this.memo);
   }
 
   /** search returns log indexes carrying this search key, at most limit, ascending. */

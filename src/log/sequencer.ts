@@ -1,5 +1,5 @@
 import { CairnError } from '../errors.js';
-import { inclusionProof, leafHash, rootHash, type ReadNodes } from '../merkle/index.js';
+import { inclusionProof, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import type { CheckpointStore, Db, EntryStore, TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
@@ -30,6 +30,8 @@ export interface SequencerOptions {
   tiles: TileStore;
   checkpoints: CheckpointStore;
   signer: CheckpointSigner;
+  /** Shared right-edge memo; used only once a batch has committed, never for uncommitted leaves. */
+  memo?: RangeMemo;
   /** Clock in Unix milliseconds; tests inject their own. */
   now: () => number;
   /** Most entries integrated by one transaction. */
@@ -170,7 +172,7 @@ export class Sequencer {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
     }
     for (const { p, entry } of accepted) {
-      p.resolve({ entry, checkpoint, proof: inclusionProof(entry.index, checkpoint.size, read) });
+      p.resolve({ entry, checkpoint, proof: inclusionProof(entry.index, checkpoint.size, read, this.o.memo) });
     }
     this.o.onBatch?.({
       size: batch.length,

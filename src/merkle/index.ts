@@ -12,6 +12,7 @@ export {
   inclusionProofNodes,
   consistencyProofNodes,
 } from './proof.js';
+export { RangeMemo } from './memo.js';
 export { rootFromInclusionProof, verifyInclusion, verifyConsistency } from './verify.js';
 export {
   TILE_HEIGHT,

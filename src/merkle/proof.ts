@@ -8,6 +8,7 @@
 import { CairnError } from '../errors.js';
 import { bitLength, countOnes, isSafeIndex, largestPow2Below, pow2 } from './bits.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
+import type { RangeMemo } from './memo.js';
 import type { NodeId, ReadNodes } from './node.js';
 
 /**
@@ -18,6 +19,10 @@ import type { NodeId, ReadNodes } from './node.js';
 interface Plan {
   nodes: NodeId[];
   counts: number[];
+  /** Per element: its hash when a RangeMemo already had it (count 0), else undefined. */
+  known?: (Uint8Array | undefined)[];
+  /** Per element: its [start, count] when it folds several nodes and should be memoized. */
+  ragged?: ([number, number] | undefined)[];
 }
 
 /** pushRange appends the perfect-subtree decomposition of leaves [start, start+count), largest first. */
@@ -35,10 +40,30 @@ function pushRange(nodes: NodeId[], start: number, count: number): number {
   return pieces;
 }
 
-/** planRanges turns top-down [start, count, start, count, …] ranges into a bottom-up Plan. */
-function planRanges(ranges: number[]): Plan {
+/**
+ * planRanges turns top-down [start, count, start, count, …] ranges into a bottom-up Plan. With a
+ * memo, a ragged range (count not a power of two) it already holds is planned as no nodes.
+ */
+function planRanges(ranges: number[], memo?: RangeMemo): Plan {
   const plan: Plan = { nodes: [], counts: [] };
-  for (let i = ranges.length - 2; i >= 0; i -= 2) plan.counts.push(pushRange(plan.nodes, ranges[i], ranges[i + 1]));
+  if (memo) {
+    plan.known = [];
+    plan.ragged = [];
+  }
+  for (let i = ranges.length - 2; i >= 0; i -= 2) {
+    const start = ranges[i];
+    const count = ranges[i + 1];
+    if (memo && countOnes(count) > 1) {
+      const h = memo.get(start, count);
+      plan.known!.push(h);
+      plan.ragged!.push(h ? undefined : [start, count]);
+      plan.counts.push(h ? 0 : pushRange(plan.nodes, start, count));
+      continue;
+    }
+    plan.known?.push(undefined);
+    plan.ragged?.push(undefined);
+    plan.counts.push(pushRange(plan.nodes, start, count));
+  }
   return plan;
 }
 
@@ -85,19 +110,26 @@ function consistencyRanges(m: number, n: number): number[] {
 }
 
 /** combine folds each element's node hashes right to left into the proof element. */
-function combine(plan: Plan, read: ReadNodes): Uint8Array[] {
-  if (plan.nodes.length === 0) return [];
-  const hashes = read(plan.nodes);
+function combine(plan: Plan, read: ReadNodes, memo?: RangeMemo): Uint8Array[] {
+  if (plan.counts.length === 0) return [];
+  const hashes = plan.nodes.length > 0 ? read(plan.nodes) : [];
   if (hashes.length !== plan.nodes.length) {
     throw new Error(`merkle: ReadNodes returned ${hashes.length} hashes for ${plan.nodes.length} nodes`);
   }
   const proof: Uint8Array[] = new Array(plan.counts.length);
   let end = 0;
   for (let e = 0; e < plan.counts.length; e++) {
+    const known = plan.known?.[e];
+    if (known) {
+      proof[e] = known.slice();
+      continue;
+    }
     const start = end;
     end += plan.counts[e];
     let h = checked(hashes[end - 1]);
     for (let j = end - 2; j >= start; j--) h = nodeHash(checked(hashes[j]), h);
+    const ragged = plan.ragged?.[e];
+    if (ragged && memo) memo.set(ragged[0], ragged[1], h.slice());
     proof[e] = h;
   }
   return proof;
@@ -140,10 +172,10 @@ export function rootNodes(size: number): NodeId[] {
 }
 
 /** rootHash returns MTH(D[0:size]), EMPTY_ROOT for 0, reading the rootNodes(size) hashes in one call. */
-export function rootHash(size: number, read: ReadNodes): Uint8Array {
+export function rootHash(size: number, read: ReadNodes, memo?: RangeMemo): Uint8Array {
   checkSize('size', size);
   if (size === 0) return EMPTY_ROOT.slice();
-  return combine({ nodes: rootNodes(size), counts: [countOnes(size)] }, read)[0];
+  return combine(planRanges([0, size], memo), read, memo)[0];
 }
 
 /**
@@ -167,11 +199,12 @@ export function consistencyProofNodes(m: number, n: number): NodeId[][] {
 
 /**
  * inclusionProof returns the RFC 6962 audit path PATH(index, D[0:size]), leaf side first, with
- * one ReadNodes call (none for size 1). Throws CairnError BAD_REQUEST unless 0 <= index < size.
+ * one ReadNodes call (none for size 1, or when memo holds every ragged range). A memo MUST only
+ * be shared between calls over the same leaves (one log). Throws CairnError BAD_REQUEST unless 0 <= index < size.
  */
-export function inclusionProof(index: number, size: number, read: ReadNodes): Uint8Array[] {
+export function inclusionProof(index: number, size: number, read: ReadNodes, memo?: RangeMemo): Uint8Array[] {
   checkInclusion(index, size);
-  return combine(planRanges(inclusionRanges(index, size)), read);
+  return combine(planRanges(inclusionRanges(index, size), memo), read, memo);
 }
 
 /**
@@ -179,7 +212,7 @@ export function inclusionProof(index: number, size: number, read: ReadNodes): Ui
  * call; it is empty (and reads nothing) when m == 0 or m == n. Throws CairnError BAD_REQUEST
  * unless 0 <= m <= n.
  */
-export function consistencyProof(m: number, n: number, read: ReadNodes): Uint8Array[] {
+export function consistencyProof(m: number, n: number, read: ReadNodes, memo?: RangeMemo): Uint8Array[] {
   checkConsistency(m, n);
-  return combine(planRanges(consistencyRanges(m, n)), read);
+  return combine(planRanges(consistencyRanges(m, n), memo), read, memo);
 }
