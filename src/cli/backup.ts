@@ -5,6 +5,7 @@ import { DB_FILE, KEY_FILE } from '../log/index.js';
 import { MetaStore, openDb } from '../storage/index.js';
 import { loadPrivateKey } from '../note/index.js';
 import type { Command } from './command.js';
+import { dataOption } from './config.js';
 
 export interface BackupResult {
   /** Bytes in the backup database. */
@@ -69,7 +70,7 @@ export const backupCommand: Command = {
   summary: 'Write a consistent copy of a running (or stopped) log\'s database, and its key beside it.',
   usage: 'cairn backup --data DIR --to FILE [--key FILE | --without-key]',
   options: [
-    { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help: 'Data directory of the log.' },
+    dataOption('Data directory of the log.'),
     { name: 'to', type: 'string', env: 'CAIRN_BACKUP_TO', help: 'Backup database file to create (must not exist). The key is copied to FILE.key, mode 0600.' },
     { name: 'key', type: 'string', help: 'The log\'s private key, if it is not in the data directory. Default: DIR/log-key.pem.' },
     { name: 'without-key', type: 'bool', default: false, env: 'CAIRN_BACKUP_WITHOUT_KEY', help: 'Do not copy the key (you keep it elsewhere; the backup alone cannot sign).' },

@@ -19,6 +19,19 @@ export interface OptionSpec {
 
 export type Values = Record<string, string | number | boolean | undefined>;
 
+/** dataOption is the --data setting every command on a log's data directory shares. */
+export function dataOption(help: string): OptionSpec {
+  return { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help };
+}
+
+/** LOG_KEY_OPTION is how the client commands take the log's verification key. */
+export const LOG_KEY_OPTION: OptionSpec = {
+  name: 'key',
+  env: 'CAIRN_VERIFY_KEY',
+  type: 'string',
+  help: "The log's note verifier key, or a file holding it or the log's SPKI PEM public key.",
+};
+
 /** envName returns the environment variable of an option: --public-url → CAIRN_PUBLIC_URL unless it names its own. */
 export function envName(s: Pick<OptionSpec, 'name' | 'env'>): string {
   return s.env ?? 'CAIRN_' + s.name.toUpperCase().replace(/-/g, '_');

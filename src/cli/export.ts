@@ -7,6 +7,7 @@ import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, til
 import { parseCheckpoint, splitNote } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb } from '../storage/index.js';
 import type { Command } from './command.js';
+import { dataOption } from './config.js';
 
 export interface ExportResult {
   size: number;
@@ -135,7 +136,7 @@ export const exportCommand: Command = {
   summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new.',
   usage: 'cairn export --data DIR --to OUT',
   options: [
-    { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help: 'Data directory of the log (opened read-only).' },
+    dataOption('Data directory of the log (opened read-only).'),
     { name: 'to', env: 'CAIRN_EXPORT_DIR', type: 'string', help: 'Directory to write the static log into (created if missing).' },
   ],
   run: async (v) => {

@@ -5,14 +5,14 @@ import { Log, Metrics } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
 import type { Command } from './command.js';
-import type { OptionSpec, Values } from './config.js';
+import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
 import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
 
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
   { name: 'host', type: 'string', default: '127.0.0.1', help: 'Address to bind.' },
-  { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help: 'Data directory (SQLite database, generated key).' },
+  dataOption('Data directory (SQLite database, generated key).'),
   { name: 'public-url', type: 'string', help: 'URL clients reach the log at. Default: http://localhost:<port>.' },
   { name: 'origin', type: 'string', help: 'Checkpoint origin and key name. Default: the public URL without scheme and trailing slash.' },
   { name: 'key', type: 'string', help: 'PKCS#8 PEM private key file. Default: generated into the data directory on first start.' },

@@ -4,6 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, verifyConsistency } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
+import { LOG_KEY_OPTION } from './config.js';
 
 export const verifyConsistencyCommand: Command = {
   name: 'verify-consistency',
@@ -13,7 +14,7 @@ export const verifyConsistencyCommand: Command = {
     '       cairn verify-consistency --key KEY --old FILE [--new FILE] --url URL [--api tiles|rekor]',
   ].join('\n'),
   options: [
-    { name: 'key', env: 'CAIRN_VERIFY_KEY', type: 'string', help: 'The log\'s note verifier key, or a file holding it or the log\'s SPKI PEM public key.' },
+    LOG_KEY_OPTION,
     { name: 'old', env: 'CAIRN_VERIFY_OLD', type: 'string', help: 'The older signed checkpoint file.' },
     { name: 'new', env: 'CAIRN_VERIFY_NEW', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },
     { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Consistency proof file: JSON array of hashes, Rekor ConsistencyProof JSON, or one hex/base64 hash per line.' },

@@ -1,11 +1,12 @@
 import { auditDatabase } from '../log/index.js';
 import type { Command } from './command.js';
+import { dataOption } from './config.js';
 
 export const verifyDbCommand: Command = {
   name: 'verify-db',
   summary: 'Recompute every leaf, tile and checkpoint from the stored bodies; exit 1 at the first mismatch.',
   usage: 'cairn verify-db --data DIR',
-  options: [{ name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help: 'Data directory of the log.' }],
+  options: [dataOption('Data directory of the log.')],
   run: async (v) => {
     const t0 = performance.now();
     const r = auditDatabase(v.data as string);

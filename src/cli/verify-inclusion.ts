@@ -4,6 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, leafHash, verifyInclusion } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
+import { LOG_KEY_OPTION } from './config.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -29,7 +30,7 @@ export const verifyInclusionCommand: Command = {
     '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --api rekor [--checkpoint FILE]',
   ].join('\n'),
   options: [
-    { name: 'key', env: 'CAIRN_VERIFY_KEY', type: 'string', help: 'The log\'s note verifier key, or a file holding it or the log\'s SPKI PEM public key.' },
+    LOG_KEY_OPTION,
     { name: 'entry', env: 'CAIRN_VERIFY_ENTRY', type: 'string', help: 'File holding the entry body (the exact bytes that were hashed into the leaf).' },
     { name: 'leaf-hash', env: 'CAIRN_VERIFY_LEAF_HASH', type: 'string', help: 'The entry\'s leaf hash in hex (a Rekor entry UUID is accepted).' },
     { name: 'index', env: 'CAIRN_VERIFY_INDEX', type: 'int', min: 0, help: 'The entry\'s log index (taken from the proof file when it says).' },
