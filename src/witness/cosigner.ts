@@ -84,6 +84,8 @@ export class Cosigner {
   private readonly log: CosignerSource;
   private readonly states: State[];
   private readonly quorum: number;
+  /** The largest tree size checkpointNote has handed out. */
+  private servedSize = 0;
   private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly retryMs: number;
@@ -166,14 +168,19 @@ export class Cosigner {
    * checkpointNote is AppOptions.checkpointNote: cp's note with the cosignatures collected for its
    * body. If fewer than quorum witnesses have cosigned cp yet, the newest checkpoint that has a
    * quorum is served instead (logs keep serving tiles for every checkpoint size they signed); if
-   * none has, cp with what it has, so a log without willing witnesses stays readable.
+   * none has, or that one is smaller than a size already served, cp with what it has, so a log
+   * without willing witnesses stays readable and the served size never goes down.
    */
   checkpointNote = (cp: SignedCheckpoint): string => {
     const text = this.textOf(cp.c2sp);
     const lines = this.states.filter((s) => s.text === text).map((s) => s.lines!);
-    if (lines.length >= this.quorum || !this.published || this.published.size > cp.size) {
+    // Never serve a smaller tree than one already served: a quorum that arrives late for an older
+    // checkpoint must not look like a rollback to monitors.
+    if (lines.length >= this.quorum || !this.published || this.published.size > cp.size || this.published.size < this.servedSize) {
+      this.servedSize = Math.max(this.servedSize, cp.size);
       return lines.length > 0 ? appendSignatures(cp.c2sp, lines.join('')) : cp.c2sp;
     }
+    this.servedSize = Math.max(this.servedSize, this.published.size);
     return this.published.note;
   };
 

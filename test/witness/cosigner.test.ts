@@ -163,6 +163,30 @@ describe('Cosigner', () => {
     expect(() => new Cosigner({ log, witnesses: [a.e], quorum: 2 })).toThrow(/quorum/);
   });
 
+  it('never serves a smaller tree than it served before, even when a quorum arrives late for an older checkpoint', async () => {
+    const log = openTestLog();
+    const a = await endpoint(log);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const { c } = cosigner(log, [a.e], {
+      fetch: async (url, init) => {
+        if (++calls > 1) throw new Error('witness unreachable');
+        await gate; // the add-checkpoint for size 4 is answered only after size 8 was served
+        return fetch(url, init);
+      },
+    });
+    await grow(log, 4);
+    const syncing = c.sync();
+    await grow(log, 4);
+    expect(cosignaturesOn(log, c.checkpointNote(log.latest()), [a.w.witness])).toMatchObject({ size: 8, lines: [] });
+    release();
+    await syncing;
+    expect(cosignaturesOn(log, c.checkpointNote(log.checkpointAt(4)!), [a.w.witness]).lines).toHaveLength(1);
+    // Size 4 now has the quorum, but size 8 was already served: keep serving 8.
+    expect(cosignaturesOn(log, c.checkpointNote(log.latest()), [a.w.witness])).toMatchObject({ size: 8 });
+  });
+
   it('parses witness settings strictly', () => {
     const log = openTestLog();
     const key = loadPrivateKey(generateKey('ed25519'));
