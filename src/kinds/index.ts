@@ -26,11 +26,22 @@ export function supportedKinds(): string {
 /**
  * admitEntry validates, verifies and canonicalizes a proposed entry (JSON-parsed, untrusted).
  * Throws CairnError UNSUPPORTED_KIND for a kind or apiVersion not in KINDS, INVALID_ENTRY for
- * anything malformed or a signature that does not verify; never anything else.
+ * anything malformed or a signature that does not verify, TOO_LARGE for a canonical body past
+ * MAX_BODY; never anything else.
  */
 export function admitEntry(json: unknown): Admitted {
-  return dispatch(json, (kind, entry) => kind.admit(entry));
+  const admitted = dispatch(json, (kind, entry) => kind.admit(entry));
+  if (admitted.body.length > MAX_BODY) {
+    throw new CairnError('TOO_LARGE', `entry's canonical body is ${admitted.body.length} bytes; at most ${MAX_BODY} (the tlog-tiles entry bundle limit)`);
+  }
+  return admitted;
 }
+
+/**
+ * MAX_BODY is the largest canonical body a log can hold: a tlog-tiles entry bundle prefixes each
+ * entry with a 2-byte length, so a longer one could be stored but never served as a tile.
+ */
+export const MAX_BODY = 0xffff;
 
 function dispatch<T>(json: unknown, run: (kind: EntryKind, entry: ProposedEntry) => T): T {
   try {

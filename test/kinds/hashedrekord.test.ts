@@ -1,4 +1,8 @@
-import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { p256 } from '@noble/curves/nist.js';
 import { admitEntry, canonicalJson } from '../../src/kinds/index.js';
@@ -282,5 +286,24 @@ describe('real Rekor entries (sigstore-conformance bundles): byte-identical bodi
     const a = admitEntry({ apiVersion: '0.0.1', kind: 'hashedrekord', spec });
     expect(a.indexKeys).toContain(`uri:${uri}`);
     expect(a.indexKeys).toContain(`subject:${uri.toLowerCase()}`);
+  });
+});
+
+describe('hashedrekord body bound', () => {
+  it('refuses, as TOO_LARGE, an entry whose canonical body would not fit a tlog-tiles entry bundle (65535 bytes)', () => {
+    // A valid self-signed certificate made large by 1,450 DNS SANs: its PEM stays under the
+    // 64 KiB key bound, but base64 inside the body takes the body past 65,535 bytes.
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-bigcert-'));
+    try {
+      const sans = Array.from({ length: 1450 }, (_, i) => `DNS:host-${i}.long.example.com`).join(',');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '30', '-subj', '/CN=big', '-addext', `subjectAltName=${sans}`], { stdio: 'ignore' });
+      const pem = readFileSync(join(dir, 'c.pem'), 'utf8');
+      expect(pem.length).toBeGreaterThan(50_000);
+      expect(pem.length).toBeLessThan(64 * 1024);
+      const sig = signArtifact(createPrivateKey(readFileSync(join(dir, 'k.pem'))), 'sha256', ARTIFACT);
+      expectCode(() => admitEntry(hashedrekordEntry(sig, pem, 'sha256', digestOf('sha256', ARTIFACT).toString('hex'))), 'TOO_LARGE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
