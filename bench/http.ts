@@ -10,10 +10,10 @@
 // 3. RUNS times: CONNECTIONS connections POST distinct uploads for DURATION s, then GET entries
 //    with inclusion proofs at random indexes for DURATION s. Prints each run and the medians.
 // The load generator shares the machine's cores with the server, as the targets assume.
-// LOADGEN=wrk uses wrk (C; `apt-get install wrk`), which spends far less CPU per request than
-// autocannon and so leaves more of the shared cores to the server; the default is wrk when it is
-// on PATH, else autocannon. The figures say which one ran.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// LOADGEN=wrk uses wrk (C; `apt-get install wrk`, one thread) instead of autocannon. Measured
+// here (bench/README.md) wrk gave lower upload rates and second-long p99s with large POST bodies,
+// so autocannon stays the default; the figures say which one ran.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,17 +26,7 @@ const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const ENTRIES = Number(process.env.ENTRIES ?? 200_000);
 const ROOT = join(import.meta.dirname, '..');
-const LOADGEN = process.env.LOADGEN ?? (hasWrk() ? 'wrk' : 'autocannon');
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    // wrk --version exits 1 after printing its version; only a missing binary is "no wrk".
-    return (e as { code?: string }).code !== 'ENOENT';
-  }
-}
+const LOADGEN = process.env.LOADGEN ?? 'autocannon';
 
 /** wrkLoad runs wrk with one thread (so uploads use the pre-generated bodies in order). */
 function wrkLoad(url: string, mode: string, a: number, seconds: number, file?: string): Promise<LoadResult> {
