@@ -28,8 +28,10 @@ export interface San {
 
 /** Verifier is parsed verification material. */
 export interface Verifier {
-  /** The public key that verifies signatures (the leaf's key for certificates). */
-  key: KeyObject;
+  /** The public key that verifies signatures (the leaf's key for certificates); built on first use. */
+  readonly key: KeyObject;
+  /** For a bare EC key: its named curve and uncompressed point, usable without building key. */
+  ec?: { curve: 'prime256v1' | 'secp384r1' | 'secp521r1'; point: Uint8Array };
   /** DER SubjectPublicKeyInfo of key. */
   spki: Uint8Array;
   /** Rekor's canonical value: PEM text bytes. */
@@ -45,7 +47,25 @@ export function parseVerifier(pem: Uint8Array, field: string): Verifier {
   const blocks = parsePem(pem, field, MAX_CHAIN);
   if (blocks.length === 1 && blocks[0].type === 'PUBLIC KEY') {
     const spki = blocks[0].der;
-    return { key: publicKeyFromSpki(spki, field), spki, canonical: utf8(encodePem('PUBLIC KEY', spki)), certs: [], sans: [] };
+    const canonical = utf8(encodePem('PUBLIC KEY', spki));
+    const curve = canonicalEcCurve(spki);
+    if (curve) {
+      // Already the exact DER Go re-marshals a named-curve key to: take the point as it is and
+      // build the KeyObject only if something asks for it (profiling showed OpenSSL 3's SPKI
+      // decoder was the largest single cost of an upload).
+      let key: KeyObject | undefined;
+      return {
+        get key() {
+          return (key ??= publicKeyFromSpki(spki, field));
+        },
+        ec: { curve, point: spki.subarray(spki.length - (SPKI_SIZE[curve] - SPKI_PREFIX[curve].length / 2 + 1)) },
+        spki,
+        canonical,
+        certs: [],
+        sans: [],
+      };
+    }
+    return { key: publicKeyFromSpki(spki, field), spki, canonical, certs: [], sans: [] };
   }
   const bad = blocks.find((b) => b.type !== 'CERTIFICATE');
   if (bad) throw invalid(`${field}: cannot handle PEM type ${bad.type}; expected PUBLIC KEY or CERTIFICATE`);
@@ -114,6 +134,15 @@ export function isCanonicalSpki(key: KeyObject, spki: Uint8Array): boolean {
   const inner = bits && whole(bits);
   const ints = inner?.tag === SEQUENCE ? children(bits!, inner) : undefined;
   return ints?.length === 2 && ints.every((t) => positiveInteger(bits!, t) !== undefined);
+}
+
+/** canonicalEcCurve returns the named curve of an SPKI that is byte for byte a canonical EC key. */
+function canonicalEcCurve(spki: Uint8Array): 'prime256v1' | 'secp384r1' | 'secp521r1' | undefined {
+  for (const curve of ['prime256v1', 'secp384r1', 'secp521r1'] as const) {
+    const prefix = SPKI_PREFIX[curve];
+    if (spki.length === SPKI_SIZE[curve] && Buffer.from(spki.buffer, spki.byteOffset, prefix.length / 2).toString('hex') === prefix) return curve;
+  }
+  return undefined;
 }
 
 // KeyObject.export costs as much as a signature check on a loaded machine; remember the SPKI of

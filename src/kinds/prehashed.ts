@@ -57,8 +57,17 @@ function verifyEcdsaSignature(key: KeyObject, digest: Uint8Array, sig: Uint8Arra
   const name = key.asymmetricKeyDetails?.namedCurve as CurveName | undefined;
   const point = spkiBitString(spkiOf(key));
   if (!name || !(name in CURVE) || !point) throw invalid(`unsupported EC key ${name ?? ''}`);
+  return verifyEcdsaPoint(name, point, digest, sig);
+}
+
+/**
+ * verifyEcdsaPoint is the ECDSA branch of verifyDigest for a key given as its named curve and
+ * uncompressed point, so a caller that has those need not build a KeyObject (OpenSSL 3's key
+ * decoder costs more than the verification). An off-curve point never verifies.
+ */
+export function verifyEcdsaPoint(curve: CurveName, point: Uint8Array, digest: Uint8Array, sig: Uint8Array): boolean {
   const rs = ecdsaSignatureValues(sig);
-  return rs !== undefined && verifyEcdsa(name, point, digest, rs[0], rs[1]);
+  return rs !== undefined && verifyEcdsa(curve, point, digest, rs[0], rs[1]);
 }
 
 /**

@@ -307,3 +307,21 @@ describe('hashedrekord body bound', () => {
     }
   });
 });
+
+describe('hashedrekord EC keys without a KeyObject', () => {
+  for (const spec of ['p256', 'p384', 'p521'] as const) {
+    it(`${spec}: a canonical key verifies through its point; the same key with a point off the curve is refused`, () => {
+      const { privateKey, publicKey } = keyPair(spec);
+      const alg = spec === 'p256' ? 'sha256' : spec === 'p384' ? 'sha384' : 'sha512';
+      const sig = signArtifact(privateKey, alg, ARTIFACT);
+      const digest = digestOf(alg, ARTIFACT).toString('hex');
+      const good = admitEntry(hashedrekordEntry(sig, publicPem(publicKey), alg, digest));
+      expect(good.kind).toBe('hashedrekord/0.0.1');
+      // Flip the last byte of Y: same canonical DER shape, but no longer a point on the curve.
+      const der = Buffer.from(publicKey.export({ type: 'spki', format: 'der' }));
+      der[der.length - 1] ^= 0x01;
+      const offCurve = `-----BEGIN PUBLIC KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PUBLIC KEY-----\n`;
+      expectCode(() => admitEntry(hashedrekordEntry(sig, offCurve, alg, digest)), 'INVALID_ENTRY');
+    });
+  }
+});
