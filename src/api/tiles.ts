@@ -48,7 +48,7 @@ export function tileRoutes(log: Log, opts: AppOptions): Router {
 }
 
 function tile(log: Log, level: number, index: number, width: number): Uint8Array {
-  const stored = log.tiles.get(level, index);
+  const stored = log.tiles.read(level, index);
   if (!stored || stored.length < width * HASH_SIZE) {
     throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
   }

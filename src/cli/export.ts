@@ -55,7 +55,7 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
         result.kept++;
         continue;
       }
-      const stored = tiles.get(t.level, t.index);
+      const stored = tiles.read(t.level, t.index);
       if (!stored || stored.length < t.width * HASH_SIZE) throw new CairnError('CORRUPT', `stored tile ${t.level}/${t.index} is missing or short`);
       writeAtomic(join(outDir, paths[0]), stored.subarray(0, t.width * HASH_SIZE));
       written.add(dirname(join(outDir, paths[0])));

@@ -1,4 +1,5 @@
-import { ExpandedTile, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
+import { CairnError } from '../errors.js';
+import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
 import type { Db } from './db.js';
 
 /**
@@ -26,6 +27,15 @@ export class TileStore {
     const cached = this.lru.get(key(level, index));
     if (cached) return cached.data;
     return this.getStmt.get(level, index)?.hashes;
+  }
+
+  /**
+   * read returns what get does, but a full tile read from disk is first checked against its
+   * parent (CORRUPT on a mismatch), as node reads are: for everything served to clients.
+   * get stays raw for the sequencer and for verify-db, which reports mismatches itself.
+   */
+  read(level: number, index: number): Uint8Array | undefined {
+    return this.expanded(level, index)?.data;
   }
 
   /** put writes a tile's bytes; call inside the sequencer's transaction. */
@@ -76,8 +86,25 @@ export class TileStore {
     const row = this.getStmt.get(level, index);
     if (!row) return undefined;
     const t = new ExpandedTile(new Uint8Array(row.hashes));
+    if (t.width === TILE_WIDTH) this.checkParent(level, index, t);
     this.remember(k, t);
     return t;
+  }
+
+  /**
+   * checkParent compares a full tile read from disk with the hash its parent tile holds for it.
+   * Why: the start-up check covers only the right edge, so a damaged full tile deep in the tree
+   * would otherwise be served as wrong tiles and proofs until verify-db ran. Parents are checked
+   * the same way when they load, up to the right edge that the start-up check ties to the signed
+   * root, so one lookup per cold tile keeps every hash served tied to the checkpoint.
+   */
+  private checkParent(level: number, index: number, t: ExpandedTile): void {
+    const parent = this.expanded(level + 1, Math.floor(index / TILE_WIDTH));
+    const at = index % TILE_WIDTH;
+    if (!parent || parent.width <= at) return; // the parent is written with the tile's last hash: nothing to compare yet
+    if (!bytesEqual(t.node(TILE_HEIGHT, 0), parent.node(0, at))) {
+      throw new CairnError('CORRUPT', `stored tile ${level}/${index} does not hash to the value its parent tile ${level + 1}/${Math.floor(index / TILE_WIDTH)} holds for it; run cairn verify-db`);
+    }
   }
 
   private remember(k: string, t: ExpandedTile): void {

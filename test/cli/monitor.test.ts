@@ -128,14 +128,24 @@ describe('cairn monitor', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/ALARM \(tampered\): TAMPERED: entry 3 in bundle 0/);
     await log.close();
-    // Full level-0 tile 1: not on the root's path (the level-1 tile holds its hash), so the server
-    // still opens; the monitor's tile chain check catches it.
+    // A full level-0 tile altered after it left the log (a mirror, a CDN): the monitor's tile chain
+    // check catches it.
+    const mirror = join(tempDir(), 'mirror');
+    exportLog(dir, mirror);
+    const copy = readFileSync(join(mirror, 'tile/0/001'));
+    copy[10] ^= 0x40;
+    writeFileSync(join(mirror, 'tile/0/001'), copy);
+    r = await monitor(mirror, vkey(log), join(tempDir(), 's.json'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ALARM \(tampered\): TAMPERED: tile tile\/0\/001 does not hash to its entry in tile 1\/0/);
+    // The same tile altered in SQLite: not on the root's path (the level-1 tile holds its hash), so
+    // the server still opens, but it refuses to serve the tile rather than serve a wrong one.
     edit('tiles WHERE level = 0 AND idx = 1');
     log = openTestLog({ dataDir: dir });
     url = await serveLog(log);
-    r = await monitor(url, vkey(log), join(tempDir(), 's.json'));
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/ALARM \(tampered\): TAMPERED: tile tile\/0\/001 does not hash to its entry in tile 1\/0/);
+    const res = await fetch(`${url}/tile/0/001`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(/tile 0\/1 does not hash to the value its parent tile/);
   });
 
   it('monitors through the Rekor API, and catches a bad consistency proof there', async () => {

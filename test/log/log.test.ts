@@ -169,6 +169,23 @@ describe('Log', () => {
     expect(auditDatabase(dir).problem).toMatch(/tile 0\/1 differs at hash 5 \(entry 261\)/);
   });
 
+  it('refuses to serve from a damaged full tile deep in the tree (the start-up check sees only the right edge)', async () => {
+    const dir = tempDir();
+    const a = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
+    await fill(a, 700);
+    await a.close();
+    const db = new Database(join(dir, DB_FILE));
+    const t = db.prepare('SELECT hashes FROM tiles WHERE level = 0 AND idx = 0').get() as { hashes: Buffer };
+    t.hashes[7 * 32] ^= 1;
+    db.prepare('UPDATE tiles SET hashes = ? WHERE level = 0 AND idx = 0').run(t.hashes);
+    db.close();
+    const b = openTestLog({ dataDir: dir });
+    expect(() => b.inclusionProof(7, 700)).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringMatching(/tile 0\/0 does not hash/) }));
+    expect(() => b.tiles.read(0, 0)).toThrow(expect.objectContaining({ code: 'CORRUPT' })); // what the tile API and export serve
+    // Other parts of the tree are still served, and stay correct.
+    expect(() => verifyInclusion(leafHash(body(600)), 600, 700, b.inclusionProof(600, 700), b.latest().rootHash)).not.toThrow();
+  });
+
   it('verify-db names an entry whose stored body was changed', async () => {
     const dir = tempDir();
     const a = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
