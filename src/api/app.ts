@@ -4,7 +4,9 @@ import { Metrics, type Log, type SignedCheckpoint } from '../log/index.js';
 import { errorHandler, sendError } from './errors.js';
 import { MIB, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
 import { Readiness, captureError, observeRequests, opsRoutes, whileDraining } from './ops.js';
+import type { FastReadsContext } from './fast.js';
 import { rekorRoutes } from './rekor.js';
+import { RekorFormatter } from './rekor-format.js';
 import { tileRoutes } from './tiles.js';
 
 export interface AppOptions {
@@ -45,9 +47,12 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   app.use(bodySizeLimit(opts.maxBodyBytes));
   app.use(writeRateLimit(opts.rateLimit));
 
+  const fmt = new RekorFormatter(log);
   app.use(opsRoutes(log, opts));
   app.use(tileRoutes(log, opts));
-  app.use(rekorRoutes(log, opts));
+  app.use(rekorRoutes(log, opts, fmt));
+  // What withFastReads (fast.ts) needs to answer hot reads the way these routes do.
+  app.locals.fastReads = { log, fmt, metrics: opts.metrics, logger: opts.logger, readiness: opts.readiness } satisfies FastReadsContext;
 
   app.use((_req, res) => sendError(res, 404, 'not found'));
   app.use(captureError);

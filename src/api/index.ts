@@ -3,3 +3,4 @@ export { STATUS, errorHandler, sendError } from './errors.js';
 export { Readiness, type ReadinessOptions } from './ops.js';
 export { MIB, type RateLimitOptions } from './limits.js';
 export { createWitnessApp } from './witness.js';
+export { withFastReads } from './fast.js';

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { Logger } from 'pino';
@@ -154,18 +155,27 @@ function routeOf(req: Request): string {
  */
 export function observeRequests(metrics: Metrics, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const t0 = process.hrtime.bigint();
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const route = routeOf(req); // express leaves req.route set once a route matched
-      const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
-      metrics.observeRequest(route, req.method, status, seconds);
-      const line = { method: req.method, route, status, ms: Math.round(seconds * 1e4) / 10 };
-      if (status >= 500) logger.error({ ...line, err: res.locals.error }, 'request failed');
-      else logger.info(line, 'request');
-    });
+    // express leaves req.route set once a route matched
+    recordRequest(metrics, logger, req, res, () => routeOf(req), () => res.locals.error);
     next();
   };
+}
+
+/**
+ * recordRequest counts, times and logs one request when its response closes: one metric update
+ * and one log line. Shared by the express middleware and the fast read path (fast.ts).
+ */
+export function recordRequest(metrics: Metrics, logger: Logger, req: IncomingMessage, res: ServerResponse, route: () => string, error: () => unknown = () => undefined): void {
+  const t0 = process.hrtime.bigint();
+  res.once('close', () => {
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
+    const r = route();
+    metrics.observeRequest(r, req.method ?? '', status, seconds);
+    const line = { method: req.method, route: r, status, ms: Math.round(seconds * 1e4) / 10 };
+    if (status >= 500) logger.error({ ...line, err: error() }, 'request failed');
+    else logger.info(line, 'request');
+  });
 }
 
 /** captureError keeps a failed request's error for its log line, then hands it on to the error handler. */

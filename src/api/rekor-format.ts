@@ -4,7 +4,7 @@
  * Every interpolated value is hex, base64 or a safe integer, or went through JSON.stringify, so
  * the templates are valid JSON; building strings skips express's res.json and a second stringify.
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Log, SignedCheckpoint, StoredEntry } from '../log/index.js';
 import { signEntryTimestamp } from '../log/index.js';
 
@@ -23,7 +23,7 @@ export function treeIdHex(treeId: string): string {
 }
 
 /** sendJson writes a pre-serialized JSON body with the least per-request work. */
-export function sendJson(res: Response, status: number, json: string): void {
+export function sendJson(res: ServerResponse, status: number, json: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(json));

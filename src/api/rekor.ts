@@ -12,9 +12,8 @@ import { queryInt, queryString } from './rekor-input.js';
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
 /** rekorRoutes serves Rekor's v1 REST API (shared/specs/rekor-openapi.yaml). */
-export function rekorRoutes(log: Log, opts: AppOptions): Router {
+export function rekorRoutes(log: Log, opts: AppOptions, fmt = new RekorFormatter(log)): Router {
   const r = Router();
-  const fmt = new RekorFormatter(log);
   const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);
   // Any content type is read as JSON (clients differ in what they send); only on the POST routes,
   // so reads pay nothing for body parsing.

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { MIB, Readiness, createApp } from '../api/index.js';
+import { MIB, Readiness, createApp, withFastReads } from '../api/index.js';
 import { Log, Metrics } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
@@ -94,7 +94,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   });
   // Node enforces requestTimeout/headersTimeout only when it sweeps connections, every 30 s by
   // default: sweep every second so a trickling client is cut close to its deadline.
-  const server = createServer({ connectionsCheckingInterval: 1000 }, app);
+  const server = createServer({ connectionsCheckingInterval: 1000 }, withFastReads(app));
   server.requestTimeout = (v['request-timeout'] as number) * 1000;
   server.headersTimeout = (v['headers-timeout'] as number) * 1000;
   server.keepAliveTimeout = (v['keep-alive-timeout'] as number) * 1000;
