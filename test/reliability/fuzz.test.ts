@@ -42,6 +42,18 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
+/** tallied sends r and counts its status; a request that gets no answer is a failure (and undefined). */
+async function tallied(port: number, r: Parameters<typeof send>[1], failures: string[], statuses: Map<number, number>): Promise<Res | undefined> {
+  try {
+    const res = await send(port, r);
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    return res;
+  } catch (e) {
+    failures.push(`${(e as Error).message}: ${describeReq(r)}`);
+    return undefined;
+  }
+}
+
 describe('hostile input', () => {
   it('never answers 5xx, hangs or crashes; every error is JSON {code, message}; rejected requests leave the tree unchanged', async () => {
     const reqs = fc.sample(request, { numRuns: RUNS, seed: SEED });
@@ -52,16 +64,9 @@ describe('hostile input', () => {
     for (const r of reqs) {
       if (performance.now() - t0 > BUDGET_MS) break;
       const before = log.latest();
-      let res: Res;
-      try {
-        res = await send(port, r);
-      } catch (e) {
-        failures.push(`${(e as Error).message}: ${describeReq(r)}`);
-        continue;
-      } finally {
-        done++;
-      }
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      done++;
+      const res = await tallied(port, r, failures, statuses);
+      if (!res) continue;
       const bad = checkAnswer(r, res);
       if (bad) failures.push(bad);
       const after = log.latest();
@@ -131,16 +136,9 @@ describe('hostile input to the witness', () => {
       const r = { method: 'POST', path: '/add-checkpoint', body: Buffer.from(mangled) };
       const text = r.body.toString();
       const before = state();
-      let res: Res;
-      try {
-        res = await send(wport, r);
-      } catch (e) {
-        failures.push(`${(e as Error).message}: ${describeReq(r)}`);
-        continue;
-      } finally {
-        done++;
-      }
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      done++;
+      const res = await tallied(wport, r, failures, statuses);
+      if (!res) continue;
       const after = state();
       if (res.status >= 500) failures.push(`${res.status} ${res.body.toString().slice(0, 200)}: ${describeReq(r)}`);
       if (res.status !== 200 && (after?.size !== before?.size || after?.note !== before?.note)) failures.push(`witness state changed by a ${res.status}: ${describeReq(r)}`);
