@@ -10,6 +10,9 @@ import type { Db } from './db.js';
  */
 const INLINE_CHECKPOINT_PAGES = 16384;
 
+/** How long stop() waits for the worker's last checkpoint before terminating it. */
+const STOP_WAIT_MS = 2000;
+
 // The worker is plain CommonJS evaluated from a string so it runs the same under tsx, vitest and
 // compiled JS. It owns its own connection; SQLite's WAL locking keeps it safe beside the writer.
 const WORKER_SOURCE = `
@@ -38,6 +41,7 @@ tick();
 export class WalCheckpointer {
   private readonly worker: Worker;
   private stopped = false;
+  private readonly exited: Promise<void>;
 
   constructor(db: Db, path: string, intervalMs = 50) {
     db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
@@ -46,18 +50,22 @@ export class WalCheckpointer {
     this.worker.unref();
     // A failing checkpointer only costs speed: the writer's inline limit takes over.
     this.worker.on('error', () => {});
+    // Remembered, not just listened for: a worker that died early (say, its connection could not
+    // open on a busy machine) must not leave stop() waiting for an 'exit' that already happened.
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }
 
   /** stop runs a last checkpoint and closes the worker's connection. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      this.worker.once('message', done);
-      this.worker.once('exit', done);
-      this.worker.postMessage('stop');
-    });
+    const closed = new Promise<void>((resolve) => this.worker.once('message', () => resolve()));
+    this.worker.postMessage('stop');
+    let timer: NodeJS.Timeout | undefined;
+    // The last checkpoint is a courtesy (the WAL is durable as it is): never wait long for it.
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    await Promise.race([closed, this.exited, late]);
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }
