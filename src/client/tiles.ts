@@ -6,21 +6,23 @@
  */
 import { CairnError } from '../errors.js';
 import {
-  EMPTY_ROOT,
   ExpandedTile,
   HASH_SIZE,
   TILE_WIDTH,
   bytesEqual,
+  consistencyProof,
   consistencyProofNodes,
   entriesPath,
+  inclusionProof,
   inclusionProofNodes,
-  nodeHash,
   nodeInTile,
+  rootHash,
   rootNodes,
   tilePath,
   tileRoot,
   tilesBetween,
   type NodeId,
+  type ReadNodes,
   type Tile,
 } from '../merkle/index.js';
 import { openCheckpoint, parseCheckpoint, splitNote, type Checkpoint, type NoteVerifier } from '../note/index.js';
@@ -119,25 +121,29 @@ export class TileClient {
 
   /** rootAt computes MTH of the size-`size` tree from tiles (unverified until compared with a signed root). */
   async rootAt(size: number): Promise<Uint8Array> {
-    const hashes = await this.nodes(size, rootNodes(size));
-    if (hashes.length === 0) return EMPTY_ROOT.slice();
-    return foldRight(hashes);
+    return rootHash(size, await this.prefetch(size, rootNodes(size)));
   }
 
   /** inclusionProof computes PATH(index, D[0:size]) from the tiles of the size-`size` tree. */
   async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
-    return this.fold(size, inclusionProofNodes(index, size));
+    return inclusionProof(index, size, await this.prefetch(size, inclusionProofNodes(index, size).flat()));
   }
 
   /** consistencyProof computes PROOF(m, D[0:n]) from the tiles of the size-n tree. */
   async consistencyProof(m: number, n: number): Promise<Uint8Array[]> {
-    return this.fold(n, consistencyProofNodes(m, n));
+    return consistencyProof(m, n, await this.prefetch(n, consistencyProofNodes(m, n).flat()));
   }
 
-  private async fold(size: number, groups: NodeId[][]): Promise<Uint8Array[]> {
-    const hashes = await this.nodes(size, groups.flat());
-    let at = 0;
-    return groups.map((g) => foldRight(hashes.slice(at, (at += g.length))));
+  /**
+   * prefetch fetches the tiles holding the given nodes (the plan of one merkle operation) and
+   * returns the ReadNodes that operation makes, so the folding is merkle's own, not a copy.
+   */
+  private async prefetch(size: number, planned: readonly NodeId[]): Promise<ReadNodes> {
+    const hashes = await this.nodes(size, planned);
+    return (asked) => {
+      if (asked.length !== planned.length) throw new Error('client: merkle asked for other nodes than it planned');
+      return hashes;
+    };
   }
 
   /**
@@ -168,13 +174,6 @@ export class TileClient {
     for (const t of changed) if (t.level === 0) level0.set(t.index, got.get(`0/${t.index}`)!);
     return level0;
   }
-}
-
-/** foldRight returns h[0] ∘ (h[1] ∘ (… ∘ h[k-1])): how a run of perfect nodes makes one hash. */
-function foldRight(hashes: readonly Uint8Array[]): Uint8Array {
-  let h = hashes[hashes.length - 1];
-  for (let i = hashes.length - 2; i >= 0; i--) h = nodeHash(hashes[i], h);
-  return h;
 }
 
 /** pool runs fn over items with at most CONCURRENCY in flight; the first failure rejects. */
