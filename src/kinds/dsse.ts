@@ -10,11 +10,11 @@
  *
  * as RFC 8785 bytes, signatures sorted by their string, one per distinct string.
  */
-import { createHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, verify as nodeVerify } from 'node:crypto';
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
 import { parseVerifier, type Verifier } from './pki.js';
-import { verifyDigest } from './prehashed.js';
+import { verifyWith } from './prehashed.js';
 import { hashKey, isHashAlg, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
@@ -152,7 +152,7 @@ function matchSignatures(env: Envelope, verifiers: unknown[]): Map<string, Verif
     const raw = verifiers[i];
     if (typeof raw !== 'string' || raw === '') throw invalid(`${field} must be a non-empty base64 string`);
     const v = parseVerifier(decodeBase64(raw, field, MAX_VERIFIER), field);
-    const sig = env.sigs.find((s) => verifiesPae(v.key, pae, paeDigest, s.bytes));
+    const sig = env.sigs.find((s) => verifiesPae(v, pae, paeDigest, s.bytes));
     if (!sig) throw invalid(`${field} verifies no signature in the envelope`);
     owners.set(sig.text, v);
     pending.delete(sig.text);
@@ -170,15 +170,15 @@ export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8
 
 // Rekor loads DSSE verifiers with SHA-256: ECDSA and RSA PKCS#1 v1.5 over SHA-256(PAE) whatever
 // the curve or modulus, and Ed25519 as pure Ed25519 over the PAE itself.
-function verifiesPae(key: KeyObject, pae: Uint8Array, paeDigest: Uint8Array, sig: Uint8Array): boolean {
-  if (key.asymmetricKeyType === 'ed25519') {
+function verifiesPae(v: Verifier, pae: Uint8Array, paeDigest: Uint8Array, sig: Uint8Array): boolean {
+  if (!v.ec && v.key.asymmetricKeyType === 'ed25519') {
     try {
-      return nodeVerify(null, pae, key, sig);
+      return nodeVerify(null, pae, v.key, sig);
     } catch {
       return false;
     }
   }
-  return verifyDigest(key, 'sha256', paeDigest, sig);
+  return verifyWith(v, 'sha256', paeDigest, sig);
 }
 
 /**

@@ -12,7 +12,7 @@
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, decodeHex, encodeBase64, invalid, object } from './encoding.js';
 import { parseVerifier, verifyChain } from './pki.js';
-import { DIGEST_SIZE, verifyDigest, verifyEcdsaPoint, type DigestAlg } from './prehashed.js';
+import { DIGEST_SIZE, verifyWith, type DigestAlg } from './prehashed.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
@@ -50,8 +50,7 @@ function admitHashedrekord(entry: ProposedEntry): Admitted {
 
   const verifier = parseVerifier(pem, 'spec.signature.publicKey.content');
   verifyChain(verifier.certs, 'spec.signature.publicKey.content');
-  const ok = verifier.ec ? verifyEcdsaPoint(verifier.ec.curve, verifier.ec.point, digest, sig) : verifyDigest(verifier.key, alg, digest, sig);
-  if (!ok) {
+  if (!verifyWith(verifier, alg, digest, sig)) {
     throw invalid('spec.signature.content: signature does not verify over spec.data.hash with spec.signature.publicKey');
   }
 

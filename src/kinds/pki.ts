@@ -58,7 +58,7 @@ export function parseVerifier(pem: Uint8Array, field: string): Verifier {
         get key() {
           return (key ??= publicKeyFromSpki(spki, field));
         },
-        ec: { curve, point: spki.subarray(spki.length - (SPKI_SIZE[curve] - SPKI_PREFIX[curve].length / 2 + 1)) },
+        ec: { curve, point: spki.subarray(SPKI_PREFIX[curve].length / 2 - 1) }, // the prefix ends with the point's 0x04
         spki,
         canonical,
         certs: [],
@@ -121,11 +121,7 @@ const RSA_ALGORITHM = '300d06092a864886f70d0101010500'; // rsaEncryption with NU
  */
 export function isCanonicalSpki(key: KeyObject, spki: Uint8Array): boolean {
   const name = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve ?? '' : key.asymmetricKeyType ?? '';
-  const b = Buffer.from(spki.buffer, spki.byteOffset, spki.length);
-  if (Object.hasOwn(SPKI_PREFIX, name)) {
-    const prefix = SPKI_PREFIX[name];
-    return b.length === SPKI_SIZE[name] && b.subarray(0, prefix.length / 2).toString('hex') === prefix;
-  }
+  if (Object.hasOwn(SPKI_PREFIX, name)) return hasFixedForm(spki, name);
   if (name !== 'rsa') return false;
   const top = whole(spki);
   const parts = top?.tag === SEQUENCE ? children(spki, top) : undefined;
@@ -136,13 +132,15 @@ export function isCanonicalSpki(key: KeyObject, spki: Uint8Array): boolean {
   return ints?.length === 2 && ints.every((t) => positiveInteger(bits!, t) !== undefined);
 }
 
+/** hasFixedForm reports whether spki is the canonical DER of a key type with a fixed-size form. */
+function hasFixedForm(spki: Uint8Array, name: string): boolean {
+  const prefix = SPKI_PREFIX[name];
+  return spki.length === SPKI_SIZE[name] && Buffer.from(spki.buffer, spki.byteOffset, prefix.length / 2).toString('hex') === prefix;
+}
+
 /** canonicalEcCurve returns the named curve of an SPKI that is byte for byte a canonical EC key. */
 function canonicalEcCurve(spki: Uint8Array): 'prime256v1' | 'secp384r1' | 'secp521r1' | undefined {
-  for (const curve of ['prime256v1', 'secp384r1', 'secp521r1'] as const) {
-    const prefix = SPKI_PREFIX[curve];
-    if (spki.length === SPKI_SIZE[curve] && Buffer.from(spki.buffer, spki.byteOffset, prefix.length / 2).toString('hex') === prefix) return curve;
-  }
-  return undefined;
+  return (['prime256v1', 'secp384r1', 'secp521r1'] as const).find((curve) => hasFixedForm(spki, curve));
 }
 
 // KeyObject.export costs as much as a signature check on a loaded machine; remember the SPKI of

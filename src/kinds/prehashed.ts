@@ -13,7 +13,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { INTEGER, SEQUENCE, children, positiveInteger, readTlv } from './der.js';
 import { invalid } from './encoding.js';
 import { nativeVerifyEcdsa } from './native.js';
-import { spkiBitString, spkiOf } from './pki.js';
+import { spkiBitString, spkiOf, type Verifier } from './pki.js';
 
 /** DigestAlg names the digests entries may carry. */
 export type DigestAlg = 'sha256' | 'sha384' | 'sha512';
@@ -61,11 +61,17 @@ function verifyEcdsaSignature(key: KeyObject, digest: Uint8Array, sig: Uint8Arra
 }
 
 /**
- * verifyEcdsaPoint is the ECDSA branch of verifyDigest for a key given as its named curve and
- * uncompressed point, so a caller that has those need not build a KeyObject (OpenSSL 3's key
- * decoder costs more than the verification). An off-curve point never verifies.
+ * verifyWith is verifyDigest for parsed verification material: a bare EC key in canonical form
+ * is checked from its curve and point, so no KeyObject is built (OpenSSL 3's key decoder costs
+ * more than the verification); an off-curve point never verifies. Every kind verifies through it.
  */
-export function verifyEcdsaPoint(curve: CurveName, point: Uint8Array, digest: Uint8Array, sig: Uint8Array): boolean {
+export function verifyWith(v: Verifier, hash: DigestAlg, digest: Uint8Array, sig: Uint8Array): boolean {
+  if (!v.ec) return verifyDigest(v.key, hash, digest, sig);
+  if (digest.length !== DIGEST_SIZE[hash]) throw invalid(`digest is ${digest.length} bytes, not a ${hash} digest`);
+  return verifyEcdsaPoint(v.ec.curve, v.ec.point, digest, sig);
+}
+
+function verifyEcdsaPoint(curve: CurveName, point: Uint8Array, digest: Uint8Array, sig: Uint8Array): boolean {
   const rs = ecdsaSignatureValues(sig);
   return rs !== undefined && verifyEcdsa(curve, point, digest, rs[0], rs[1]);
 }
