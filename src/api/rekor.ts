@@ -8,16 +8,13 @@ import { RekorFormatter, sendJson } from './rekor-format.js';
 import { indexRetrieve } from './rekor-index.js';
 import { queryInt, queryString } from './rekor-input.js';
 
-/** DEFAULT_MAX_BODY_BYTES bounds a request body when AppOptions.maxBodyBytes is not set. */
-export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
-
 /** rekorRoutes serves Rekor's v1 REST API (shared/specs/rekor-openapi.yaml). */
 export function rekorRoutes(log: Log, opts: AppOptions, fmt = new RekorFormatter(log)): Router {
   const r = Router();
   const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);
   // Any content type is read as JSON (clients differ in what they send); only on the POST routes,
   // so reads pay nothing for body parsing.
-  const json = express.json({ limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, type: () => true });
+  const json = express.json({ limit: opts.maxBodyBytes, type: () => true });
 
   r.get('/api/v1/log', (_req, res) => sendJson(res, 200, fmt.logInfo(log.latest())));
   r.get('/api/v1/log/publicKey', (req, res) => {

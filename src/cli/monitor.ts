@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { MonitorAlarm, RekorClient, monitorStep, openFetcher, readLogKey, type MonitorSource, type MonitorState } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import type { Command } from './command.js';
+import { LOG_KEY_OPTION } from './config.js';
 
 /** Exit codes: 0 all checks passed; 1 the log misbehaved (alarm); 3 the log could not be checked (--once). */
 export const EXIT_ALARM = 1;
@@ -42,7 +43,7 @@ export const monitorCommand: Command = {
   usage: 'cairn monitor --url URL --key VKEY|FILE [--state FILE] [--check-entries] [--once] [--interval S] [--api tiles|rekor]',
   options: [
     { name: 'url', env: 'CAIRN_MONITOR_URL', type: 'string', help: 'Log prefix URL (or a directory holding a `cairn export`).' },
-    { name: 'key', env: 'CAIRN_MONITOR_KEY', type: 'string', help: 'The log\'s note verifier key, or a file holding it or the log\'s SPKI PEM public key.' },
+    { ...LOG_KEY_OPTION, env: 'CAIRN_MONITOR_KEY' },
     { name: 'state', env: 'CAIRN_MONITOR_STATE', type: 'string', help: 'File keeping the last trusted checkpoint between runs. Without it, each run starts from scratch.' },
     { name: 'origin', env: 'CAIRN_MONITOR_ORIGIN', type: 'string', help: 'Required checkpoint origin. Default: the one in the state file, else the first seen.' },
     { name: 'check-entries', env: 'CAIRN_MONITOR_CHECK_ENTRIES', type: 'bool', default: false, help: 'Fetch every new entry bundle and check each entry hashes to its leaf (tiles API only).' },

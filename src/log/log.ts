@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { EMPTY_ROOT, RangeMemo, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
+import { EMPTY_ROOT, RangeMemo, bytesEqual, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
@@ -171,7 +171,7 @@ export class Log {
       } catch (e) {
         throw new CairnError('CORRUPT', `the latest checkpoint's ${name} note does not verify with the log's key (${(e as Error).message}); run cairn verify-db`);
       }
-      if (signed.size !== cp.size || !Buffer.from(signed.rootHash).equals(Buffer.from(cp.rootHash))) {
+      if (signed.size !== cp.size || !bytesEqual(signed.rootHash, cp.rootHash)) {
         throw new CairnError('CORRUPT', `the latest checkpoint (size ${cp.size}) holds a root its ${name} signature does not cover; run cairn verify-db`);
       }
     }
@@ -183,7 +183,7 @@ export class Log {
       // Probe the newest entry both ways (index, then leaf-hash index): cheap, and it reads the
       // right edge of both b-trees that the sequencer writes next.
       const last = this.entries.byIndex(cp.size - 1);
-      if (!last || !Buffer.from(leafHash(last.body)).equals(Buffer.from(last.leafHash)) || this.entries.indexOf(last.leafHash) !== cp.size - 1) {
+      if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || this.entries.indexOf(last.leafHash) !== cp.size - 1) {
         throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
       }
     }
@@ -193,7 +193,7 @@ export class Log {
     } catch (e) {
       throw new CairnError('CORRUPT', `cannot rebuild the tree from stored tiles (${(e as Error).message}); run cairn verify-db`);
     }
-    if (!Buffer.from(root).equals(Buffer.from(cp.rootHash))) {
+    if (!bytesEqual(root, cp.rootHash)) {
       throw new CairnError('CORRUPT', `stored tiles do not hash to the latest checkpoint's root at size ${cp.size}; run cairn verify-db`);
     }
   }

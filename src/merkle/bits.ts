@@ -41,11 +41,6 @@ export function bitLength(n: number): number {
   return 64 - Math.clz32(Math.floor(n / TWO_32));
 }
 
-/** highestPow2 returns the largest power of two <= n, for n >= 1. */
-export function highestPow2(n: number): number {
-  return POW2[bitLength(n) - 1];
-}
-
 /** isPow2 reports whether n is an exact power of two (1, 2, 4, …). */
 export function isPow2(n: number): boolean {
   return n > 0 && POW2[bitLength(n) - 1] === n;

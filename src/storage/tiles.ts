@@ -95,14 +95,15 @@ export class TileStore {
    * checkParent compares a full tile read from disk with the hash its parent tile holds for it.
    * Why: the start-up check covers only the right edge, so a damaged full tile deep in the tree
    * would otherwise be served as wrong tiles and proofs until verify-db ran. Parents are checked
-   * the same way when they load, up to the right edge that the start-up check ties to the signed
-   * root, so one lookup per cold tile keeps every hash served tied to the checkpoint.
+   * the same way when they load, so a full tile is tied through its ancestors to the right edge.
+   * (A partial right-edge tile re-read after eviction is not checked; start-up checks it.)
    */
   private checkParent(level: number, index: number, t: ExpandedTile): void {
     const parent = this.expanded(level + 1, Math.floor(index / TILE_WIDTH));
     const at = index % TILE_WIDTH;
-    if (!parent || parent.width <= at) return; // the parent is written with the tile's last hash: nothing to compare yet
-    if (!bytesEqual(t.node(TILE_HEIGHT, 0), parent.node(0, at))) {
+    // The sequencer writes a tile's hash into its parent in the transaction that fills the tile,
+    // so a missing or short parent is damage too.
+    if (!parent || parent.width <= at || !bytesEqual(t.node(TILE_HEIGHT, 0), parent.node(0, at))) {
       throw new CairnError('CORRUPT', `stored tile ${level}/${index} does not hash to the value its parent tile ${level + 1}/${Math.floor(index / TILE_WIDTH)} holds for it; run cairn verify-db`);
     }
   }
