@@ -15,7 +15,8 @@ import express from 'express';
 import { pino } from 'pino';
 import { createApp } from '../src/api/index.js';
 import { observeRequests } from '../src/api/ops.js';
-import { Log, Metrics } from '../src/log/index.js';
+import { Metrics } from '../src/api/index.js';
+import { Log } from '../src/log/index.js';
 import { BENCH_ORIGIN, fmt, machine, median } from './lib.js';
 
 const RUNS = 5;

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { pino, type Logger } from 'pino';
-import { Metrics, type Log, type SignedCheckpoint } from '../log/index.js';
+import type { Log, SignedCheckpoint } from '../log/index.js';
+import { Metrics } from './metrics.js';
 import { errorHandler, sendError } from './errors.js';
 import { MIB, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
 import { Readiness, captureError, observeRequests, opsRoutes, whileDraining } from './ops.js';

@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import type { Log, Metrics, StoredEntry } from '../log/index.js';
+import type { Log, StoredEntry } from '../log/index.js';
+import type { Metrics } from './metrics.js';
 import { recordRequest, type Readiness } from './ops.js';
 import { TREE_ID_HEX_LEN, UUID_HEX_LEN, sendJson, type RekorFormatter } from './rekor-format.js';
 

@@ -4,3 +4,4 @@ export { Readiness, type ReadinessOptions } from './ops.js';
 export { MIB, type RateLimitOptions } from './limits.js';
 export { createWitnessApp } from './witness.js';
 export { withFastReads } from './fast.js';
+export { Metrics, type MetricsOptions } from './metrics.js';

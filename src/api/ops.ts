@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import type { Log, Metrics } from '../log/index.js';
+import type { Log } from '../log/index.js';
+import type { Metrics } from './metrics.js';
 import type { AppOptions } from './app.js';
 
 /** ReadinessOptions tunes what GET /readyz calls unready. */

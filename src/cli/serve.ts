@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { MIB, Readiness, createApp, withFastReads } from '../api/index.js';
-import { Log, Metrics } from '../log/index.js';
+import { MIB, Readiness, createApp, withFastReads, Metrics } from '../api/index.js';
+import { Log } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
 import type { Command } from './command.js';

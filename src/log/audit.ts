@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, leafHash, rootHash } from '../merkle/index.js';
 import { openNote, rekorVerifier, c2spVerifier } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb } from '../storage/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, sqliteDamage } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import { DB_FILE } from './log.js';
 
@@ -131,12 +131,5 @@ function compareTile(tiles: TileStore, level: number, index: number, want: Uint8
       return `tile ${level}/${index} differs at hash ${j} (${where})`;
     }
   }
-  return undefined;
-}
-
-/** sqliteDamage describes an SQLite error that means the file itself is damaged, else undefined. */
-function sqliteDamage(e: unknown): string | undefined {
-  const code = (e as { code?: unknown }).code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return `database file is damaged (${code}: ${(e as Error).message})`;
   return undefined;
 }

@@ -5,5 +5,4 @@ export { integrate, type TileUpdate } from './integrate.js';
 export { auditDatabase, type AuditReport } from './audit.js';
 export { loadOrCreateKey, KEY_FILE, type KeyType } from './keyfile.js';
 export type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
-export { Metrics, type MetricsOptions } from './metrics.js';
 export { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type EntryTimestampFields } from './set.js';

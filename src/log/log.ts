@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, RangeMemo, bytesEqual, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, type Db, type WriterLock } from '../storage/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
@@ -123,10 +123,8 @@ export class Log {
     } catch (e) {
       db.close();
       lock.release();
-      const code = (e as { code?: unknown }).code;
-      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
-        throw new CairnError('CORRUPT', `database file is damaged (${code}: ${(e as Error).message}); run cairn verify-db`);
-      }
+      const damage = sqliteDamage(e);
+      if (damage) throw new CairnError('CORRUPT', `${damage}; run cairn verify-db`);
       throw e;
     }
   }

@@ -53,3 +53,10 @@ function migrate(db: Db): void {
     })();
   }
 }
+
+/** sqliteDamage describes an SQLite error that means the file itself is damaged, else undefined. */
+export function sqliteDamage(e: unknown): string | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return `database file is damaged (${code}: ${(e as Error).message})`;
+  return undefined;
+}

@@ -1,4 +1,4 @@
-export { openDb, migrations, type Db, type OpenDbOptions } from './db.js';
+export { openDb, migrations, sqliteDamage, type Db, type OpenDbOptions } from './db.js';
 export { MetaStore } from './meta.js';
 export { EntryStore, type EntryRow } from './entries.js';
 export { TileStore } from './tiles.js';

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { Readiness, createApp, type AppOptions, type ReadinessOptions } from '../../src/api/index.js';
-import { Metrics, type Log, type LogConfig } from '../../src/log/index.js';
+import { Metrics } from '../../src/api/index.js';
+import type { Log, LogConfig } from '../../src/log/index.js';
 import { openTestLog } from '../helpers/test-log.js';
 
 /** Ops is a test log wired the way serve() wires it: metrics and readiness fed by the log's hooks. */

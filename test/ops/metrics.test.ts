@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { Metrics } from '../../src/log/index.js';
+import { Metrics } from '../../src/api/index.js';
 import { body } from '../helpers/test-log.js';
 import { metricValue, opsLog } from './helpers.js';
 

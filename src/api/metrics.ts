@@ -1,12 +1,11 @@
 import { statSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Log } from './log.js';
-import type { BatchStats } from './sequencer.js';
+import type { BatchStats, Log } from '../log/index.js';
 
 // All of Cairn's Prometheus collectors, built here on their own Registry (never prom-client's
 // global one, so two logs in one process, e.g. in tests, do not share counters). It lives in the
-// log layer, importing only prom-client, so that every observer can reach it without an upward
-// import: the log's hooks, the witness layer (cosignature age) and the HTTP layer (requests).
+// HTTP layer, which serves it; the log feeds it through its hooks (onBatch, onSearch) and the
+// witness cosigner through a callback, so neither layer below needs to import it.
 
 /** HTTP methods kept as label values; anything else is counted as "other" to bound cardinality. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
