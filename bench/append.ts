@@ -1,6 +1,7 @@
 // In-process append benchmark: leaves/s through Log.append at batch sizes 1, 64 and 1024, each
 // batch committed in one fsync'd SQLite transaction (WAL, synchronous=FULL) with its checkpoint,
-// receipts and inclusion proofs included. Usage: npx tsx bench/append.ts [runs=5]
+// receipts and inclusion proofs included, and the search-key index merged by the end.
+// Usage: npx tsx bench/append.ts [runs=5]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +16,19 @@ async function run(batch: number, total: number, salt: string): Promise<number> 
   try {
     // Warm-up: one batch outside the measurement.
     await Promise.all(Array.from({ length: batch }, (_, j) => log.append({ body: entryBody(j, salt + 'w'), kind: 'hashedrekord/0.0.1', indexKeys: [] })));
+    // Inputs are made before the clock starts: the figure is the log's work, not the bench's.
+    // Three search keys per entry, as a hashedrekord with a certificate has.
+    const subs = Array.from({ length: total }, (_, i) => ({
+      body: entryBody(i, salt),
+      kind: 'hashedrekord/0.0.1',
+      indexKeys: [`sha256:${i.toString(16).padStart(64, '0')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`],
+    }));
     const t0 = performance.now();
     for (let done = 0; done < total; done += batch) {
-      await Promise.all(
-        Array.from({ length: batch }, (_, j) => {
-          const i = done + j;
-          // Three search keys per entry, as a hashedrekord with a certificate has.
-          return log.append({ body: entryBody(i, salt), kind: 'hashedrekord/0.0.1', indexKeys: [`sha256:${i}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`] });
-        }),
-      );
+      await Promise.all(subs.slice(done, done + batch).map((s) => log.append(s)));
     }
+    // The clock stops only once every search key is in the SQL index too (KeyIndex's merge).
+    log.keys.merge(log.size);
     return total / ((performance.now() - t0) / 1000);
   } finally {
     await log.close();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, leafHash, rootHash } from '../merkle/index.js';
 import { openNote, rekorVerifier, c2spVerifier } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb, sqliteDamage } from '../storage/index.js';
+import { CheckpointStore, EntryStore, MetaStore, TileStore, auditKeyIndex, openDb, sqliteDamage } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import { DB_FILE } from './log.js';
 
@@ -18,7 +18,7 @@ const CHUNK = 4096;
 
 /**
  * auditDatabase re-derives the whole log from its stored bodies: every leaf hash, every tile
- * byte, the root of every signed checkpoint and each checkpoint's signatures. It stops at the
+ * byte, the leaf-hash index, the root of every signed checkpoint and each checkpoint's signatures. It stops at the
  * first mismatch and names it. Reads only; safe on a copy or beside a running server (WAL).
  */
 export function auditDatabase(dataDir: string, onProgress?: (done: number, total: number) => void): AuditReport {
@@ -105,6 +105,9 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
       }
       checked++;
     }
+    // Last: the leaf-hash index is derived data, so damage to the tree itself is named first.
+    const badIndex = auditKeyIndex(db);
+    if (badIndex) return { size, checkpointsChecked: checked, problem: badIndex };
     return { size, checkpointsChecked: checked };
   } catch (e) {
     const bad = sqliteDamage(e);

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, RangeMemo, bytesEqual, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
+import { CheckpointStore, EntryStore, KeyIndex, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
+
+/** Default KeyIndex tail before a merge: measured with bench/append.ts (bench/README.md). */
+const DEFAULT_MERGE_AT = 32768;
 
 /** DB_FILE is the SQLite database's name inside the data directory. */
 export const DB_FILE = 'cairn.db';
@@ -24,6 +27,8 @@ export interface LogConfig {
   maxQueue?: number;
   /** Re-sign an idle log's checkpoint this often (ms); 0 disables. */
   heartbeatMs?: number;
+  /** Entries whose leaf hash and search keys are answered from memory before a merge writes them to the SQL indexes (see KeyIndex). */
+  indexMergeAt?: number;
   /** Tiles kept expanded in memory (each ~16 KiB). */
   tileCacheSize?: number;
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
@@ -49,6 +54,7 @@ export class Log {
   readonly treeId: string;
   readonly db: Db;
   readonly entries: EntryStore;
+  readonly keys: KeyIndex;
   readonly tiles: TileStore;
   readonly checkpoints: CheckpointStore;
   private readonly sequencer: Sequencer;
@@ -71,6 +77,7 @@ export class Log {
     this.onSearch = cfg.onSearch;
     const meta = new MetaStore(db);
     this.entries = new EntryStore(db);
+    this.keys = new KeyIndex(db);
     this.tiles = new TileStore(db, cfg.tileCacheSize);
     this.checkpoints = new CheckpointStore(db);
     this.signer = new CheckpointSigner(cfg.origin, key);
@@ -79,6 +86,7 @@ export class Log {
     this.sequencer = new Sequencer({
       db,
       entries: this.entries,
+      keys: this.keys,
       tiles: this.tiles,
       checkpoints: this.checkpoints,
       signer: this.signer,
@@ -86,6 +94,7 @@ export class Log {
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
       maxQueue: cfg.maxQueue ?? 65536,
+      mergeAt: cfg.indexMergeAt ?? DEFAULT_MERGE_AT,
       latest: { ...latest, origin: this.origin },
       onBatch: (s) => {
         this.lastActivity = this.now();
@@ -181,7 +190,7 @@ export class Log {
       // Probe the newest entry both ways (index, then leaf-hash index): cheap, and it reads the
       // right edge of both b-trees that the sequencer writes next.
       const last = this.entries.byIndex(cp.size - 1);
-      if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || this.entries.indexOf(last.leafHash) !== cp.size - 1) {
+      if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || this.keys.indexOf(last.leafHash) !== cp.size - 1) {
         throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
       }
     }
@@ -232,8 +241,10 @@ export class Log {
   }
 
   entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
-    const e = this.entries.byLeafHash(leafHash);
-    return e && e.index < this.size ? e : undefined;
+    const index = this.keys.indexOf(leafHash);
+    // The key index also knows leaves of a batch still being written: only committed ones count.
+    const e = index !== undefined && index < this.size ? this.entries.byIndex(index) : undefined;
+    return e && bytesEqual(e.leafHash, leafHash) ? e : undefined;
   }
 
   /** rootAt returns the root hash of the tree at any size up to the current one. */
@@ -254,9 +265,9 @@ export class Log {
 
   /** search returns log indexes carrying this search key, at most limit, ascending. */
   search(key: string, limit: number): number[] {
-    if (!this.onSearch) return this.entries.search(key, limit);
+    if (!this.onSearch) return this.keys.search(key, limit, this.size);
     const t0 = performance.now();
-    const r = this.entries.search(key, limit);
+    const r = this.keys.search(key, limit, this.size);
     this.onSearch(performance.now() - t0);
     return r;
   }
@@ -270,6 +281,8 @@ export class Log {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
+    // Leave a short tail for the next start to load.
+    if (this.db.open) this.sequencer.mergeKeys();
     await this.checkpointer?.stop();
     if (this.db.open) {
       try {

@@ -1,6 +1,6 @@
 import { CairnError } from '../errors.js';
 import { inclusionProof, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import type { CheckpointStore, Db, EntryStore, TileStore } from '../storage/index.js';
+import type { CheckpointStore, Db, EntryStore, KeyIndex, TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
@@ -27,6 +27,7 @@ export interface BatchStats {
 export interface SequencerOptions {
   db: Db;
   entries: EntryStore;
+  keys: KeyIndex;
   tiles: TileStore;
   checkpoints: CheckpointStore;
   signer: CheckpointSigner;
@@ -38,6 +39,8 @@ export interface SequencerOptions {
   maxBatch: number;
   /** Most submissions waiting; past it append fails fast with PUSHBACK. */
   maxQueue: number;
+  /** Merge the key index's in-memory tail into SQL once it holds this many entries. */
+  mergeAt: number;
   latest: SignedCheckpoint;
   onBatch?: (s: BatchStats) => void;
   onError?: (e: unknown) => void;
@@ -144,10 +147,17 @@ export class Sequencer {
       // means this size can never be signed with another root.
       this.o.db.transaction(() => {
         for (const p of batch) {
-          const entry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
           // A leaf already in the log (from an earlier batch or earlier in this one) gets no new index.
-          if (this.o.entries.insert(entry, p.sub.indexKeys)) accepted.push({ p, entry });
-          else rejected.push({ p, index: this.o.entries.indexOf(p.leafHash)! });
+          const existing = this.o.keys.indexOf(p.leafHash);
+          if (existing !== undefined) {
+            rejected.push({ p, index: existing });
+            continue;
+          }
+          const entry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+          this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
+          this.o.entries.insert(entry);
+          this.o.keys.stage(entry.index, p.sub.indexKeys);
+          accepted.push({ p, entry });
         }
         if (accepted.length === 0) return;
         const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.o.tiles.get(l, i));
@@ -160,6 +170,7 @@ export class Sequencer {
         this.o.checkpoints.put(checkpoint);
       })();
     } catch (e) {
+      this.o.keys.truncate(oldSize);
       const err = storageError(e);
       this.o.onError?.(e);
       for (const p of batch) p.reject(err);
@@ -182,6 +193,16 @@ export class Sequencer {
       maxWaitMs: now - batch[0].queuedAt,
       commitMs: performance.now() - started,
     });
+    if (this.o.keys.tailSize >= this.o.mergeAt) this.mergeKeys();
+  }
+
+  /** mergeKeys moves the key index's in-memory tail into SQL (see KeyIndex); a failure only leaves the tail in memory. */
+  mergeKeys(): void {
+    try {
+      this.o.keys.merge(this.latestCheckpoint.size);
+    } catch (e) {
+      this.o.onError?.(e);
+    }
   }
 }
 

@@ -4,7 +4,8 @@
 import { Log } from '../../src/log/index.js';
 
 const [dataDir, origin, salt] = process.argv.slice(2);
-const log = Log.open({ dataDir, origin, heartbeatMs: 0, maxBatch: 256 });
+// Small index merges, so kills land both mid-merge and with entries in the in-memory key tail.
+const log = Log.open({ dataDir, origin, heartbeatMs: 0, maxBatch: 256, indexMergeAt: 300 });
 let i = 0;
 async function client(): Promise<void> {
   for (;;) {

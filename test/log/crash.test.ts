@@ -55,6 +55,8 @@ describe('crash safety', () => {
         for (const [index, hex] of acked) {
           const e = log.entryByIndex(index)!;
           expect(Buffer.from(e.leafHash).toString('hex')).toBe(hex);
+          // Found by leaf hash too, whether the kill left it merged or in the rebuilt tail.
+          expect(log.entryByLeafHash(Buffer.from(hex, 'hex'))?.index).toBe(index);
           if (index % 97 === 0) verifyInclusion(e.leafHash, index, size, log.inclusionProof(index, size), log.latest().rootHash);
         }
         // The new tree extends every tree seen before the kill.

@@ -96,6 +96,28 @@ describe('Log', () => {
     expect(log.search('k:3', 2).length).toBe(2);
   });
 
+  it('finds entries by leaf hash and search key, and refuses duplicates, on both sides of index merges', async () => {
+    const dir = tempDir();
+    const a = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0, maxBatch: 16, indexMergeAt: 40 });
+    await fill(a, 100);
+    // 100 entries in batches of 16 with merges every 40+: some merged, some still in memory.
+    expect(a.keys.indexedSize).toBeGreaterThan(0);
+    expect(a.keys.tailSize).toBeGreaterThan(0);
+    const check = async (log: Log) => {
+      for (let i = 0; i < 100; i++) {
+        expect(log.entryByLeafHash(leafHash(body(i)))?.index).toBe(i);
+        await expectCode(log.append({ body: body(i), kind: 'test', indexKeys: [] }), 'DUPLICATE');
+      }
+      expect(log.search('k:3', 100)).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 7 === 3));
+      expect(log.size).toBe(100);
+    };
+    await check(a);
+    await a.close();
+    expect(auditDatabase(dir).problem).toBeUndefined();
+    const b = openTestLog({ dataDir: dir, indexMergeAt: 40 });
+    await check(b);
+  });
+
   it('reopens with the same tree and keeps appending', async () => {
     const dir = tempDir();
     const a = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
