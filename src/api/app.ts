@@ -1,9 +1,14 @@
 import express, { type Express } from 'express';
 import { pino, type Logger } from 'pino';
+import type { Admitted } from '../kinds/index.js';
 import type { Log, SignedCheckpoint } from '../log/index.js';
 import { Metrics } from './metrics.js';
 import { errorHandler, sendError } from './errors.js';
-import { MIB, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
+import { MIB, WriteLimiter, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
+import { admitBody } from './admission.js';
+import type { AdmitPool } from './admit-pool.js';
+import { admitEntry } from '../kinds/index.js';
+import { RekorEntries } from './rekor-entries.js';
 import { Readiness, captureError, observeRequests, opsRoutes, whileDraining } from './ops.js';
 import type { FastReadsContext } from './fast.js';
 import { rekorRoutes } from './rekor.js';
@@ -25,6 +30,8 @@ export interface AppOptions {
   rateLimit: RateLimitOptions;
   /** What GET /readyz reports (sequencer failures, draining). */
   readiness: Readiness;
+  /** Worker threads that admit uploads taken by the fast path (fast.ts); without it, the main thread does. */
+  admission?: AdmitPool;
 }
 
 /** createApp builds the HTTP application over a log: the one place routes and middleware are assembled. */
@@ -46,14 +53,25 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   app.use(observeRequests(opts.metrics, opts.logger));
   app.use(whileDraining(opts.readiness));
   app.use(bodySizeLimit(opts.maxBodyBytes));
-  app.use(writeRateLimit(opts.rateLimit));
+  const limiter = new WriteLimiter(opts.rateLimit);
+  app.use(writeRateLimit(limiter));
 
   const fmt = new RekorFormatter(log);
+  const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);
   app.use(opsRoutes(log, opts));
   app.use(tileRoutes(log, opts));
-  app.use(rekorRoutes(log, opts, fmt));
-  // What withFastReads (fast.ts) needs to answer hot reads the way these routes do.
-  app.locals.fastReads = { log, fmt, metrics: opts.metrics, logger: opts.logger, readiness: opts.readiness } satisfies FastReadsContext;
+  app.use(rekorRoutes(log, opts, fmt, entries));
+  // What withFastReads (fast.ts) needs to answer hot reads and plain uploads the way these routes do.
+  const pool = opts.admission;
+  const admit = pool ? (b: Uint8Array) => pool.admit(b) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitBody(b)));
+  app.locals.fastReads = {
+    log,
+    fmt,
+    metrics: opts.metrics,
+    logger: opts.logger,
+    readiness: opts.readiness,
+    uploads: { entries, maxBodyBytes: opts.maxBodyBytes, limiter, admit },
+  } satisfies FastReadsContext;
 
   app.use((_req, res) => sendError(res, 404, 'not found'));
   app.use(captureError);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import { CairnError, type ErrorCode } from '../errors.js';
 
@@ -25,15 +26,33 @@ export function sendError(res: Response, status: number, message: string): void 
   res.status(status).json({ code: status, message });
 }
 
-/** errorHandler answers every error as JSON: coded errors by the table, body-parser errors by their status, the rest 500. */
+/**
+ * writeError writes on a bare node:http response the bytes sendError writes through express
+ * (res.json: the same JSON, Content-Type with charset, Content-Length), for the fast paths.
+ */
+export function writeError(res: ServerResponse, status: number, message: string): void {
+  if (status === 503) res.setHeader('Retry-After', '1');
+  const body = JSON.stringify({ code: status, message });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** errorStatus is how errorHandler answers err: coded errors by the table, body-parser errors by their status, the rest 500. */
+export function errorStatus(err: unknown): { status: number; message: string } {
+  if (err instanceof CairnError) return { status: STATUS[err.code], message: err.message };
+  const e = err as { status?: unknown; type?: unknown; message?: string } | undefined;
+  const status = typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+  if (status === 500) return { status, message: 'internal error' };
+  const message = e!.type === 'entity.too.large' ? 'request body too large' : e!.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (e!.message ?? 'bad request');
+  return { status, message };
+}
+
+/** errorHandler answers every error as JSON (errorStatus); internal errors are also written to stderr. */
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (res.headersSent) return;
-  if (err instanceof CairnError) return sendError(res, STATUS[err.code], err.message);
-  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-  if (status === 500) {
-    console.error('cairn: internal error', err);
-    return sendError(res, 500, 'internal error');
-  }
-  const message = err.type === 'entity.too.large' ? 'request body too large' : err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (err.message ?? 'bad request');
+  const { status, message } = errorStatus(err);
+  if (status === 500 && !(err instanceof CairnError)) console.error('cairn: internal error', err);
   sendError(res, status, message);
 };

@@ -5,3 +5,4 @@ export { MIB, type RateLimitOptions } from './limits.js';
 export { createWitnessApp } from './witness.js';
 export { withFastReads } from './fast.js';
 export { Metrics, type MetricsOptions } from './metrics.js';
+export { AdmitPool, type AdmitPoolOptions } from './admit-pool.js';

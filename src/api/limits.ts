@@ -38,35 +38,67 @@ interface Bucket {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Refusal is a write WriteLimiter refused: the Retry-After seconds and the 429 message. */
+export interface Refusal {
+  retryAfter: number;
+  message: string;
+}
+
 /**
- * writeRateLimit is a token bucket per client IP on writes (any method but GET, HEAD, OPTIONS).
- * Reads are not limited: they are cheap and cacheable, while every write costs a signature and a
- * commit. The client is the socket's peer address: behind a proxy all clients share its bucket.
+ * WriteLimiter is a token bucket per client IP on writes. Reads are not limited: they are cheap
+ * and cacheable, while every write costs a signature and a commit. The client is the socket's
+ * peer address: behind a proxy all clients share its bucket. One instance serves the express
+ * middleware and the fast upload path (fast.ts), so both spend from the same buckets.
  */
-export function writeRateLimit(o: RateLimitOptions): RequestHandler {
-  if (o.perSecond <= 0) return (_req, _res, next) => next();
-  const now = o.now ?? Date.now;
-  const burst = Math.max(1, o.burst);
-  const maxClients = o.maxClients ?? 100_000;
+export class WriteLimiter {
+  readonly enabled: boolean;
+  private readonly now: () => number;
+  private readonly burst: number;
+  private readonly maxClients: number;
   // Map order is recency order: a client is re-inserted on every write, so the first keys are the
   // longest idle, and trimming from the front bounds memory under a flood of addresses.
-  const buckets = new Map<string, Bucket>();
-  return (req, res, next) => {
-    if (SAFE.has(req.method)) return next();
-    const client = req.socket.remoteAddress ?? 'unknown';
-    const t = now();
-    const b = buckets.get(client) ?? { tokens: burst, at: t };
-    buckets.delete(client);
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * o.perSecond);
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly o: RateLimitOptions) {
+    this.enabled = o.perSecond > 0;
+    this.now = o.now ?? Date.now;
+    this.burst = Math.max(1, o.burst);
+    this.maxClients = o.maxClients ?? 100_000;
+  }
+
+  /** take spends one of client's write tokens: undefined when it had one, else why not. */
+  take(client: string): Refusal | undefined {
+    if (!this.enabled) return undefined;
+    const t = this.now();
+    const b = this.buckets.get(client) ?? { tokens: this.burst, at: t };
+    this.buckets.delete(client);
+    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.o.perSecond);
     b.at = t;
-    buckets.set(client, b);
-    if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value!);
+    this.buckets.set(client, b);
+    if (this.buckets.size > this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
     if (b.tokens >= 1) {
       b.tokens -= 1;
-      return next();
+      return undefined;
     }
-    const wait = Math.max(1, Math.ceil((1 - b.tokens) / o.perSecond));
-    res.set('Retry-After', String(wait));
-    sendError(res, 429, `too many writes from this client: the limit is ${o.perSecond}/s with bursts of ${burst}; retry in ${wait} s`);
+    const wait = Math.max(1, Math.ceil((1 - b.tokens) / this.o.perSecond));
+    return { retryAfter: wait, message: `too many writes from this client: the limit is ${this.o.perSecond}/s with bursts of ${this.burst}; retry in ${wait} s` };
+  }
+}
+
+/** clientOf is the rate limit's client key: the socket's peer address. */
+export function clientOf(req: { socket: { remoteAddress?: string } }): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** writeRateLimit applies a WriteLimiter (or a new one from options) to every request but GET, HEAD, OPTIONS: 429 with Retry-After past it. */
+export function writeRateLimit(o: RateLimitOptions | WriteLimiter): RequestHandler {
+  const limiter = o instanceof WriteLimiter ? o : new WriteLimiter(o);
+  if (!limiter.enabled) return (_req, _res, next) => next();
+  return (req, res, next) => {
+    if (SAFE.has(req.method)) return next();
+    const refused = limiter.take(clientOf(req));
+    if (!refused) return next();
+    res.set('Retry-After', String(refused.retryAfter));
+    sendError(res, 429, refused.message);
   };
 }

@@ -5,12 +5,16 @@
  */
 import type { Request, Response } from 'express';
 import { CairnError, isCairnError } from '../errors.js';
-import type { Admitted, ProposedEntry } from '../kinds/index.js';
+import type { Admitted } from '../kinds/index.js';
 import type { Log, StoredEntry } from '../log/index.js';
 import { leafHash } from '../merkle/index.js';
 import { sendError } from './errors.js';
 import { RekorFormatter, UUID_HEX_LEN, sendJson } from './rekor-format.js';
-import { isPlainObject, optionalArray, parseEntryId, queryInt } from './rekor-input.js';
+import { admit, isPlainObject, type AdmitFn } from './admission.js';
+import { optionalArray, parseEntryId, queryInt } from './rekor-input.js';
+
+/** Created is how POST /api/v1/log/entries answers an admitted entry: 201 with the entry, or 409 for a duplicate. */
+export type Created = { status: 201; location: string; id: string; json: string } | { status: 409; location: string; message: string };
 
 /** MAX_SEARCH_QUERIES is rekor's maxSearchQueries: most UUIDs + indexes + entries in one retrieve. */
 export const MAX_SEARCH_QUERIES = 10;
@@ -18,24 +22,6 @@ export const MAX_SEARCH_QUERIES = 10;
 /** httpError returns an error the app's error handler answers with this 4xx status and message. */
 export function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { status });
-}
-
-/** AdmitFn is the kinds module's admission: validate, verify, canonicalize (src/kinds/kind.ts). */
-export type AdmitFn = (entry: ProposedEntry) => Admitted;
-
-/** admit runs admission on an untrusted body; bad input is 400 with rekor's "error processing entry" message. */
-function admit(admitEntry: AdmitFn, body: unknown): Admitted {
-  if (!isPlainObject(body) || typeof body.kind !== 'string') {
-    throw new CairnError('INVALID_ENTRY', 'error processing entry: the body must be a proposed entry object with a string "kind"');
-  }
-  try {
-    return admitEntry(body as unknown as ProposedEntry);
-  } catch (e) {
-    if (isCairnError(e, 'INVALID_ENTRY') || isCairnError(e, 'UNSUPPORTED_KIND')) {
-      throw new CairnError(e.code, `error processing entry: ${e.message}`, e.details);
-    }
-    throw e;
-  }
 }
 
 export class RekorEntries {
@@ -52,21 +38,29 @@ export class RekorEntries {
 
   /** POST /api/v1/log/entries → 201 {<entry ID>: LogEntryAnon} with Location and ETag, or 409 with the existing entry's Location. */
   readonly create = async (req: Request, res: Response): Promise<void> => {
-    const admitted = admit(this.admitEntry, req.body);
+    const c = await this.append(admit(this.admitEntry, req.body));
+    res.setHeader('Location', c.location);
+    if (c.status === 409) return sendError(res, 409, c.message);
+    res.setHeader('ETag', c.id);
+    sendJson(res, 201, c.json);
+  };
+
+  /**
+   * append appends an admitted entry and says how to answer: the express route and the fast
+   * upload path (fast.ts) share it. Errors other than a duplicate are thrown.
+   */
+  async append(admitted: Admitted): Promise<Created> {
     let receipt;
     try {
       receipt = await this.log.append(admitted);
     } catch (e) {
       if (!isCairnError(e, 'DUPLICATE')) throw e;
       const id = this.fmt.entryId((e.details.leafHash as Uint8Array | undefined) ?? leafHash(admitted.body));
-      res.setHeader('Location', this.entriesUrl + id);
-      return sendError(res, 409, `an equivalent entry already exists in the transparency log with UUID ${id}`);
+      return { status: 409, location: this.entriesUrl + id, message: `an equivalent entry already exists in the transparency log with UUID ${id}` };
     }
     const id = this.fmt.entryId(receipt.entry.leafHash);
-    res.setHeader('Location', this.entriesUrl + id);
-    res.setHeader('ETag', id);
-    sendJson(res, 201, this.fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof));
-  };
+    return { status: 201, location: this.entriesUrl + id, id, json: this.fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof) };
+  }
 
   /** GET /api/v1/log/entries?logIndex=N */
   readonly byIndex = (req: Request, res: Response): void => {

@@ -5,6 +5,8 @@
 import { CairnError } from '../errors.js';
 import { TREE_ID_HEX_LEN, UUID_HEX_LEN } from './rekor-format.js';
 
+export { isPlainObject } from './admission.js';
+
 const HEX = /^[0-9a-fA-F]+$/;
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -56,11 +58,6 @@ export function parseEntryId(id: unknown, ourTreeIdHex: string): EntryRef {
   const t = BigInt('0x' + tree);
   if (t > INT64_MAX) throw bad(`validation error: ${tree} is not a valid TreeID`);
   return { leafHash, otherTree: t !== 0n && tree !== ourTreeIdHex };
-}
-
-/** isPlainObject reports whether v is a JSON object (not an array, not null). */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** optionalArray returns body[name] if it is an array, [] if absent or null; else BAD_REQUEST. */

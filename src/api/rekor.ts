@@ -9,9 +9,8 @@ import { indexRetrieve } from './rekor-index.js';
 import { queryInt, queryString } from './rekor-input.js';
 
 /** rekorRoutes serves Rekor's v1 REST API (shared/specs/rekor-openapi.yaml). */
-export function rekorRoutes(log: Log, opts: AppOptions, fmt = new RekorFormatter(log)): Router {
+export function rekorRoutes(log: Log, opts: AppOptions, fmt = new RekorFormatter(log), entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry)): Router {
   const r = Router();
-  const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);
   // Any content type is read as JSON (clients differ in what they send); only on the POST routes,
   // so reads pay nothing for body parsing.
   const json = express.json({ limit: opts.maxBodyBytes, type: () => true });

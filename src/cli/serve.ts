@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { MIB, Readiness, createApp, withFastReads, Metrics } from '../api/index.js';
+import { AdmitPool, MIB, Readiness, createApp, withFastReads, Metrics } from '../api/index.js';
 import { Log } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
@@ -29,6 +29,14 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'headers-timeout', type: 'int', default: 20, min: 1, help: 'Seconds a client has to send request headers (http.Server headersTimeout; at most --request-timeout).' },
   { name: 'keep-alive-timeout', type: 'int', default: 5, min: 0, help: 'Seconds an idle keep-alive connection stays open (http.Server keepAliveTimeout).' },
   { name: 'shutdown-timeout', type: 'int', default: 30, min: 1, help: 'Seconds in-flight requests get to finish on SIGTERM/SIGINT before their connections are cut.' },
+  {
+    name: 'admit-workers',
+    type: 'int',
+    default: 1,
+    min: 0,
+    max: 64,
+    help: 'Worker threads that parse and verify uploads beside the main thread (0: the main thread does).',
+  },
   { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
   ...SERVE_WITNESS_OPTIONS,
 ];
@@ -60,26 +68,35 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const metrics = new Metrics();
   const readiness = new Readiness({ stallMs: (v['stall-seconds'] as number) * 1000 });
   const startCosigner = cosignerFor(v);
-  const log = Log.open({
-    dataDir: v.data as string,
-    origin,
-    keyFile: v.key as string | undefined,
-    keyType: v['key-type'] as 'ed25519' | 'ecdsa-p256',
-    heartbeatMs: (v.heartbeat as number) * 1000,
-    maxBatch: v['max-batch'] as number,
-    maxQueue: v['max-queue'] as number,
-    tileCacheSize: v['tile-cache'] as number,
-    onBatch: (s) => {
-      metrics.observeBatch(s);
-      readiness.noteBatch();
-      logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
-    },
-    onError: (e) => {
-      readiness.noteError(e);
-      logger.error({ err: e }, 'sequencer batch failed');
-    },
-    onSearch: (ms) => metrics.observeSearch(ms),
-  });
+  const workers = v['admit-workers'] as number;
+  const admission = workers > 0 ? await AdmitPool.start({ size: workers, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
+  if (admission && !admission.native) logger.warn('admission workers verify without the native addon (pure JS, far slower)');
+  let log: Log;
+  try {
+    log = Log.open({
+      dataDir: v.data as string,
+      origin,
+      keyFile: v.key as string | undefined,
+      keyType: v['key-type'] as 'ed25519' | 'ecdsa-p256',
+      heartbeatMs: (v.heartbeat as number) * 1000,
+      maxBatch: v['max-batch'] as number,
+      maxQueue: v['max-queue'] as number,
+      tileCacheSize: v['tile-cache'] as number,
+      onBatch: (s) => {
+        metrics.observeBatch(s);
+        readiness.noteBatch();
+        logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
+      },
+      onError: (e) => {
+        readiness.noteError(e);
+        logger.error({ err: e }, 'sequencer batch failed');
+      },
+      onSearch: (ms) => metrics.observeSearch(ms),
+    });
+  } catch (e) {
+    await admission?.close();
+    throw e;
+  }
   metrics.bindLog(log);
   const cosigner = startCosigner?.(log, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
   const rate = v['rate-limit'] as number;
@@ -89,6 +106,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     metrics,
     logger,
     readiness,
+    admission,
     rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
     ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
   });
@@ -106,6 +124,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   } catch (e) {
     await cosigner?.stop();
     await log.close();
+    await admission?.close();
     throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
   const addr = server.address();
@@ -120,7 +139,10 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   // The cosigner stops first: it reads the log's tiles and writes its database.
   const stop = () => {
     readiness.drain(); // at once: load balancers stop sending while the cosigner winds down
-    return (stopping ??= Promise.resolve(cosigner?.stop()).then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000)));
+    // The admission workers stop last: requests still in flight when shutdown begins use them.
+    return (stopping ??= Promise.resolve(cosigner?.stop())
+      .then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000))
+      .finally(() => admission?.close()));
   };
   return { log, server, url, metrics, readiness, logger, stop };
 }

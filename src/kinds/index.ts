@@ -8,12 +8,18 @@ import { dsse } from './dsse.js';
 import { hashedrekord } from './hashedrekord.js';
 import { invalid, object } from './encoding.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
+import { nativeVerifyDigest } from './native.js';
 
 export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 export { canonicalJson, canonicalJsonBytes } from './jcs.js';
 export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
 export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
 export { preAuthEncoding } from './dsse.js';
+
+/** hasNativeVerify reports whether signatures are checked by the native addon (else pure JS, far slower). */
+export function hasNativeVerify(): boolean {
+  return nativeVerifyDigest !== undefined;
+}
 
 /** KINDS is the table of supported kinds, looked up by name. */
 export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord, dsse].map((k) => [k.kind, k]));
