@@ -5,7 +5,7 @@ import { HASH_SIZE, TILE_WIDTH, leafHash, rootHash } from '../merkle/index.js';
 import { openNote, rekorVerifier, c2spVerifier } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, auditKeyIndex, openDb, sqliteDamage } from '../storage/index.js';
 import { integrate } from './integrate.js';
-import { DB_FILE } from './log.js';
+import { DB_FILE, INDEX_FILE } from './log.js';
 
 export interface AuditReport {
   size: number;
@@ -106,7 +106,7 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
       checked++;
     }
     // Last: the leaf-hash index is derived data, so damage to the tree itself is named first.
-    const badIndex = auditKeyIndex(db);
+    const badIndex = auditKeyIndex(db, join(dataDir, INDEX_FILE));
     if (badIndex) return { size, checkpointsChecked: checked, problem: badIndex };
     return { size, checkpointsChecked: checked };
   } catch (e) {

@@ -1,4 +1,4 @@
-export { Log, DB_FILE, type LogConfig } from './log.js';
+export { Log, DB_FILE, INDEX_FILE, type LogConfig } from './log.js';
 export { Sequencer, type BatchStats } from './sequencer.js';
 export { CheckpointSigner } from './signer.js';
 export { integrate, type TileUpdate } from './integrate.js';

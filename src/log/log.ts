@@ -10,11 +10,11 @@ import { Sequencer, type BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 
-/** Default KeyIndex tail before a merge: measured with bench/append.ts (bench/README.md). */
-const DEFAULT_MERGE_AT = 32768;
-
 /** DB_FILE is the SQLite database's name inside the data directory. */
 export const DB_FILE = 'cairn.db';
+/** INDEX_FILE holds the leaf-hash and search-key indexes, derived from DB_FILE (see KeyIndex). */
+export const INDEX_FILE = 'index.db';
+
 
 export interface LogConfig {
   dataDir: string;
@@ -27,8 +27,8 @@ export interface LogConfig {
   maxQueue?: number;
   /** Re-sign an idle log's checkpoint this often (ms); 0 disables. */
   heartbeatMs?: number;
-  /** Entries whose leaf hash and search keys are answered from memory before a merge writes them to the SQL indexes (see KeyIndex). */
-  indexMergeAt?: number;
+  /** Tuning of the leaf-hash and search-key index (see KeyIndex): run sizes, and the tail kept in memory. */
+  index?: { minRun?: number; maxRun?: number; maxTail?: number };
   /** Tiles kept expanded in memory (each ~16 KiB). */
   tileCacheSize?: number;
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
@@ -77,7 +77,10 @@ export class Log {
     this.onSearch = cfg.onSearch;
     const meta = new MetaStore(db);
     this.entries = new EntryStore(db);
-    this.keys = new KeyIndex(db);
+    this.keys = KeyIndex.open(
+      { logDb: db, logPath: join(cfg.dataDir, DB_FILE), indexPath: join(cfg.dataDir, INDEX_FILE), ...cfg.index, onError: cfg.onError },
+      this.entries.count(),
+    );
     this.tiles = new TileStore(db, cfg.tileCacheSize);
     this.checkpoints = new CheckpointStore(db);
     this.signer = new CheckpointSigner(cfg.origin, key);
@@ -94,7 +97,7 @@ export class Log {
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
       maxQueue: cfg.maxQueue ?? 65536,
-      mergeAt: cfg.indexMergeAt ?? DEFAULT_MERGE_AT,
+      maxTail: this.keys.maxTail,
       latest: { ...latest, origin: this.origin },
       onBatch: (s) => {
         this.lastActivity = this.now();
@@ -123,13 +126,15 @@ export class Log {
       lock.release();
       throw e;
     }
+    let log: Log | undefined;
     try {
-      const log = new Log(cfg, key, db);
+      log = new Log(cfg, key, db);
       log.quickCheck();
       if (cfg.walCheckpointer ?? true) log.checkpointer = new WalCheckpointer(db, join(cfg.dataDir, DB_FILE));
       log.lock = lock;
       return log;
     } catch (e) {
+      void log?.keys.close();
       db.close();
       lock.release();
       const damage = sqliteDamage(e);
@@ -272,6 +277,11 @@ export class Log {
     return r;
   }
 
+  /** flushIndex resolves once every entry of the current tree is in index.db, not just in memory (benchmarks, tests). */
+  flushIndex(): Promise<void> {
+    return this.keys.flush(this.size);
+  }
+
   /** idle resolves once every queued submission has been integrated. */
   idle(): Promise<void> {
     return this.sequencer.idle();
@@ -281,8 +291,7 @@ export class Log {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
-    // Leave a short tail for the next start to load.
-    if (this.db.open) this.sequencer.mergeKeys();
+    await this.keys.close();
     await this.checkpointer?.stop();
     if (this.db.open) {
       try {

@@ -39,8 +39,8 @@ export interface SequencerOptions {
   maxBatch: number;
   /** Most submissions waiting; past it append fails fast with PUSHBACK. */
   maxQueue: number;
-  /** Merge the key index's in-memory tail into SQL once it holds this many entries. */
-  mergeAt: number;
+  /** Wait for the key index's worker while its in-memory tail holds this many entries. */
+  maxTail: number;
   latest: SignedCheckpoint;
   onBatch?: (s: BatchStats) => void;
   onError?: (e: unknown) => void;
@@ -122,6 +122,13 @@ export class Sequencer {
 
   private turn(): void {
     this.scheduled = false;
+    if (this.o.keys.tailSize >= this.o.maxTail) {
+      // Memory stays bounded when the index worker falls behind: wait for it (the queue, and
+      // past maxQueue PUSHBACK, absorb the wait).
+      this.scheduled = true;
+      void this.o.keys.progress().then(() => this.turn());
+      return;
+    }
     const batch = this.queue.splice(0, this.o.maxBatch);
     if (batch.length > 0) this.integrateBatch(batch);
     if (this.queue.length > 0) this.schedule();
@@ -178,6 +185,7 @@ export class Sequencer {
     }
     install();
     this.latestCheckpoint = checkpoint;
+    this.o.keys.committed(checkpoint.size);
 
     for (const { p, index } of rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
@@ -193,16 +201,6 @@ export class Sequencer {
       maxWaitMs: now - batch[0].queuedAt,
       commitMs: performance.now() - started,
     });
-    if (this.o.keys.tailSize >= this.o.mergeAt) this.mergeKeys();
-  }
-
-  /** mergeKeys moves the key index's in-memory tail into SQL (see KeyIndex); a failure only leaves the tail in memory. */
-  mergeKeys(): void {
-    try {
-      this.o.keys.merge(this.latestCheckpoint.size);
-    } catch (e) {
-      this.o.onError?.(e);
-    }
   }
 }
 

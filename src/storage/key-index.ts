@@ -1,47 +1,77 @@
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
+import { LeafFilter } from './leaf-filter.js';
 
 /**
  * KeyIndex finds entries by leaf hash (duplicates, lookups by UUID) and by search key.
  *
- * Why it is not a plain SQL index written with each batch: leaf hashes and search keys are
- * random, so every new key lands on its own b-tree page, and a batch of 1024 entries dirtied
- * ~3.5 pages (~29 KB of writes) per entry: the commit was most of the log's cost. Instead
- * entries [0, indexedSize) are in the leaf_index and index_keys tables, written by merge() in
- * large sorted runs, and the entries after them (the "tail") are answered from memory. The tail's
- * search keys are still written in the entry's own transaction (staged_keys, an append-only
- * table), so nothing acknowledged depends on memory alone: open() rebuilds the tail from disk.
+ * Why not plain SQL indexes written with each batch: leaf hashes and search keys are random, so
+ * every new key lands on its own b-tree page; a batch of 1024 entries dirtied ~3.5 pages (~29 KB
+ * of writes) per entry, and the commit was most of the log's cost. Here the indexes live in
+ * index.db, a database derived from the log's entries and entry_keys, which a worker thread
+ * extends in large sorted runs (each index page written once per run, on the other core). The
+ * entries it has not reached yet (the "tail") are answered from memory. Nothing acknowledged
+ * depends on memory or on index.db: the tail is rebuilt from cairn.db at start, and index.db is
+ * rebuilt if it is missing, damaged or of another version.
  *
  * The sequencer is the only writer: add() for each entry it takes, stage() inside its
- * transaction, truncate() when that transaction fails, merge() between batches.
+ * transaction, truncate() when that transaction fails, committed() after it commits.
  */
 export class KeyIndex {
-  /** Entries below this log index are in the SQL indexes; the tail starts here. */
+  /** Entries below this log index are in index.db; the tail starts here. */
   private indexed: number;
   /** Tail leaf hashes (as latin1 strings: cheap, exact map keys) → log index. */
   private readonly leaves = new Map<string, number>();
   /** Tail search keys → ascending log indexes. */
   private readonly keys = new Map<string, number[]>();
-  /** What the tail holds for entry indexed + i, so merge() and truncate() can drop it again. */
-  private tail: { leaf: string; keys: readonly string[] }[] = [];
-
+  /** What the tail holds for entry indexed + i, so it can be dropped again. */
+  private readonly tail: { leaf: string; keys: readonly string[] }[] = [];
+  /** The longest tail kept in memory: longer at start is indexed first, and the sequencer waits past it. */
+  readonly maxTail: number;
+  private readonly idb: Db;
+  /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
+  private readonly filter: LeafFilter;
   private readonly leafStmt;
   private readonly searchStmt;
   private readonly stageStmt;
-  private readonly mergeLeavesStmt;
-  private readonly mergeKeysStmt;
-  private readonly unstageStmt;
-  private readonly setIndexedStmt;
+  private worker?: Worker;
+  private closing = false;
+  private progressWaiters: (() => void)[] = [];
 
-  constructor(private readonly db: Db) {
-    this.leafStmt = db.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    this.searchStmt = db.prepare<[string, number], number>('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
-    this.stageStmt = db.prepare('INSERT INTO staged_keys (idx, keys) VALUES (?, ?)');
-    this.mergeLeavesStmt = db.prepare('INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash');
-    this.mergeKeysStmt = db.prepare('INSERT INTO index_keys (key, idx) SELECT k.value, s.idx FROM staged_keys s, json_each(s.keys) k WHERE s.idx < ? ORDER BY 1, 2');
-    this.unstageStmt = db.prepare('DELETE FROM staged_keys WHERE idx < ?');
-    this.setIndexedStmt = db.prepare("UPDATE meta SET value = ? WHERE key = 'indexed_size'");
-    this.indexed = Number(db.prepare<[], string>("SELECT value FROM meta WHERE key = 'indexed_size'").pluck().get() ?? '0');
+  private constructor(
+    private readonly o: KeyIndexOptions,
+    size: number,
+  ) {
+    this.idb = openIndexDb(o.indexPath);
+    this.indexed = this.idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck().get()!;
+    if (this.indexed > size) {
+      // index.db is ahead of the log (say, cairn.db was restored from an older backup): rebuild.
+      this.idb.close();
+      rmIndexDb(o.indexPath);
+      this.idb = openIndexDb(o.indexPath);
+      this.indexed = 0;
+    }
+    this.maxTail = o.maxTail ?? DEFAULT_MAX_TAIL;
+    if (size - this.indexed > this.maxTail) this.catchUp(size);
+    this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
+    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.searchStmt = this.idb.prepare<[string, number], number>('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
+    this.stageStmt = o.logDb.prepare('INSERT INTO entry_keys (idx, keys) VALUES (?, ?)');
+    this.filter = new LeafFilter(2 * size);
+    for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
     this.load();
+  }
+
+  /** open opens (building or rebuilding as needed) the index of a log of `size` entries and starts its worker. */
+  static open(o: KeyIndexOptions, size: number): KeyIndex {
+    const k = new KeyIndex(o, size);
+    k.startWorker();
+    k.committed(size);
+    return k;
   }
 
   /** indexedSize is the first log index still in the in-memory tail. */
@@ -49,14 +79,16 @@ export class KeyIndex {
     return this.indexed;
   }
 
-  /** tailSize is how many entries are answered from memory (merge() shrinks it). */
+  /** tailSize is how many entries are answered from memory. */
   get tailSize(): number {
     return this.tail.length;
   }
 
   /** indexOf returns the log index of the leaf with this hash, including entries of a batch still being written. */
   indexOf(leafHash: Uint8Array): number | undefined {
-    return this.leaves.get(latin1(leafHash)) ?? this.leafStmt.get(leafHash);
+    const recent = this.leaves.get(latin1(leafHash));
+    if (recent !== undefined || !this.filter.mayHave(leafHash)) return recent;
+    return this.leafStmt.get(leafHash);
   }
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
@@ -64,8 +96,8 @@ export class KeyIndex {
     const stored = this.searchStmt.all(key, limit);
     const recent = this.keys.get(key);
     if (!recent) return stored;
-    // A merge that committed since the query ran cannot hide anything (the tail is dropped only
-    // after it), but it can show an index twice.
+    // The worker may have indexed part of the tail since the tail was read: never a gap, but
+    // possibly an index twice.
     const all = [...new Set([...stored, ...recent.filter((i) => i < size)])].sort((a, b) => a - b);
     return all.slice(0, limit);
   }
@@ -78,6 +110,7 @@ export class KeyIndex {
     if (index !== this.indexed + this.tail.length) throw new Error(`key index: entry ${index} added out of order`);
     const leaf = latin1(leafHash);
     this.leaves.set(leaf, index);
+    this.filter.add(leafHash);
     for (const k of keys) {
       const list = this.keys.get(k);
       if (list) list.push(index);
@@ -86,30 +119,92 @@ export class KeyIndex {
     this.tail.push({ leaf, keys });
   }
 
-  /** stage writes an entry's search keys to disk; call inside the transaction that inserts the entry. */
+  /** stage writes an entry's search keys into cairn.db; call inside the transaction that inserts the entry. */
   stage(index: number, keys: readonly string[]): void {
     if (keys.length > 0) this.stageStmt.run(index, JSON.stringify(keys));
   }
 
   /** truncate forgets tail entries from size on (their transaction failed). */
   truncate(size: number): void {
-    while (this.indexed + this.tail.length > size) this.forget(this.tail.pop()!, this.indexed + this.tail.length);
+    while (this.indexed + this.tail.length > size) {
+      const t = this.tail.pop()!;
+      const index = this.indexed + this.tail.length;
+      this.leaves.delete(t.leaf);
+      for (const k of t.keys) {
+        const list = this.keys.get(k)!;
+        if (list.length === 1) this.keys.delete(k);
+        else if (list[list.length - 1] === index) list.pop();
+      }
+    }
   }
 
-  /**
-   * merge moves tail entries below `to` into the SQL indexes in one transaction: sorted inserts,
-   * so each index page is written once per merge rather than once per key per batch.
-   */
-  merge(to: number): void {
+  /** committed tells the worker that entries below size are durable in cairn.db and may be indexed. */
+  committed(size: number): void {
+    this.worker?.postMessage({ size });
+  }
+
+  /** flush resolves once every entry below size is in index.db (the tail no longer holds them). */
+  async flush(size: number): Promise<void> {
+    this.worker?.postMessage({ size, flush: true });
+    while (this.indexed < size) {
+      if (this.closing || !this.worker) throw new Error('key index: closed before the flush finished');
+      await this.progress();
+    }
+  }
+
+  /** progress resolves at the worker's next report (an indexed run, or an error). */
+  progress(): Promise<void> {
+    return new Promise((r) => this.progressWaiters.push(r));
+  }
+
+  /** close stops the worker after the run it is writing, and closes index.db. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) {
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      w.postMessage({ stop: true });
+      const timer = setTimeout(() => void w.terminate(), STOP_WAIT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    for (const r of this.progressWaiters.splice(0)) r();
+    if (this.idb.open) this.idb.close();
+  }
+
+  private startWorker(): void {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver, indexPath: this.o.indexPath, logPath: this.o.logPath, sql: MERGE_SQL, minRun: this.o.minRun ?? DEFAULT_MIN_RUN, maxRun: this.o.maxRun ?? DEFAULT_MAX_RUN },
+    });
+    w.unref();
+    w.on('message', (m: { indexed?: number; error?: string }) => {
+      if (m.indexed !== undefined) this.merged(m.indexed);
+      if (m.error !== undefined) this.o.onError?.(new Error(`key index: ${m.error}`));
+      for (const r of this.progressWaiters.splice(0)) r();
+    });
+    w.on('error', (e) => this.o.onError?.(e));
+    w.on('exit', () => {
+      if (this.closing || this.worker !== w) return;
+      // Lookups stay right (the tail just grows); a new worker picks up where the old one stopped.
+      this.o.onError?.(new Error('key index: worker exited; restarting it'));
+      this.worker = undefined;
+      setTimeout(() => {
+        if (this.closing) return;
+        this.startWorker();
+        this.committed(this.indexed + this.tail.length);
+      }, 1000).unref();
+    });
+    this.worker = w;
+  }
+
+  /** merged drops tail entries below `to`, which the worker has committed to index.db. */
+  private merged(to: number): void {
     if (to <= this.indexed) return;
-    this.db.transaction(() => {
-      this.mergeLeavesStmt.run(this.indexed, to);
-      this.mergeKeysStmt.run(to);
-      this.unstageStmt.run(to);
-      this.setIndexedStmt.run(String(to));
-    })();
     const dropped = this.tail.splice(0, to - this.indexed);
-    this.indexed = to;
+    this.indexed += dropped.length;
     const touched = new Set<string>();
     for (const t of dropped) {
       this.leaves.delete(t.leaf);
@@ -118,51 +213,189 @@ export class KeyIndex {
     // One cut per key, not a shift per entry: a popular key can have thousands in the tail.
     for (const k of touched) {
       const list = this.keys.get(k)!;
-      const keep = list.findIndex((i) => i >= to);
+      const keep = list.findIndex((i) => i >= this.indexed);
       if (keep < 0) this.keys.delete(k);
       else list.splice(0, keep);
     }
   }
 
-  /** forget drops the newest tail entry, `index` (its transaction failed). */
-  private forget(t: { leaf: string; keys: readonly string[] }, index: number): void {
-    this.leaves.delete(t.leaf);
-    for (const k of t.keys) {
-      const list = this.keys.get(k)!;
-      if (list.length === 1) this.keys.delete(k);
-      else if (list[list.length - 1] === index) list.pop();
+  /** catchUp indexes a long tail before serving (a new or rebuilt index.db): memory stays bounded. */
+  private catchUp(size: number): void {
+    this.idb.prepare('ATTACH DATABASE ? AS log').run(this.o.logPath);
+    try {
+      const run = mergeRun(this.idb);
+      const max = this.o.maxRun ?? DEFAULT_MAX_RUN;
+      for (let from = this.indexed; from < size; from = Math.min(size, from + max)) run(from, Math.min(size, from + max));
+      this.indexed = size;
+    } finally {
+      this.idb.exec('DETACH DATABASE log');
     }
   }
 
-  /** load rebuilds the tail from the entries and staged keys past indexedSize. */
+  /** load rebuilds the tail from the entries and entry keys past indexedSize. */
   private load(): void {
     const staged = new Map<number, string[]>();
-    for (const r of this.db.prepare<[number], { idx: number; keys: string }>('SELECT idx, keys FROM staged_keys WHERE idx >= ?').iterate(this.indexed)) {
+    for (const r of this.o.logDb.prepare<[number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ?').iterate(this.indexed)) {
       staged.set(r.idx, JSON.parse(r.keys) as string[]);
     }
-    for (const r of this.db.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? ORDER BY idx').iterate(this.indexed)) {
+    for (const r of this.o.logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? ORDER BY idx').iterate(this.indexed)) {
       this.add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
     }
   }
 }
 
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+export interface KeyIndexOptions {
+  /** The log's connection (cairn.db): the tail is read from it and entry keys are staged through it. */
+  logDb: Db;
+  logPath: string;
+  indexPath: string;
+  /** The worker waits for this many unindexed entries before writing a run (unless flushed). */
+  minRun?: number;
+  /** Most entries one run (one index.db transaction) takes. */
+  maxRun?: number;
+  /** A tail longer than this at start is indexed before the log serves, and the sequencer waits for the worker past it (~250 bytes of memory an entry). */
+  maxTail?: number;
+  onError?: (e: unknown) => void;
+}
+
+/** Defaults measured with bench/append.ts and bench/http.ts (bench/README.md). */
+const DEFAULT_MIN_RUN = 8192;
+const DEFAULT_MAX_RUN = 65536;
+const DEFAULT_MAX_TAIL = 1 << 18;
+const STOP_WAIT_MS = 5000;
+
+const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/001-index.sql', import.meta.url)), 'utf8');
+/** index.db's format version (PRAGMA user_version); a file of another version is rebuilt. */
+const INDEX_VERSION = 1;
+
+// Run on a connection to index.db with the log's database attached as "log". Sorted inserts: the
+// run's keys go into each b-tree in order, so every touched page is written once.
+const MERGE_SQL = {
+  leaves: 'INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash',
+  keys: 'INSERT INTO index_keys (key, idx) SELECT k.value, e.idx FROM log.entry_keys e, json_each(e.keys) k WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2',
+  progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
+};
+
+/** mergeRun returns a function that indexes entries [from, to) in one transaction (from must be the stored progress). */
+function mergeRun(idb: Db): (from: number, to: number) => void {
+  const leaves = idb.prepare(MERGE_SQL.leaves);
+  const keys = idb.prepare(MERGE_SQL.keys);
+  const progress = idb.prepare(MERGE_SQL.progress);
+  return idb.transaction((from: number, to: number) => {
+    if (progress.run(to, from).changes !== 1) throw new Error(`key index: run from ${from} does not continue the stored progress`);
+    leaves.run(from, to);
+    keys.run(from, to);
+  });
+}
+
+// The worker is plain CommonJS evaluated from a string so it runs the same under tsx, vitest and
+// compiled JS (see checkpointer.ts); the SQL comes from MERGE_SQL above. index.db is derived
+// data, so synchronous=NORMAL: a power cut can only roll its progress back, never tear it.
+const WORKER_SOURCE = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const Database = require(w.driver);
+const db = new Database(w.indexPath);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -65536');
+db.prepare('ATTACH DATABASE ? AS log').run(w.logPath);
+const leaves = db.prepare(w.sql.leaves), keys = db.prepare(w.sql.keys), progress = db.prepare(w.sql.progress);
+const run = db.transaction((from, to) => {
+  if (progress.run(to, from).changes !== 1) throw new Error('run from ' + from + ' does not continue the stored progress');
+  leaves.run(from, to);
+  keys.run(from, to);
+});
+let indexed = db.prepare('SELECT indexed_size FROM progress').pluck().get();
+let target = indexed, flushTo = 0, queued = false, stopped = false;
+function step() {
+  queued = false;
+  if (stopped) return;
+  const lag = target - indexed;
+  if (lag <= 0 || (lag < w.minRun && flushTo <= indexed)) return;
+  const to = Math.min(target, indexed + w.maxRun);
+  try {
+    run(indexed, to);
+  } catch (e) {
+    indexed = db.prepare('SELECT indexed_size FROM progress').pluck().get();
+    parentPort.postMessage({ error: String((e && e.message) || e) });
+    setTimeout(kick, 1000);
+    return;
+  }
+  indexed = to;
+  parentPort.postMessage({ indexed });
+  kick();
+}
+function kick() { if (!queued) { queued = true; setImmediate(step); } }
+parentPort.on('message', (m) => {
+  if (m.stop) { stopped = true; db.close(); process.exit(0); }
+  target = Math.max(target, m.size);
+  if (m.flush) flushTo = Math.max(flushTo, m.size);
+  kick();
+});
+`;
+
+/** openIndexDb opens index.db, creating it, or recreating it if it is damaged or of another version. */
+function openIndexDb(path: string): Db {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const db = new Database(path);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 5000');
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version === 0 && !db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'progress'").get()) {
+          db.transaction(() => {
+            db.exec(INDEX_SCHEMA);
+            db.pragma(`user_version = ${INDEX_VERSION}`);
+          })();
+          return db;
+        }
+        if (version !== INDEX_VERSION) throw new Error(`index.db version ${version}`);
+        const qc = db.pragma('quick_check(1)', { simple: true });
+        if (qc !== 'ok') throw new Error(`index.db: ${String(qc)}`);
+        return db;
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+    } catch (e) {
+      // Derived data: never worth refusing to start over. Start it afresh (once).
+      if (attempt > 0) throw e;
+      rmIndexDb(path);
+    }
+  }
+}
+
+function rmIndexDb(path: string): void {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) rmSync(f);
 }
 
 /**
- * auditKeyIndex names the first way the leaf-hash index disagrees with the entries below
- * indexed_size (a missing or wrong row, or rows for entries it should not hold yet), or returns
- * undefined. For verify-db: a lookup by UUID or a duplicate check would otherwise go wrong silently.
+ * auditKeyIndex names the first way index.db disagrees with the entries it claims to cover, or
+ * returns undefined (also when there is no index.db: it is built at start). For verify-db: a
+ * lookup by UUID or a duplicate check would otherwise go wrong silently.
  */
-export function auditKeyIndex(db: Db): string | undefined {
-  const indexed = Number(db.prepare<[], string>("SELECT value FROM meta WHERE key = 'indexed_size'").pluck().get() ?? '0');
-  const bad = db
-    .prepare<[number], number>('SELECT e.idx FROM entries e LEFT JOIN leaf_index l ON l.leaf_hash = e.leaf_hash WHERE e.idx < ? AND (l.idx IS NULL OR l.idx <> e.idx) ORDER BY e.idx LIMIT 1')
-    .pluck()
-    .get(indexed);
-  if (bad !== undefined) return `entry ${bad} is not found by its leaf hash in the leaf index`;
-  const rows = db.prepare<[], number>('SELECT COUNT(*) FROM leaf_index').pluck().get()!;
-  if (rows !== indexed) return `the leaf index holds ${rows} rows for ${indexed} indexed entries`;
-  return undefined;
+export function auditKeyIndex(logDb: Db, indexPath: string): string | undefined {
+  if (!existsSync(indexPath)) return undefined;
+  const idb = new Database(indexPath, { readonly: true, fileMustExist: true });
+  try {
+    const indexed = idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck().get() ?? 0;
+    const find = idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    for (const r of logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx < ? ORDER BY idx').iterate(indexed)) {
+      if (find.get(r.leaf_hash) !== r.idx) return `entry ${r.idx} is not found by its leaf hash in index.db`;
+    }
+    const rows = idb.prepare<[], number>('SELECT COUNT(*) FROM leaf_index').pluck().get()!;
+    if (rows !== indexed) return `index.db's leaf index holds ${rows} rows for ${indexed} indexed entries`;
+    return undefined;
+  } catch (e) {
+    return `index.db is unreadable (${(e as Error).message}); delete it and it is rebuilt at start`;
+  } finally {
+    idb.close();
+  }
+}
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

@@ -4,8 +4,8 @@
 import { Log } from '../../src/log/index.js';
 
 const [dataDir, origin, salt] = process.argv.slice(2);
-// Small index merges, so kills land both mid-merge and with entries in the in-memory key tail.
-const log = Log.open({ dataDir, origin, heartbeatMs: 0, maxBatch: 256, indexMergeAt: 300 });
+// Small index runs, so kills land both mid-run and with entries in the in-memory key tail.
+const log = Log.open({ dataDir, origin, heartbeatMs: 0, maxBatch: 256, index: { minRun: 300, maxRun: 300 } });
 let i = 0;
 async function client(): Promise<void> {
   for (;;) {

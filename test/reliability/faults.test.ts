@@ -262,7 +262,7 @@ describe('corruption is refused at start and named by verify-db', () => {
     const file = join(dir, DB_FILE);
     const good = readFileSync(file);
     const db = new Database(file, { readonly: true });
-    const pages = db.prepare<[], { name: string; rootpage: number }>("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('entries', 'leaf_index', 'tiles', 'checkpoints')").all();
+    const pages = db.prepare<[], { name: string; rootpage: number }>("SELECT name, rootpage FROM sqlite_schema WHERE name IN ('entries', 'entry_keys', 'tiles', 'checkpoints')").all();
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.close();
     expect(pages).toHaveLength(4);

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntryStore, KeyIndex, auditKeyIndex, migrations, openDb, type Db } from '../../src/storage/index.js';
+import { EntryStore, KeyIndex, auditKeyIndex, migrations, openDb, type Db, type KeyIndexOptions } from '../../src/storage/index.js';
 import { tempDir } from '../helpers/test-log.js';
 
 const hashOf = (n: number) => new Uint8Array(createHash('sha256').update(`leaf ${n}`).digest());
@@ -21,31 +22,41 @@ class Model {
   }
 }
 
+/** A log database and its index, opened the way Log.open does (runs only when flushed, unless minRun says otherwise). */
+function open(dir: string, extra: Partial<KeyIndexOptions> = {}): { db: Db; idx: KeyIndex; entries: EntryStore } {
+  const logPath = join(dir, 'cairn.db');
+  const db = openDb(logPath);
+  const entries = new EntryStore(db);
+  const idx = KeyIndex.open({ logDb: db, logPath, indexPath: join(dir, 'index.db'), minRun: 1e9, maxRun: 7, ...extra }, entries.count());
+  return { db, idx, entries };
+}
+
 /** append writes a batch the way the sequencer does: add, then insert and stage in one transaction. */
-function append(db: Db, idx: KeyIndex, entries: EntryStore, model: Model, batch: { leaf: number; keys: string[] }[], fail: boolean): void {
+function append(s: { db: Db; idx: KeyIndex; entries: EntryStore }, model: Model, batch: { leaf: number; keys: string[] }[], fail = false): void {
   const start = model.leaves.length;
   let next = start;
   const accepted: typeof batch = [];
   try {
-    db.transaction(() => {
+    s.db.transaction(() => {
       for (const b of batch) {
-        if (idx.indexOf(hashOf(b.leaf)) !== undefined) continue;
-        idx.add(next, hashOf(b.leaf), b.keys);
-        entries.insert({ index: next, leafHash: hashOf(b.leaf), body: new Uint8Array([1]), kind: 'k', integratedTime: 0 });
-        idx.stage(next, b.keys);
+        if (s.idx.indexOf(hashOf(b.leaf)) !== undefined) continue;
+        s.idx.add(next, hashOf(b.leaf), b.keys);
+        s.entries.insert({ index: next, leafHash: hashOf(b.leaf), body: new Uint8Array([1]), kind: 'k', integratedTime: 0 });
+        s.idx.stage(next, b.keys);
         accepted.push(b);
         next++;
       }
       if (fail) throw new Error('disk full');
     })();
   } catch {
-    idx.truncate(start);
+    s.idx.truncate(start);
     return;
   }
   for (const b of accepted) {
     model.leaves.push(b.leaf);
     model.keys.push(b.keys);
   }
+  s.idx.committed(model.leaves.length);
 }
 
 function check(idx: KeyIndex, model: Model, leafIds: number, keyIds: number): void {
@@ -56,82 +67,148 @@ function check(idx: KeyIndex, model: Model, leafIds: number, keyIds: number): vo
 }
 
 describe('KeyIndex', () => {
-  it('answers like a plain index through random batches, duplicates, failed transactions, merges and reopens', () => {
-    const LEAVES = 60;
-    const KEYS = 8;
+  it('answers like a plain index through random batches, duplicates, failed transactions, index runs, reopens and a lost index.db', async () => {
+    const LEAVES = 50;
+    const KEYS = 6;
     const op = fc.oneof(
-      fc.record({
-        t: fc.constant('batch' as const),
-        batch: fc.array(fc.record({ leaf: fc.nat(LEAVES - 1), keys: fc.uniqueArray(fc.nat(KEYS - 1).map((k) => `key:${k}`), { maxLength: 3 }) }), { minLength: 1, maxLength: 8 }),
-        fail: fc.boolean().map((b) => b && Math.random() < 0.3),
-      }),
-      fc.record({ t: fc.constant('merge' as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
-      fc.record({ t: fc.constant('reopen' as const) }),
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          t: fc.constant('batch' as const),
+          batch: fc.array(fc.record({ leaf: fc.nat(LEAVES - 1), keys: fc.uniqueArray(fc.nat(KEYS - 1).map((k) => `key:${k}`), { maxLength: 3 }) }), { minLength: 1, maxLength: 8 }),
+          fail: fc.nat(9).map((n) => n < 2),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('flush' as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const), lose: fc.boolean() }) },
     );
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => {
-        const file = join(tempDir(), 'k.db');
-        let db = openDb(file);
-        let idx = new KeyIndex(db);
-        let entries = new EntryStore(db);
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 16 }), async (ops) => {
+        const dir = tempDir();
+        let s = open(dir);
         const model = new Model();
-        for (const o of ops) {
-          if (o.t === 'batch') append(db, idx, entries, model, o.batch, o.fail);
-          else if (o.t === 'merge') idx.merge(idx.indexedSize + Math.floor(o.frac * (model.leaves.length - idx.indexedSize)));
-          else {
-            db.close();
-            db = openDb(file);
-            idx = new KeyIndex(db);
-            entries = new EntryStore(db);
-            expect(idx.indexedSize + idx.tailSize).toBe(model.leaves.length);
+        try {
+          for (const o of ops) {
+            if (o.t === 'batch') append(s, model, o.batch, o.fail);
+            else if (o.t === 'flush') {
+              const to = Math.floor(o.frac * model.leaves.length);
+              await s.idx.flush(to);
+              expect(s.idx.indexedSize).toBeGreaterThanOrEqual(to);
+            } else {
+              await s.idx.close();
+              s.db.close();
+              if (o.lose) rmSync(join(dir, 'index.db'));
+              s = open(dir);
+              expect(s.idx.indexedSize + s.idx.tailSize).toBe(model.leaves.length);
+            }
+            check(s.idx, model, LEAVES, KEYS);
+            expect(auditKeyIndex(s.db, join(dir, 'index.db'))).toBeUndefined();
           }
-          check(idx, model, LEAVES, KEYS);
-          expect(auditKeyIndex(db)).toBeUndefined();
+        } finally {
+          await s.idx.close();
+          s.db.close();
         }
-        db.close();
       }),
-      { numRuns: 60 },
+      { numRuns: 25 },
     );
-  });
+  }, 60_000);
 
-  it('search never shows entries past the committed size, nor one index twice', () => {
-    const db = openDb(join(tempDir(), 'k.db'));
-    const idx = new KeyIndex(db);
-    const entries = new EntryStore(db);
+  it('search never shows entries past the committed size, nor one index twice', async () => {
+    const s = open(tempDir());
     const model = new Model();
-    append(db, idx, entries, model, [0, 1, 2, 3].map((leaf) => ({ leaf, keys: ['key:0'] })), false);
-    idx.merge(2);
-    expect(idx.search('key:0', 10, 4)).toEqual([0, 1, 2, 3]);
+    append(s, model, [0, 1, 2, 3].map((leaf) => ({ leaf, keys: ['key:0'] })));
+    await s.idx.flush(2);
+    expect(s.idx.search('key:0', 10, 4)).toEqual([0, 1, 2, 3]);
     // Entry 4 is in the tail (its batch is being written) but not yet part of the tree.
-    idx.add(4, hashOf(4), ['key:0']);
-    expect(idx.search('key:0', 10, 4)).toEqual([0, 1, 2, 3]);
-    expect(idx.indexOf(hashOf(4))).toBe(4);
-    idx.truncate(4);
-    expect(idx.indexOf(hashOf(4))).toBeUndefined();
-    db.close();
+    s.idx.add(4, hashOf(4), ['key:0']);
+    expect(s.idx.search('key:0', 10, 4)).toEqual([0, 1, 2, 3]);
+    expect(s.idx.indexOf(hashOf(4))).toBe(4);
+    s.idx.truncate(4);
+    expect(s.idx.indexOf(hashOf(4))).toBeUndefined();
+    await s.idx.close();
+    s.db.close();
   });
 
-  it('auditKeyIndex names an entry the leaf index lost or misplaces', () => {
-    const file = join(tempDir(), 'k.db');
-    const db = openDb(file);
-    const idx = new KeyIndex(db);
+  it('its worker indexes on its own once minRun entries wait', async () => {
+    const s = open(tempDir(), { minRun: 10, maxRun: 1000 });
     const model = new Model();
-    append(db, idx, new EntryStore(db), model, Array.from({ length: 10 }, (_, leaf) => ({ leaf, keys: [] })), false);
-    idx.merge(10);
-    expect(auditKeyIndex(db)).toBeUndefined();
-    db.prepare('UPDATE leaf_index SET idx = 3 WHERE leaf_hash = ?').run(hashOf(7));
-    expect(auditKeyIndex(db)).toBe('entry 7 is not found by its leaf hash in the leaf index');
-    db.prepare('DELETE FROM leaf_index WHERE leaf_hash = ?').run(hashOf(7));
-    expect(auditKeyIndex(db)).toBe('entry 7 is not found by its leaf hash in the leaf index');
-    db.prepare('INSERT INTO leaf_index VALUES (?, 7)').run(hashOf(7));
-    db.prepare('INSERT INTO leaf_index VALUES (?, 99)').run(hashOf(99));
-    expect(auditKeyIndex(db)).toBe('the leaf index holds 11 rows for 10 indexed entries');
-    db.close();
+    append(s, model, Array.from({ length: 25 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`] })));
+    while (s.idx.indexedSize < 25) await s.idx.progress();
+    expect(s.idx.tailSize).toBe(0);
+    check(s.idx, model, 25, 3);
+    await s.idx.close();
+    s.db.close();
   });
 
-  it('migration 003 moves an existing log\'s leaf-hash index and search keys into the merged indexes', () => {
-    const file = join(tempDir(), 'old.db');
-    const old = new Database(file);
+  it('indexes a long tail before serving, and rebuilds a damaged or foreign index.db', async () => {
+    const dir = tempDir();
+    let s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 40 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 4}`] })));
+    await s.idx.close();
+    s.db.close();
+    s = open(dir, { maxTail: 10 });
+    expect([s.idx.indexedSize, s.idx.tailSize]).toEqual([40, 0]);
+    check(s.idx, model, 40, 4);
+    await s.idx.close();
+    s.db.close();
+    for (const damage of [() => writeFileSync(join(dir, 'index.db'), Buffer.alloc(8192, 0x5a)), () => new Database(join(dir, 'index.db')).pragma('user_version = 99')]) {
+      damage();
+      s = open(dir);
+      expect(s.idx.indexedSize).toBe(0);
+      check(s.idx, model, 40, 4);
+      await s.idx.close();
+      s.db.close();
+    }
+    expect(existsSync(join(dir, 'index.db'))).toBe(true);
+  });
+
+  it('rebuilds an index.db that is ahead of the log (cairn.db restored from an older copy)', async () => {
+    const dir = tempDir();
+    let s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 5 }, (_, leaf) => ({ leaf, keys: ['key:0'] })));
+    s.db.exec(`VACUUM INTO '${join(dir, 'older.db')}'`);
+    const older = new Model();
+    older.leaves = [...model.leaves];
+    older.keys = [...model.keys];
+    append(s, model, Array.from({ length: 5 }, (_, j) => ({ leaf: 5 + j, keys: ['key:0'] })));
+    await s.idx.flush(10);
+    await s.idx.close();
+    s.db.close();
+    for (const f of ['cairn.db-wal', 'cairn.db-shm']) rmSync(join(dir, f), { force: true });
+    rmSync(join(dir, 'cairn.db'));
+    writeFileSync(join(dir, 'cairn.db'), readFileSync(join(dir, 'older.db')));
+    s = open(dir);
+    // Leaves 5..9 are not in this log: they must not count as duplicates or be found.
+    check(s.idx, older, 10, 1);
+    await s.idx.close();
+    s.db.close();
+  });
+
+  it('auditKeyIndex names an entry index.db lost or misplaces', async () => {
+    const dir = tempDir();
+    const s = open(dir);
+    append(s, new Model(), Array.from({ length: 10 }, (_, leaf) => ({ leaf, keys: [] })));
+    await s.idx.flush(10);
+    await s.idx.close();
+    const indexPath = join(dir, 'index.db');
+    expect(auditKeyIndex(s.db, indexPath)).toBeUndefined();
+    const idb = new Database(indexPath);
+    idb.prepare('UPDATE leaf_index SET idx = 3 WHERE leaf_hash = ?').run(hashOf(7));
+    expect(auditKeyIndex(s.db, indexPath)).toBe('entry 7 is not found by its leaf hash in index.db');
+    idb.prepare('DELETE FROM leaf_index WHERE leaf_hash = ?').run(hashOf(7));
+    expect(auditKeyIndex(s.db, indexPath)).toBe('entry 7 is not found by its leaf hash in index.db');
+    idb.prepare('INSERT INTO leaf_index VALUES (?, 7)').run(hashOf(7));
+    idb.prepare('INSERT INTO leaf_index VALUES (?, 99)').run(hashOf(99));
+    expect(auditKeyIndex(s.db, indexPath)).toBe("index.db's leaf index holds 11 rows for 10 indexed entries");
+    idb.close();
+    s.db.close();
+  });
+
+  it('migrations 003 and 004 carry an existing log\'s search keys into entry_keys, from which index.db is built', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'cairn.db'));
     for (const [v, sql] of migrations().filter(([v]) => v <= 2)) {
       old.exec(sql);
       old.pragma(`user_version = ${v}`);
@@ -141,15 +218,17 @@ describe('KeyIndex', () => {
     for (let i = 0; i < 5; i++) {
       ins.run(i, hashOf(i), Buffer.from([i]), 'k', 0);
       key.run(`key:${i % 2}`, i);
+      key.run(`other:${i}`, i);
     }
     old.close();
-    const db = openDb(file);
-    const idx = new KeyIndex(db);
-    expect(idx.indexedSize).toBe(5);
-    expect(idx.tailSize).toBe(0);
-    for (let i = 0; i < 5; i++) expect(idx.indexOf(hashOf(i))).toBe(i);
-    expect(idx.search('key:0', 10, 5)).toEqual([0, 2, 4]);
-    expect(auditKeyIndex(db)).toBeUndefined();
-    db.close();
+    const s = open(dir);
+    expect(s.db.prepare('SELECT keys FROM entry_keys WHERE idx = 2').pluck().get()).toBe('["key:0","other:2"]');
+    for (let i = 0; i < 5; i++) expect(s.idx.indexOf(hashOf(i))).toBe(i);
+    expect(s.idx.search('key:0', 10, 5)).toEqual([0, 2, 4]);
+    await s.idx.flush(5);
+    expect(s.idx.search('key:0', 10, 5)).toEqual([0, 2, 4]);
+    expect(s.idx.search('other:3', 10, 5)).toEqual([3]);
+    await s.idx.close();
+    s.db.close();
   });
 });
