@@ -15,7 +15,6 @@ export const DB_FILE = 'cairn.db';
 /** INDEX_FILE holds the leaf-hash and search-key indexes, derived from DB_FILE (see KeyIndex). */
 export const INDEX_FILE = 'index.db';
 
-
 export interface LogConfig {
   dataDir: string;
   /** Checkpoint origin and signature name, e.g. "log.example.com/cairn". Fixed at creation. */
@@ -77,14 +76,15 @@ export class Log {
     this.onSearch = cfg.onSearch;
     const meta = new MetaStore(db);
     this.entries = new EntryStore(db);
-    this.keys = KeyIndex.open(
-      { logDb: db, logPath: join(cfg.dataDir, DB_FILE), indexPath: join(cfg.dataDir, INDEX_FILE), ...cfg.index, onError: cfg.onError },
-      this.entries.count(),
-    );
     this.tiles = new TileStore(db, cfg.tileCacheSize);
     this.checkpoints = new CheckpointStore(db);
     this.signer = new CheckpointSigner(cfg.origin, key);
     this.treeId = this.bindIdentity(meta);
+    // After the identity check, which is what refuses a wrong origin or key: its worker starts here.
+    this.keys = KeyIndex.open(
+      { logDb: db, logPath: join(cfg.dataDir, DB_FILE), indexPath: join(cfg.dataDir, INDEX_FILE), ...cfg.index, onError: cfg.onError },
+      this.entries.count(),
+    );
     const latest = this.checkpoints.latest()!;
     this.sequencer = new Sequencer({
       db,
@@ -192,8 +192,8 @@ export class Log {
       throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
     }
     if (cp.size > 0) {
-      // Probe the newest entry both ways (index, then leaf-hash index): cheap, and it reads the
-      // right edge of both b-trees that the sequencer writes next.
+      // Probe the newest entry both ways (by index, then by leaf hash through the key index): cheap,
+      // and it catches a key index that lost the log's newest entries.
       const last = this.entries.byIndex(cp.size - 1);
       if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || this.keys.indexOf(last.leafHash) !== cp.size - 1) {
         throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
