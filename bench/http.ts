@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Request as CannonRequest } from 'autocannon';
+import type { Request as CannonRequest, Instance as CannonInstance, Result as CannonResult } from 'autocannon';
 import { fmt, machine, median } from './lib.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -57,6 +57,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   statuses: Record<string, number>;
+  /** Seconds after which the pre-generated uploads ran out and the phase ended early. */
+  ranOutAfter?: number;
 }
 
 // Runs in each worker thread (plain JS, so it needs no loader): signs n random artifacts.
@@ -149,6 +151,8 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
   const { default: autocannon } = await import('autocannon');
   let request: CannonRequest;
   let next = a;
+  let instance: CannonInstance | undefined;
+  let ranOut = false;
   if (mode === 'post') {
     // a = first body to use, b = file; every request gets the next distinct body.
     const bodies = readFileSync(process.argv[7], 'utf8').split('\n');
@@ -157,7 +161,13 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
       path: '/api/v1/log/entries',
       headers: { 'content-type': 'application/json' },
       setupRequest: (req: CannonRequest) => {
-        if (next >= bodies.length - 1) throw new Error('bench: out of pre-generated entries; raise ENTRIES');
+        if (next >= bodies.length - 1) {
+          // Out of pre-generated bodies: end the phase now (its rate is over the time it ran); the
+          // few requests still issued repeat the last body and count as non-2xx (409).
+          if (!ranOut) setImmediate(() => instance?.stop());
+          ranOut = true;
+          return { ...req, body: bodies[bodies.length - 2] };
+        }
         return { ...req, body: bodies[next++] };
       },
     };
@@ -165,10 +175,12 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
     // a = tree size: random indexes below it.
     request = { method: 'GET', setupRequest: (req: CannonRequest) => ({ ...req, path: `/api/v1/log/entries?logIndex=${Math.floor(Math.random() * a)}` }) };
   }
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: b, requests: [request] });
+  const r = await new Promise<CannonResult>((resolve, reject) => {
+    instance = autocannon({ url, connections: CONNECTIONS, duration: b, requests: [request] }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
   const statuses: Record<string, number> = {};
   for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (r[k]) statuses[k] = r[k];
-  const result: LoadResult = { sent: mode === 'post' ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses };
+  const result: LoadResult = { sent: mode === 'post' ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses, ...(ranOut ? { ranOutAfter: r.duration } : {}) };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -193,7 +205,8 @@ async function main(): Promise<void> {
       ups.push(up);
       reads.push(rd);
       console.log(
-        `  run ${run}: uploads ${fmt(up.perSecond)}/s p50 ${up.p50} ms p99 ${up.p99} ms ${JSON.stringify(up.statuses)} errors ${up.errors} | ` +
+        `  run ${run}: uploads ${fmt(up.perSecond)}/s p50 ${up.p50} ms p99 ${up.p99} ms ${JSON.stringify(up.statuses)} errors ${up.errors}` +
+          `${up.ranOutAfter !== undefined ? ` (uploads ran out after ${up.ranOutAfter} s; raise ENTRIES)` : ''} | ` +
           `proof reads ${fmt(rd.perSecond)}/s p50 ${rd.p50} ms p99 ${rd.p99} ms ${JSON.stringify(rd.statuses)} | tree ${fmt(size)}`,
       );
     }
