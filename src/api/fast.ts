@@ -89,18 +89,26 @@ function upload(ctx: FastReadsContext, req: IncomingMessage, res: ServerResponse
     writeError(res, 429, refused.message);
     return true;
   }
-  // Read into one array of exactly the declared size: no chunk list, no concat, and it can be
-  // moved to a worker thread as it is (a pooled Buffer's memory cannot).
-  const body = new Uint8Array(length);
-  let at = 0;
+  // Chunks are kept as they come, so memory follows what the client actually sent, then copied
+  // once into an array of their own: unlike a pooled Buffer, it can be moved to a worker thread.
+  const chunks: Buffer[] = [];
+  let received = 0;
   req.on('data', (chunk: Buffer) => {
-    if (at + chunk.length > length) return req.destroy(); // node never delivers more than Content-Length
-    body.set(chunk, at);
-    at += chunk.length;
+    chunks.push(chunk);
+    received += chunk.length;
   });
-  req.on('error', () => {}); // an aborted upload: the response's close records it (499)
+  // A client that goes away mid-body gets what express's body parser answers (and so is counted
+  // as express counts it): 400 "request aborted", written to a socket that is already gone.
+  req.once('aborted', () => writeError(res, 400, 'request aborted'));
+  req.on('error', () => {}); // the same abort, as an error event: answered above
   req.once('end', () => {
-    if (at !== length) return req.destroy();
+    if (received !== length) return req.destroy(); // node delivers exactly Content-Length bytes or aborts
+    const body = new Uint8Array(length);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.length;
+    }
     u.admit(body)
       .then((admitted) => u.entries.append(admitted))
       .then(

@@ -4,7 +4,7 @@
 // and body bytes, and count and log them the same way. Run with admission inline and on workers.
 import { cpSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { Express } from 'express';
 import { pino } from 'pino';
@@ -205,6 +205,21 @@ describe.each([
     expect(await requestCounts(fast.metrics)).toEqual(await requestCounts(plain.metrics));
     expect(logLines(fast.lines)).toEqual(logLines(plain.lines));
     expect(fast.lines.length).toBe(cases.length);
+  });
+
+  it('counts and logs an upload the client abandons mid-body as express does', async () => {
+    const { plain, fast } = await twins(pool);
+    for (const s of [plain, fast]) {
+      const sock = connect(Number(new URL(s.to.url).port), '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      sock.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"kind":`);
+      await new Promise((r) => setTimeout(r, 100));
+      sock.destroy();
+      await expect.poll(() => s.lines.length).toBe(1);
+    }
+    expect(await requestCounts(fast.metrics)).toEqual(await requestCounts(plain.metrics));
+    expect(logLines(fast.lines)).toEqual(logLines(plain.lines));
+    expect(fast.lines[0]).toMatchObject({ route: PATH });
   });
 
   it('answers a full sequencer queue (503, Retry-After) and an internal failure (500, logged with its error) as express does', async () => {
