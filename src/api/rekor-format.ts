@@ -6,7 +6,6 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Log, SignedCheckpoint, StoredEntry } from '../log/index.js';
-import { signEntryTimestamp } from '../log/index.js';
 
 /** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
 export const TREE_ID_HEX_LEN = 16;
@@ -48,11 +47,11 @@ export class RekorFormatter {
   readonly logIdHex: string;
   readonly treeIdHex: string;
   private cpCache = new WeakMap<SignedCheckpoint, CheckpointJson>();
-  /** Base64 SETs by log index: an entry's fields never change, so neither does its SET (Ed25519 is deterministic; any valid ECDSA SET will do). */
+  /** Base64 SETs by log index, of entries stored without one: an entry's fields never change, so neither does its SET (Ed25519 is deterministic; any valid ECDSA SET will do). */
   private sets = new Map<number, string>();
 
   constructor(private readonly log: Log) {
-    this.logIdHex = hex(log.key.logId);
+    this.logIdHex = log.logIdHex;
     this.treeIdHex = treeIdHex(log.treeId);
   }
 
@@ -84,14 +83,15 @@ export class RekorFormatter {
   }
 
   /**
-   * logEntryAnon returns one LogEntryAnon: the entry, its SET (signed now; deterministic for
-   * Ed25519) and its inclusion proof in checkpoint c, whose note is the proof's checkpoint.
+   * logEntryAnon returns one LogEntryAnon: the entry, its SET (as stored at integration, else
+   * signed now) and its inclusion proof in checkpoint c, whose note is the proof's checkpoint.
    */
   logEntryAnon(e: StoredEntry, c: SignedCheckpoint, proof: Uint8Array[]): string {
     const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
-    let set = this.sets.get(e.index);
+    let set = e.entryTimestamp && Buffer.from(e.entryTimestamp.buffer, e.entryTimestamp.byteOffset, e.entryTimestamp.byteLength).toString('base64');
+    set ??= this.sets.get(e.index);
     if (set === undefined) {
-      set = Buffer.from(signEntryTimestamp(this.log.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index })).toString('base64');
+      set = Buffer.from(this.log.signEntryTimestamp(e)).toString('base64');
       // Insertion order is age: evict the oldest. New entries are the ones clients read back.
       if (this.sets.size >= SET_CACHE_SIZE) this.sets.delete(this.sets.keys().next().value!);
       this.sets.set(e.index, set);

@@ -7,6 +7,7 @@ import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../not
 import { CheckpointStore, EntryStore, KeyIndex, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
+import { signEntryTimestamp } from './set.js';
 import { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 
@@ -51,6 +52,8 @@ export class Log {
   readonly key: LogKey;
   /** Rekor's tree ID: a random positive int64 chosen at creation, as a decimal string. */
   readonly treeId: string;
+  /** Rekor's logID: hex SHA-256 of the key's SPKI DER. */
+  readonly logIdHex: string;
   readonly db: Db;
   readonly entries: EntryStore;
   readonly keys: KeyIndex;
@@ -72,6 +75,7 @@ export class Log {
     this.now = cfg.now ?? Date.now;
     this.db = db;
     this.key = key;
+    this.logIdHex = Buffer.from(key.logId).toString('hex');
     this.origin = cfg.origin;
     this.onSearch = cfg.onSearch;
     const meta = new MetaStore(db);
@@ -93,6 +97,7 @@ export class Log {
       tiles: this.tiles,
       checkpoints: this.checkpoints,
       signer: this.signer,
+      entryTimestamp: (e) => this.signEntryTimestamp(e),
       memo: this.memo,
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
@@ -250,6 +255,12 @@ export class Log {
     // The key index also knows leaves of a batch still being written: only committed ones count.
     const e = index !== undefined && index < this.size ? this.entries.byIndex(index) : undefined;
     return e && bytesEqual(e.leafHash, leafHash) ? e : undefined;
+  }
+
+  /** signEntryTimestamp signs Rekor's SET of a stored entry (deterministic for Ed25519; any valid ECDSA one will do). */
+  signEntryTimestamp(e: StoredEntry): Uint8Array {
+    const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+    return signEntryTimestamp(this.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index });
   }
 
   /** rootAt returns the root hash of the tree at any size up to the current one. */

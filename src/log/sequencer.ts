@@ -31,6 +31,8 @@ export interface SequencerOptions {
   tiles: TileStore;
   checkpoints: CheckpointStore;
   signer: CheckpointSigner;
+  /** Signs an entry's Rekor SET (for submissions that ask for one). */
+  entryTimestamp: (e: StoredEntry) => Uint8Array;
   /** Shared right-edge memo; used only once a batch has committed, never for uncommitted leaves. */
   memo?: RangeMemo;
   /** Clock in Unix milliseconds; tests inject their own. */
@@ -160,7 +162,8 @@ export class Sequencer {
             rejected.push({ p, index: existing });
             continue;
           }
-          const entry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+          const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+          if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
           this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
           this.o.entries.insert(entry);
           this.o.keys.stage(entry.index, p.sub.indexKeys);

@@ -25,6 +25,8 @@ export interface StoredEntry {
   kind: string;
   /** Unix seconds when the entry's batch was integrated. */
   integratedTime: number;
+  /** Rekor's signed entry timestamp (see set.ts), when it was signed at integration. */
+  entryTimestamp?: Uint8Array;
 }
 
 /** What a submitter passes to Log.append. */
@@ -35,6 +37,11 @@ export interface Submission {
   kind: string;
   /** Search keys, already normalized (e.g. "sha256:<hex>", "email:alice@example.com"). */
   indexKeys: string[];
+  /**
+   * Sign Rekor's entry timestamp at integration and store it with the entry (the Rekor API's
+   * uploads): it is signed once either way, and later reads serve it instead of signing again.
+   */
+  signEntryTimestamp?: boolean;
 }
 
 /** What Log.append resolves with once the entry and the checkpoint covering it are durable. */

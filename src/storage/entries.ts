@@ -7,6 +7,8 @@ export interface EntryRow {
   body: Uint8Array;
   kind: string;
   integratedTime: number;
+  /** Rekor's signed entry timestamp, when one was signed at integration. */
+  entryTimestamp?: Uint8Array;
 }
 
 interface RawRow {
@@ -15,10 +17,13 @@ interface RawRow {
   body: Buffer;
   kind: string;
   integrated_time: number;
+  entry_ts: Buffer | null;
 }
 
 function fromRaw(r: RawRow): EntryRow {
-  return { index: r.idx, leafHash: r.leaf_hash, body: r.body, kind: r.kind, integratedTime: r.integrated_time };
+  const e: EntryRow = { index: r.idx, leafHash: r.leaf_hash, body: r.body, kind: r.kind, integratedTime: r.integrated_time };
+  if (r.entry_ts) e.entryTimestamp = r.entry_ts;
+  return e;
 }
 
 /** EntryStore reads and writes entries by log index (KeyIndex finds them by hash or key). Writes happen inside the sequencer's transaction. */
@@ -30,7 +35,7 @@ export class EntryStore {
 
   constructor(db: Db) {
     // A reused index is a bug and throws; duplicates are the sequencer's to catch (KeyIndex).
-    this.insertStmt = db.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time) VALUES (?, ?, ?, ?, ?)');
+    this.insertStmt = db.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)');
     this.byIndexStmt = db.prepare<[number], RawRow>('SELECT * FROM entries WHERE idx = ?');
     this.rangeStmt = db.prepare<[number, number], RawRow>('SELECT * FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx');
     this.countStmt = db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries');
@@ -38,7 +43,7 @@ export class EntryStore {
 
   /** insert stores an entry. */
   insert(e: EntryRow): void {
-    this.insertStmt.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime);
+    this.insertStmt.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime, e.entryTimestamp ?? null);
   }
 
   byIndex(index: number): EntryRow | undefined {

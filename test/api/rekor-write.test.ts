@@ -33,10 +33,18 @@ describe('POST /api/v1/log/entries', () => {
         expect(e.verification.inclusionProof.checkpoint).toBe(log.checkpointAt(i + 1)!.rekor);
         const body = JSON.parse(Buffer.from(e.body, 'base64').toString());
         expect(body).toMatchObject({ kind: 'hashedrekord', apiVersion: '0.0.1' });
-        // The Location serves the same entry.
+        // The Location serves the same entry, with the SET stored when it was integrated (an
+        // ECDSA signature is randomized: equal bytes mean it was not signed again).
         const again = await request(app).get(new URL(res.headers.location).pathname).expect(200);
         expect(only(again.body)[1].body).toBe(e.body);
+        expect(only(again.body)[1].verification.signedEntryTimestamp).toBe(e.verification.signedEntryTimestamp);
+        expect(Buffer.from(log.entryByIndex(i)!.entryTimestamp!).toString('base64')).toBe(e.verification.signedEntryTimestamp);
       }
+      // An entry appended without one (through the log's own API) gets a valid SET when read.
+      const plain = await log.append({ body: Buffer.from(JSON.stringify({ plain: keyType })), kind: 'test', indexKeys: [] });
+      expect(plain.entry.entryTimestamp).toBeUndefined();
+      const read = await request(app).get(`/api/v1/log/entries?logIndex=${plain.entry.index}`).expect(200);
+      verifyLogEntry(...only(read.body), log.key.publicKeyPem, TEST_ORIGIN);
     }
   });
 
