@@ -32,6 +32,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
   readonly searchDuration: Histogram;
   readonly sqliteSize: Gauge;
+  readonly indexLag: Gauge;
   /** Seconds since each witness's newest cosignature; set through setCosignature. */
   readonly witnessCosignatureAge: Gauge<'witness'>;
 
@@ -98,6 +99,14 @@ export class Metrics {
       registers,
       collect() {
         if (self.log) this.set(fileSize(self.log.db.name) + fileSize(self.log.db.name + '-wal'));
+      },
+    });
+    this.indexLag = new Gauge({
+      name: 'cairn_index_lag_entries',
+      help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
+      registers,
+      collect() {
+        if (self.log) this.set(self.log.keys.tailSize);
       },
     });
     this.witnessCosignatureAge = new Gauge({

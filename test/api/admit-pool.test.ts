@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -43,7 +44,7 @@ async function outcome(f: () => unknown): Promise<unknown> {
 
 /** workers reaches into the pool for its threads: only a test may kill one. */
 function workers(pool: AdmitPool) {
-  return (pool as unknown as { slots: { worker: { terminate(): Promise<number>; threadId: number } }[] }).slots.map((s) => s.worker);
+  return (pool as unknown as { slots: { worker: Worker }[] }).slots.map((s) => s.worker);
 }
 
 describe('AdmitPool', () => {

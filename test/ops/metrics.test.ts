@@ -19,6 +19,7 @@ describe('GET /metrics', () => {
       'cairn_http_request_duration_seconds',
       'cairn_search_duration_seconds',
       'cairn_sqlite_size_bytes',
+      'cairn_index_lag_entries',
       'cairn_witness_cosignature_age_seconds',
     ]) {
       expect(before, name).toContain(`# TYPE ${name} `);
@@ -42,6 +43,10 @@ describe('GET /metrics', () => {
     expect(metricValue(after, 'cairn_sequencing_duration_seconds_sum')).toBeGreaterThan(0);
     expect(metricValue(after, 'cairn_search_duration_seconds_count')).toBe(1);
     expect(metricValue(after, 'cairn_sqlite_size_bytes')).toBeGreaterThan(4096);
+    // Eleven entries are fewer than the index worker's run: all still in memory, until a flush.
+    expect(metricValue(after, 'cairn_index_lag_entries')).toBe(11);
+    await log.flushIndex();
+    expect(metricValue((await request(app).get('/metrics').expect(200)).text, 'cairn_index_lag_entries')).toBe(0);
     const age = metricValue(after, 'cairn_checkpoint_age_seconds')!;
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
