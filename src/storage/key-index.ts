@@ -380,6 +380,8 @@ function rmIndexDb(path: string): void {
 export function auditKeyIndex(logDb: Db, indexPath: string): string | undefined {
   if (!existsSync(indexPath)) return undefined;
   const idb = new Database(indexPath, { readonly: true, fileMustExist: true });
+  // Random lookups over the whole index: a page cache that can hold it (allocated only as used).
+  idb.pragma('cache_size = -262144');
   try {
     const indexed = idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck().get() ?? 0;
     const find = idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
