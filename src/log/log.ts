@@ -102,7 +102,6 @@ export class Log {
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
       maxQueue: cfg.maxQueue ?? 65536,
-      maxTail: this.keys.maxTail,
       latest: { ...latest, origin: this.origin },
       onBatch: (s) => {
         this.lastActivity = this.now();

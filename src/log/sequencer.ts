@@ -41,8 +41,6 @@ export interface SequencerOptions {
   maxBatch: number;
   /** Most submissions waiting; past it append fails fast with PUSHBACK. */
   maxQueue: number;
-  /** Wait for the key index's worker while its in-memory tail holds this many entries. */
-  maxTail: number;
   latest: SignedCheckpoint;
   onBatch?: (s: BatchStats) => void;
   onError?: (e: unknown) => void;
@@ -124,7 +122,7 @@ export class Sequencer {
 
   private turn(): void {
     this.scheduled = false;
-    if (this.o.keys.tailSize >= this.o.maxTail) {
+    if (this.o.keys.tailSize >= this.o.keys.maxTail) {
       // Memory stays bounded when the index worker falls behind: wait for it (the queue, and
       // past maxQueue PUSHBACK, absorb the wait).
       this.scheduled = true;
