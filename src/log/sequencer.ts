@@ -1,5 +1,5 @@
 import { CairnError } from '../errors.js';
-import { inclusionProof, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
+import { inclusionProofs, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import type { CheckpointStore, Db, EntryStore, KeyIndex, TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
@@ -191,8 +191,10 @@ export class Sequencer {
     for (const { p, index } of rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
     }
-    for (const { p, entry } of accepted) {
-      p.resolve({ entry, checkpoint, proof: inclusionProof(entry.index, checkpoint.size, read, this.o.memo) });
+    const proofs = inclusionProofs(oldSize, checkpoint.size, checkpoint.size, read, this.o.memo);
+    for (let i = 0; i < accepted.length; i++) {
+      const { p, entry } = accepted[i];
+      p.resolve({ entry, checkpoint, proof: proofs[i] });
     }
     this.o.onBatch?.({
       size: batch.length,

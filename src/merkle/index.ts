@@ -8,6 +8,7 @@ export {
   rootNodes,
   rootHash,
   inclusionProof,
+  inclusionProofs,
   consistencyProof,
   inclusionProofNodes,
   consistencyProofNodes,

@@ -208,6 +208,46 @@ export function inclusionProof(index: number, size: number, read: ReadNodes, mem
 }
 
 /**
+ * inclusionProofs returns inclusionProof(i, size) for every i in [from, to), with one ReadNodes
+ * call for all of them. Why: a batch's receipts are proofs of neighbouring leaves to one size,
+ * and neighbours share most elements (1,024 proofs of ~20 elements have only ~1,040 distinct
+ * ones), so each distinct element is read and folded once instead of once per proof. Proofs
+ * share element arrays with each other: do not mutate them.
+ */
+export function inclusionProofs(from: number, to: number, size: number, read: ReadNodes, memo?: RangeMemo): Uint8Array[][] {
+  checkSize('range end', to);
+  if (to < from) throw new CairnError('BAD_REQUEST', `range end ${to} is below its start ${from}`);
+  if (to === from) return [];
+  checkInclusion(from, size);
+  checkInclusion(to - 1, size);
+  // Each distinct range gets a slot; ranges of one tree size are told apart by (start, count).
+  const slots = new Map<number, Map<number, number>>();
+  const unique: number[] = []; // top-down [start, count, ...] of the distinct ranges
+  const perProof: number[][] = [];
+  for (let i = from; i < to; i++) {
+    const ranges = inclusionRanges(i, size);
+    const ids: number[] = new Array(ranges.length / 2);
+    // Proof order is bottom-up: the last range pushed is the first element.
+    for (let r = ranges.length - 2, e = 0; r >= 0; r -= 2, e++) {
+      let byCount = slots.get(ranges[r]);
+      if (!byCount) slots.set(ranges[r], (byCount = new Map()));
+      let id = byCount.get(ranges[r + 1]);
+      if (id === undefined) {
+        id = unique.length / 2;
+        byCount.set(ranges[r + 1], id);
+        unique.push(ranges[r], ranges[r + 1]);
+      }
+      ids[e] = id;
+    }
+    perProof.push(ids);
+  }
+  // combine emits elements in reverse order of the range list it was planned from.
+  const folded = combine(planRanges(unique, memo), read, memo);
+  const last = folded.length - 1;
+  return perProof.map((ids) => ids.map((id) => folded[last - id]));
+}
+
+/**
  * consistencyProof returns the RFC 6962 consistency proof PROOF(m, D[0:n]), with one ReadNodes
  * call; it is empty (and reads nothing) when m == 0 or m == n. Throws CairnError BAD_REQUEST
  * unless 0 <= m <= n.
