@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 import { LeafFilter } from './leaf-filter.js';
+import { TailIndex } from './tail-index.js';
 
 /**
  * KeyIndex finds entries by leaf hash (duplicates, lookups by UUID) and by search key.
@@ -24,12 +25,8 @@ import { LeafFilter } from './leaf-filter.js';
 export class KeyIndex {
   /** Entries below this log index are in index.db; the tail starts here. */
   private indexed: number;
-  /** Tail leaf hashes (as latin1 strings: cheap, exact map keys) → log index. */
-  private readonly leaves = new Map<string, number>();
-  /** Tail search keys → ascending log indexes. */
-  private readonly keys = new Map<string, number[]>();
-  /** What the tail holds for entry indexed + i, so it can be dropped again. */
-  private readonly tail: { leaf: string; keys: readonly string[] }[] = [];
+  /** The tail's leaf hashes and search keys. */
+  private tail!: TailIndex;
   /** The longest tail kept in memory: longer at start is indexed first, and the sequencer waits past it. */
   readonly maxTail: number;
   private readonly idb: Db;
@@ -61,6 +58,7 @@ export class KeyIndex {
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
     this.searchStmt = this.idb.prepare<[string, number], number>('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
     this.stageStmt = o.logDb.prepare('INSERT INTO entry_keys (idx, keys) VALUES (?, ?)');
+    this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(2 * size);
     for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
     this.load();
@@ -81,12 +79,12 @@ export class KeyIndex {
 
   /** tailSize is how many entries are answered from memory. */
   get tailSize(): number {
-    return this.tail.length;
+    return this.tail.size;
   }
 
   /** indexOf returns the log index of the leaf with this hash, including entries of a batch still being written. */
   indexOf(leafHash: Uint8Array): number | undefined {
-    const recent = this.leaves.get(latin1(leafHash));
+    const recent = this.tail.leafIndex(leafHash);
     if (recent !== undefined || !this.filter.mayHave(leafHash)) return recent;
     return this.leafStmt.get(leafHash);
   }
@@ -94,11 +92,11 @@ export class KeyIndex {
   /** search returns up to limit log indexes below size carrying this key, ascending. */
   search(key: string, limit: number, size: number): number[] {
     const stored = this.searchStmt.all(key, limit);
-    const recent = this.keys.get(key);
-    if (!recent) return stored;
+    const recent = this.tail.search(key, size);
+    if (recent.length === 0) return stored;
     // The worker may have indexed part of the tail since the tail was read: never a gap, but
     // possibly an index twice.
-    const all = [...new Set([...stored, ...recent.filter((i) => i < size)])].sort((a, b) => a - b);
+    const all = [...new Set([...stored, ...recent])].sort((a, b) => a - b);
     return all.slice(0, limit);
   }
 
@@ -107,16 +105,9 @@ export class KeyIndex {
    * transaction commits, so that a duplicate later in the same batch is caught; truncate() undoes it.
    */
   add(index: number, leafHash: Uint8Array, keys: readonly string[]): void {
-    if (index !== this.indexed + this.tail.length) throw new Error(`key index: entry ${index} added out of order`);
-    const leaf = latin1(leafHash);
-    this.leaves.set(leaf, index);
+    if (index !== this.indexed + this.tail.size) throw new Error(`key index: entry ${index} added out of order`);
+    this.tail.add(leafHash, keys);
     this.filter.add(leafHash);
-    for (const k of keys) {
-      const list = this.keys.get(k);
-      if (list) list.push(index);
-      else this.keys.set(k, [index]);
-    }
-    this.tail.push({ leaf, keys });
   }
 
   /** stage writes an entry's search keys into cairn.db; call inside the transaction that inserts the entry. */
@@ -126,16 +117,7 @@ export class KeyIndex {
 
   /** truncate forgets tail entries from size on (their transaction failed). */
   truncate(size: number): void {
-    while (this.indexed + this.tail.length > size) {
-      const t = this.tail.pop()!;
-      const index = this.indexed + this.tail.length;
-      this.leaves.delete(t.leaf);
-      for (const k of t.keys) {
-        const list = this.keys.get(k)!;
-        if (list.length === 1) this.keys.delete(k);
-        else if (list[list.length - 1] === index) list.pop();
-      }
-    }
+    this.tail.truncate(size);
   }
 
   /** committed tells the worker that entries below size are durable in cairn.db and may be indexed. */
@@ -194,7 +176,7 @@ export class KeyIndex {
       setTimeout(() => {
         if (this.closing) return;
         this.startWorker();
-        this.committed(this.indexed + this.tail.length);
+        this.committed(this.indexed + this.tail.size);
       }, 1000).unref();
     });
     this.worker = w;
@@ -203,20 +185,8 @@ export class KeyIndex {
   /** merged drops tail entries below `to`, which the worker has committed to index.db. */
   private merged(to: number): void {
     if (to <= this.indexed) return;
-    const dropped = this.tail.splice(0, to - this.indexed);
-    this.indexed += dropped.length;
-    const touched = new Set<string>();
-    for (const t of dropped) {
-      this.leaves.delete(t.leaf);
-      for (const k of t.keys) touched.add(k);
-    }
-    // One cut per key, not a shift per entry: a popular key can have thousands in the tail.
-    for (const k of touched) {
-      const list = this.keys.get(k)!;
-      const keep = list.findIndex((i) => i >= this.indexed);
-      if (keep < 0) this.keys.delete(k);
-      else list.splice(0, keep);
-    }
+    this.tail.dropBelow(to);
+    this.indexed = this.tail.first;
   }
 
   /** catchUp indexes a long tail before serving (a new or rebuilt index.db): memory stays bounded. */
@@ -398,6 +368,4 @@ export function auditKeyIndex(logDb: Db, indexPath: string): string | undefined 
   }
 }
 
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
+

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * TailIndex answers "which entry has this leaf hash" and "which entries carry this search key"
+ * for the entries index.db has not reached yet (KeyIndex's tail: a contiguous run of log indexes
+ * that grows at the end as batches are taken and shrinks at the front as index.db catches up).
+ *
+ * Why typed arrays and not Maps: every submission is looked up and added here on the event loop.
+ * The Map per index it replaces built a string per leaf and an array per key, and its tables and
+ * strings were what each young-generation GC had to copy; here leaf hashes and chain links sit
+ * in flat typed arrays (bench/tail-index.ts: 1.9 against 3.3 µs an entry in isolation, more in
+ * bench/append.ts where the GC work shows).
+ *
+ * Both indexes are hash chains: heads[bucket] is the newest item in that bucket, next[item] the
+ * one before it. Items are numbered in the order added, so a chain runs newest to oldest and a
+ * walk stops at the first item that has been dropped from the front. Dropped items are
+ * reclaimed by a rebuild once they outnumber the live ones.
+ */
+export class TailIndex {
+  /** Log index of the entry at slot 0 of the arrays below (the first live one is `first`). */
+  private base: number;
+  /** Slots [start, end) hold live entries. */
+  private start = 0;
+  private end = 0;
+  private hashes = new Uint8Array(0);
+  private leafNext = new Int32Array(0);
+  private leafHeads = new Int32Array(0);
+  /** Per entry slot: its search keys (compared exactly on a search) and its first key item. */
+  private keyLists: (readonly string[])[] = [];
+  private firstKey = new Int32Array(0);
+  /** Key items [keyStart, keyEnd): one per (entry, key), with the key's 32-bit hash. */
+  private keyStart = 0;
+  private keyEnd = 0;
+  private keyEntry = new Int32Array(0);
+  private keyHash = new Int32Array(0);
+  private keyNext = new Int32Array(0);
+  private keyHeads = new Int32Array(0);
+  /**
+   * @param first log index of the first entry to be added
+   * @param seed of the key hash; random by default, so nobody can pick keys that all land in
+   *   one chain (tests fix it to make keys collide)
+   */
+  constructor(
+    first: number,
+    private readonly seed = randomBytes(4).readInt32LE(0),
+  ) {
+    this.base = first;
+    this.rebuild(0, 0);
+  }
+
+  /** first is the log index of the oldest entry held. */
+  get first(): number {
+    return this.base + this.start;
+  }
+
+  /** size is the number of entries held. */
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** add appends the entry with log index first + size. */
+  add(leafHash: Uint8Array, keys: readonly string[]): void {
+    if (this.end === this.firstKey.length || this.keyEnd + keys.length > this.keyEntry.length) {
+      this.rebuild(this.size + 1, this.keyEnd - this.keyStart + keys.length);
+    }
+    const slot = this.end++;
+    this.hashes.set(leafHash, slot * 32);
+    const b = word0(leafHash, 0) & (this.leafHeads.length - 1);
+    this.leafNext[slot] = this.leafHeads[b];
+    this.leafHeads[b] = slot;
+    this.keyLists[slot] = keys;
+    this.firstKey[slot] = this.keyEnd;
+    for (const k of keys) this.linkKey(slot, this.hash(k));
+  }
+
+  /** leafIndex returns the log index of the held entry with this leaf hash. */
+  leafIndex(leafHash: Uint8Array): number | undefined {
+    const h = this.hashes;
+    for (let s = this.leafHeads[word0(leafHash, 0) & (this.leafHeads.length - 1)]; s >= this.start; s = this.leafNext[s]) {
+      const at = s * 32;
+      let i = 0;
+      while (i < 32 && h[at + i] === leafHash[i]) i++;
+      if (i === 32) return this.base + s;
+    }
+    return undefined;
+  }
+
+  /** search returns the log indexes below `below` of held entries carrying key, ascending. */
+  search(key: string, below: number): number[] {
+    const h = this.hash(key);
+    const out: number[] = [];
+    for (let k = this.keyHeads[h & (this.keyHeads.length - 1)]; k >= this.keyStart; k = this.keyNext[k]) {
+      if (this.keyHash[k] !== h) continue;
+      const slot = this.keyEntry[k];
+      const index = this.base + slot;
+      // Newest first; an entry listing a key twice is reported once.
+      if (index < below && out[out.length - 1] !== index && this.keyLists[slot].includes(key)) out.push(index);
+    }
+    return out.reverse();
+  }
+
+  /** truncate drops the entries with log index >= size (their transaction failed). */
+  truncate(size: number): void {
+    const endSlot = Math.max(this.start, size - this.base);
+    while (this.end > endSlot) {
+      const slot = --this.end;
+      const b = word0(this.hashes, slot * 32) & (this.leafHeads.length - 1);
+      this.leafHeads[b] = this.leafNext[slot];
+      while (this.keyEnd > this.firstKey[slot]) {
+        const k = --this.keyEnd;
+        this.keyHeads[this.keyHash[k] & (this.keyHeads.length - 1)] = this.keyNext[k];
+      }
+      this.keyLists[slot] = EMPTY;
+    }
+  }
+
+  /** dropBelow drops the entries with log index < to (index.db holds them now). */
+  dropBelow(to: number): void {
+    const slot = Math.min(this.end, Math.max(this.start, to - this.base));
+    for (let s = this.start; s < slot; s++) this.keyLists[s] = EMPTY;
+    this.start = slot;
+    this.keyStart = slot < this.end ? this.firstKey[slot] : this.keyEnd;
+    // Reclaim once the dropped outnumber the live: each entry is moved O(1) times on average.
+    if (this.start > 1024 && this.start > this.size) this.rebuild(this.size, this.keyEnd - this.keyStart);
+  }
+
+  private linkKey(slot: number, h: number): void {
+    const k = this.keyEnd++;
+    const b = h & (this.keyHeads.length - 1);
+    this.keyEntry[k] = slot;
+    this.keyHash[k] = h;
+    this.keyNext[k] = this.keyHeads[b];
+    this.keyHeads[b] = k;
+  }
+
+  /** rebuild moves the live entries to slot 0 of arrays with room for twice what is needed, and relinks the chains. */
+  private rebuild(entries: number, keyItems: number): void {
+    const cap = Math.max(1024, pow2AtLeast(2 * entries));
+    const keyCap = Math.max(1024, pow2AtLeast(2 * keyItems));
+    const live = this.size;
+    const old = { keyHash: this.keyHash, keyEnd: this.keyEnd, firstKey: this.firstKey, start: this.start };
+    const hashes = new Uint8Array(cap * 32);
+    hashes.set(this.hashes.subarray(this.start * 32, this.end * 32));
+    const lists = this.keyLists.slice(this.start, this.end);
+    this.base += this.start;
+    this.hashes = hashes;
+    this.keyLists = lists;
+    this.leafNext = new Int32Array(cap);
+    this.leafHeads = new Int32Array(cap).fill(-1);
+    this.firstKey = new Int32Array(cap);
+    this.keyEntry = new Int32Array(keyCap);
+    this.keyHash = new Int32Array(keyCap);
+    this.keyNext = new Int32Array(keyCap);
+    this.keyHeads = new Int32Array(keyCap).fill(-1);
+    this.start = this.end = this.keyStart = this.keyEnd = 0;
+    for (let slot = 0; slot < live; slot++) {
+      this.end++;
+      const b = word0(hashes, slot * 32) & (cap - 1);
+      this.leafNext[slot] = this.leafHeads[b];
+      this.leafHeads[b] = slot;
+      this.firstKey[slot] = this.keyEnd;
+      const from = old.firstKey[old.start + slot];
+      const to = slot + 1 < live ? old.firstKey[old.start + slot + 1] : old.keyEnd;
+      for (let k = from; k < to; k++) this.linkKey(slot, old.keyHash[k]);
+    }
+  }
+
+  private hash(key: string): number {
+    return keyHash(this.seed, key);
+  }
+}
+
+/** keyHash is seeded FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer. */
+export function keyHash(seed: number, key: string): number {
+  let h = seed ^ 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h ^ (h >>> 15);
+}
+
+const EMPTY: readonly string[] = [];
+
+/** word0 is the first 32 bits of a leaf hash: SHA-256 output, so already uniformly spread. */
+function word0(h: Uint8Array, at: number): number {
+  return h[at] | (h[at + 1] << 8) | (h[at + 2] << 16) | (h[at + 3] << 24);
+}
+
+function pow2AtLeast(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
