@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, RangeMemo, bytesEqual, consistencyProof, inclusionProof, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { CheckpointStore, EntryStore, KeyIndex, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
+import { CheckpointStore, EntryStore, INLINE_CHECKPOINT_PAGES, KeyIndex, LogWriter, MetaStore, TileStore, WalCheckpointer, lockDataDir, openDb, sqliteDamage, type Db, type WriterLock } from '../storage/index.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import { Sequencer, type BatchStats } from './sequencer.js';
 import { signEntryTimestamp } from './set.js';
@@ -60,6 +60,8 @@ export class Log {
   readonly tiles: TileStore;
   readonly checkpoints: CheckpointStore;
   private readonly sequencer: Sequencer;
+  /** Commits the sequencer's batches on a thread of its own (see LogWriter). */
+  private readonly writer: LogWriter;
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
@@ -90,12 +92,16 @@ export class Log {
       this.entries.count(),
     );
     const latest = this.checkpoints.latest()!;
+    this.writer = new LogWriter(join(cfg.dataDir, DB_FILE), latest.size, {
+      synchronous: cfg.synchronous,
+      // With the WAL checkpointer on, the committing connection checkpoints only past its limit.
+      autocheckpointPages: (cfg.walCheckpointer ?? true) ? INLINE_CHECKPOINT_PAGES : 0,
+    });
+    this.writer.onDeath = (e) => cfg.onError?.(e);
     this.sequencer = new Sequencer({
-      db,
-      entries: this.entries,
       keys: this.keys,
       tiles: this.tiles,
-      checkpoints: this.checkpoints,
+      writer: this.writer,
       signer: this.signer,
       entryTimestamp: (e) => this.signEntryTimestamp(e),
       memo: this.memo,
@@ -139,6 +145,7 @@ export class Log {
       return log;
     } catch (e) {
       void log?.keys.close();
+      void log?.writer.close();
       db.close();
       lock.release();
       const damage = sqliteDamage(e);
@@ -287,6 +294,14 @@ export class Log {
     return r;
   }
 
+  /**
+   * writerPragma runs a PRAGMA on the connection the sequencer's batches are committed through
+   * (its own thread's), e.g. to inject storage faults in tests; returns its simple value.
+   */
+  writerPragma(pragma: string): Promise<unknown> {
+    return this.writer.pragma(pragma);
+  }
+
   /** flushIndex resolves once every entry of the current tree is in index.db, not just in memory (benchmarks, tests). */
   flushIndex(): Promise<void> {
     return this.keys.flush(this.size);
@@ -301,6 +316,7 @@ export class Log {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
+    await this.writer.close();
     await this.keys.close();
     await this.checkpointer?.stop();
     if (this.db.open) {
@@ -326,7 +342,8 @@ export class Log {
   }
 
   private beat(intervalMs: number): void {
-    if (this.now() - this.lastActivity < intervalMs || this.sequencer.pending > 0) return;
+    // Only when nothing is being committed: the re-sign writes through this thread's connection.
+    if (this.now() - this.lastActivity < intervalMs || this.sequencer.busy) return;
     try {
       this.resign();
     } catch {

@@ -1,6 +1,6 @@
 import { CairnError } from '../errors.js';
-import { inclusionProofs, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import type { CheckpointStore, Db, EntryStore, KeyIndex, TileStore } from '../storage/index.js';
+import { ExpandedTile, inclusionProofs, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
+import { tileKey, type KeyIndex, type LogWriter, type TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
@@ -11,6 +11,21 @@ interface Pending {
   queuedAt: number;
   resolve: (r: Receipt) => void;
   reject: (e: unknown) => void;
+}
+
+/** A batch handed to the writer and not yet committed. */
+interface InFlight {
+  batch: Pending[];
+  accepted: { p: Pending; entry: StoredEntry }[];
+  rejected: { p: Pending; index: number }[];
+  oldSize: number;
+  checkpoint: SignedCheckpoint;
+  /** The batch's new tile versions, for the cache once committed. */
+  tiles: [string, ExpandedTile][];
+  now: number;
+  started: number;
+  /** Set once the writer has answered (batches are settled strictly in order). */
+  outcome?: { ok: true } | { ok: false; error: unknown };
 }
 
 /** BatchStats is reported after every committed batch (for metrics and logs). */
@@ -25,11 +40,10 @@ export interface BatchStats {
 }
 
 export interface SequencerOptions {
-  db: Db;
-  entries: EntryStore;
   keys: KeyIndex;
   tiles: TileStore;
-  checkpoints: CheckpointStore;
+  /** Commits each batch's rows, tiles and checkpoint in one transaction, on its own thread. */
+  writer: LogWriter;
   signer: CheckpointSigner;
   /** Signs an entry's Rekor SET (for submissions that ask for one). */
   entryTimestamp: (e: StoredEntry) => Uint8Array;
@@ -47,21 +61,42 @@ export interface SequencerOptions {
 }
 
 /**
+ * Most batches handed to the writer at once. Two is what overlaps the work: the sequencer builds
+ * batch N+1 (hashes, index, tiles, signature) while the writer commits batch N.
+ */
+const MAX_IN_FLIGHT = 2;
+
+/**
  * Sequencer is the log's single writer. Submissions queue; each turn of the event loop it takes
- * up to maxBatch of them and integrates them in ONE SQLite transaction: leaves, index keys, the
- * changed tiles and the newly signed checkpoint. Only after that commit is durable does it resolve
+ * up to maxBatch of them, assigns indexes, computes the new tiles and signs the new checkpoint,
+ * and hands the batch to the LogWriter, which stores leaves, search keys, tiles and checkpoint in
+ * ONE SQLite transaction on its own thread. Only after that commit is durable does it resolve
  * each submission with its index and an inclusion proof to that checkpoint (group commit: at low
- * load a lone entry goes at once, at high load batches grow while the previous commit fsyncs).
+ * load a lone entry goes at once, at high load batches grow while earlier ones commit).
+ *
+ * A batch is built on top of the batches still being committed. If one fails, every later one
+ * fails with it (the writer refuses them too), the key index and tiles forget them, and the next
+ * batch builds on what is committed again: nothing is acknowledged that is not durable, and no
+ * signed checkpoint leaves the process before its transaction has committed.
  */
 export class Sequencer {
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
+  /** Newest committed checkpoint: what readers see. */
   private latestCheckpoint: SignedCheckpoint;
+  /** Size the next batch builds on: the committed size plus every batch in flight. */
+  private tipSize: number;
+  private readonly inFlight: InFlight[] = [];
+  /** Newest version of every tile changed by a batch in flight. */
+  private readonly pendingTiles = new Map<string, ExpandedTile>();
+  private readonly read: ReadNodes;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SequencerOptions) {
     this.latestCheckpoint = o.latest;
+    this.tipSize = o.latest.size;
+    this.read = o.tiles.readNodesOver(this.pendingTiles);
   }
 
   /** latest returns the newest signed checkpoint. */
@@ -73,9 +108,14 @@ export class Sequencer {
     return this.queue.length;
   }
 
+  /** busy is true while submissions wait or batches are being committed. */
+  get busy(): boolean {
+    return this.queue.length > 0 || this.inFlight.length > 0;
+  }
+
   /** oldestQueuedAt is when the longest-waiting submission arrived (a stall detector reads it). */
   get oldestQueuedAt(): number | undefined {
-    return this.queue[0]?.queuedAt;
+    return this.inFlight[0]?.batch[0]?.queuedAt ?? this.queue[0]?.queuedAt;
   }
 
   /**
@@ -100,9 +140,9 @@ export class Sequencer {
     await this.idle();
   }
 
-  /** idle resolves when the queue is empty. */
+  /** idle resolves when nothing is queued or being committed. */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (!this.busy && !this.scheduled) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -116,12 +156,13 @@ export class Sequencer {
     if (this.scheduled) return;
     this.scheduled = true;
     // setImmediate, not a timer: a lone entry is integrated on the next turn, and submissions that
-    // arrive while a commit is fsyncing gather into the next batch.
+    // arrive while a commit is under way gather into the next batch.
     setImmediate(() => this.turn());
   }
 
   private turn(): void {
     this.scheduled = false;
+    if (this.inFlight.length >= MAX_IN_FLIGHT) return; // a commit's settle() schedules the next turn
     if (this.o.keys.tailSize >= this.o.keys.maxTail) {
       // Memory stays bounded when the index worker falls behind: wait for it (the queue, and
       // past maxQueue PUSHBACK, absorb the wait).
@@ -132,78 +173,118 @@ export class Sequencer {
     const batch = this.queue.splice(0, this.o.maxBatch);
     if (batch.length > 0) this.integrateBatch(batch);
     if (this.queue.length > 0) this.schedule();
-    else for (const w of this.idleWaiters.splice(0)) w();
+    else if (!this.busy) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private integrateBatch(batch: Pending[]): void {
     const started = performance.now();
     const now = this.o.now();
     const integratedTime = Math.floor(now / 1000);
-    const oldSize = this.latestCheckpoint.size;
-
+    const oldSize = this.tipSize;
     const accepted: { p: Pending; entry: StoredEntry }[] = [];
     const rejected: { p: Pending; index: number }[] = [];
-    let checkpoint = this.latestCheckpoint;
-    let read: ReadNodes = this.o.tiles.readNodes;
-    let install = () => {};
+    const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], now, started };
+    this.inFlight.push(f);
+    let write: Promise<void>;
     try {
-      // The commit point. Until this transaction returns, nothing of the batch is durable and
-      // nothing has been released: a crash loses only unacknowledged submissions. Once it returns,
-      // leaves, search keys, tiles and the checkpoint are on disk together (WAL, synchronous=FULL),
-      // so every receipt resolved below survives a crash, and the checkpoints table's primary key
-      // means this size can never be signed with another root.
-      this.o.db.transaction(() => {
-        for (const p of batch) {
-          // A leaf already in the log (from an earlier batch or earlier in this one) gets no new index.
-          const existing = this.o.keys.indexOf(p.leafHash);
-          if (existing !== undefined) {
-            rejected.push({ p, index: existing });
-            continue;
-          }
-          const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
-          if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
-          this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
-          this.o.entries.insert(entry);
-          this.o.keys.stage(entry.index, p.sub.indexKeys);
-          accepted.push({ p, entry });
+      for (const p of batch) {
+        // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
+        const existing = this.o.keys.indexOf(p.leafHash);
+        if (existing !== undefined) {
+          rejected.push({ p, index: existing });
+          continue;
         }
-        if (accepted.length === 0) return;
-        const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.o.tiles.get(l, i));
-        const overlay = this.o.tiles.overlay(updates);
-        read = overlay.readNodes;
-        install = overlay.install;
+        const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+        if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
+        this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
+        accepted.push({ p, entry });
+      }
+      if (accepted.length === 0) {
+        // Only duplicates: nothing to store. They are answered in order, after the batches
+        // before them (which may hold the entries they duplicate) have committed.
+        write = Promise.resolve();
+      } else {
+        const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
+        for (const u of updates) {
+          const k = tileKey(u.level, u.index);
+          const t = new ExpandedTile(u.data);
+          this.pendingTiles.set(k, t);
+          f.tiles.push([k, t]);
+        }
         const newSize = oldSize + accepted.length;
-        checkpoint = this.o.signer.sign(newSize, rootHash(newSize, read), now);
-        for (const u of updates) this.o.tiles.put(u.level, u.index, u.data);
-        this.o.checkpoints.put(checkpoint);
-      })();
+        // No memo here: it may only ever hold hashes of committed leaves.
+        f.checkpoint = this.o.signer.sign(newSize, rootHash(newSize, this.read), now);
+        this.tipSize = newSize;
+        write = this.o.writer.write({
+          oldSize,
+          entries: accepted.map((a) => a.entry),
+          keys: accepted.map((a) => a.p.sub.indexKeys),
+          tiles: updates,
+          checkpoint: f.checkpoint,
+        });
+      }
     } catch (e) {
-      this.o.keys.truncate(oldSize);
-      const err = storageError(e);
-      this.o.onError?.(e);
-      for (const p of batch) p.reject(err);
-      return;
+      write = Promise.reject(e);
     }
-    install();
-    this.latestCheckpoint = checkpoint;
-    this.o.keys.committed(checkpoint.size);
+    write.then(
+      () => this.settle(f, { ok: true }),
+      (error: unknown) => this.settle(f, { ok: false, error }),
+    );
+  }
 
-    for (const { p, index } of rejected) {
+  /** settle records the writer's answer for a batch and acts on every batch settled, in order. */
+  private settle(f: InFlight, outcome: InFlight['outcome']): void {
+    f.outcome = outcome;
+    while (this.inFlight.length > 0 && this.inFlight[0].outcome) {
+      const head = this.inFlight[0];
+      if (head.outcome!.ok) {
+        this.inFlight.shift();
+        this.committed(head);
+      } else {
+        this.failAll((head.outcome as { error: unknown }).error);
+      }
+    }
+    if (this.queue.length > 0) this.schedule();
+    else if (!this.busy) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private committed(f: InFlight): void {
+    const size = f.accepted.length > 0 ? f.checkpoint.size : this.latestCheckpoint.size;
+    if (f.accepted.length > 0) {
+      this.o.tiles.install(f.tiles);
+      for (const [k, t] of f.tiles) if (this.pendingTiles.get(k) === t) this.pendingTiles.delete(k);
+      this.latestCheckpoint = f.checkpoint;
+      this.o.keys.committed(size);
+    }
+    for (const { p, index } of f.rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
     }
-    const proofs = inclusionProofs(oldSize, checkpoint.size, checkpoint.size, read, this.o.memo);
-    for (let i = 0; i < accepted.length; i++) {
-      const { p, entry } = accepted[i];
-      p.resolve({ entry, checkpoint, proof: proofs[i] });
+    if (f.accepted.length > 0) {
+      const proofs = inclusionProofs(f.oldSize, size, size, this.read, this.o.memo);
+      for (let i = 0; i < f.accepted.length; i++) {
+        const { p, entry } = f.accepted[i];
+        p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
+      }
     }
     this.o.onBatch?.({
-      size: batch.length,
-      accepted: accepted.length,
-      duplicates: rejected.length,
-      treeSize: checkpoint.size,
-      maxWaitMs: now - batch[0].queuedAt,
-      commitMs: performance.now() - started,
+      size: f.batch.length,
+      accepted: f.accepted.length,
+      duplicates: f.rejected.length,
+      treeSize: size,
+      maxWaitMs: this.o.now() - f.batch[0].queuedAt,
+      commitMs: performance.now() - f.started,
     });
+  }
+
+  /** failAll fails the oldest batch in flight and every batch built on it, and forgets them. */
+  private failAll(e: unknown): void {
+    const failed = this.inFlight.splice(0);
+    this.pendingTiles.clear();
+    this.tipSize = this.latestCheckpoint.size;
+    this.o.keys.truncate(this.tipSize);
+    const err = storageError(e);
+    this.o.onError?.(e);
+    for (const f of failed) for (const p of f.batch) p.reject(err);
   }
 }
 
@@ -212,7 +293,7 @@ function storageError(e: unknown): CairnError {
   if (e instanceof CairnError) return e;
   const code = (e as { code?: string }).code ?? '';
   const msg = e instanceof Error ? e.message : String(e);
-  if (/SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED)/.test(code)) {
+  if (/SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED)/.test(code) || code === 'CAIRN_STALE_BATCH') {
     return new CairnError('UNAVAILABLE', `storage is not writable: ${msg}`);
   }
   return new CairnError('UNAVAILABLE', `could not integrate entries: ${msg}`);

@@ -8,7 +8,7 @@ import type { Db } from './db.js';
  * the WAL once it is fully copied; the inline checkpoint then finds nearly every frame already
  * copied, finishes cheaply and lets the WAL restart, so its size stays bounded.
  */
-const INLINE_CHECKPOINT_PAGES = 16384;
+export const INLINE_CHECKPOINT_PAGES = 16384;
 
 /** How long stop() waits for the worker's last checkpoint before terminating it. */
 const STOP_WAIT_MS = 2000;

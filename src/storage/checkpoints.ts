@@ -21,6 +21,9 @@ function fromRaw(r: RawRow): CheckpointRow {
   return { size: r.size, rootHash: r.root_hash, signedAt: r.signed_at, c2sp: r.c2sp, rekor: r.rekor };
 }
 
+/** The statement that stores a newly signed checkpoint (here and on the log writer's thread). */
+export const CHECKPOINT_INSERT_SQL = 'INSERT INTO checkpoints (size, root_hash, signed_at, c2sp, rekor) VALUES (?, ?, ?, ?, ?)';
+
 /**
  * CheckpointStore records every checkpoint the log signs. put MUST refuse a different root for a
  * size already signed: that would be equivocation, and the table's primary key makes the
@@ -33,7 +36,7 @@ export class CheckpointStore {
   private readonly bySizeStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare('INSERT INTO checkpoints (size, root_hash, signed_at, c2sp, rekor) VALUES (?, ?, ?, ?, ?)');
+    this.insertStmt = db.prepare(CHECKPOINT_INSERT_SQL);
     // A heartbeat re-signs the same size and root: only the signatures and time change.
     this.resignStmt = db.prepare('UPDATE checkpoints SET signed_at = ?, c2sp = ?, rekor = ? WHERE size = ? AND root_hash = ?');
     this.latestStmt = db.prepare<[], RawRow>('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1');

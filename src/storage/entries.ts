@@ -26,6 +26,9 @@ function fromRaw(r: RawRow): EntryRow {
   return e;
 }
 
+/** The statement that stores an entry (here and on the log writer's thread). */
+export const ENTRY_INSERT_SQL = 'INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)';
+
 /** EntryStore reads and writes entries by log index (KeyIndex finds them by hash or key). Writes happen inside the sequencer's transaction. */
 export class EntryStore {
   private readonly insertStmt;
@@ -35,7 +38,7 @@ export class EntryStore {
 
   constructor(db: Db) {
     // A reused index is a bug and throws; duplicates are the sequencer's to catch (KeyIndex).
-    this.insertStmt = db.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertStmt = db.prepare(ENTRY_INSERT_SQL);
     this.byIndexStmt = db.prepare<[number], RawRow>('SELECT * FROM entries WHERE idx = ?');
     this.rangeStmt = db.prepare<[number, number], RawRow>('SELECT * FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx');
     this.countStmt = db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries');

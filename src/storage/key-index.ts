@@ -19,8 +19,9 @@ import { TailIndex } from './tail-index.js';
  * depends on memory or on index.db: the tail is rebuilt from cairn.db at start, and index.db is
  * rebuilt if it is missing, damaged or of another version.
  *
- * The sequencer is the only writer: add() for each entry it takes, stage() inside its
- * transaction, truncate() when that transaction fails, committed() after it commits.
+ * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
+ * with the entry, as ENTRY_KEYS_INSERT_SQL, by the log writer), truncate() when that batch
+ * fails, committed() after it commits.
  */
 export class KeyIndex {
   /** Entries below this log index are in index.db; the tail starts here. */
@@ -34,7 +35,6 @@ export class KeyIndex {
   private readonly filter: LeafFilter;
   private readonly leafStmt;
   private readonly searchStmt;
-  private readonly stageStmt;
   private worker?: Worker;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -57,7 +57,6 @@ export class KeyIndex {
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
     this.searchStmt = this.idb.prepare<[string, number], number>('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
-    this.stageStmt = o.logDb.prepare('INSERT INTO entry_keys (idx, keys) VALUES (?, ?)');
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(2 * size);
     for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
@@ -108,11 +107,6 @@ export class KeyIndex {
     if (index !== this.indexed + this.tail.size) throw new Error(`key index: entry ${index} added out of order`);
     this.tail.add(leafHash, keys);
     this.filter.add(leafHash);
-  }
-
-  /** stage writes an entry's search keys into cairn.db; call inside the transaction that inserts the entry. */
-  stage(index: number, keys: readonly string[]): void {
-    if (keys.length > 0) this.stageStmt.run(index, JSON.stringify(keys));
   }
 
   /** truncate forgets tail entries from size on (their transaction failed). */
@@ -215,7 +209,7 @@ export class KeyIndex {
 }
 
 export interface KeyIndexOptions {
-  /** The log's connection (cairn.db): the tail is read from it and entry keys are staged through it. */
+  /** The log's connection (cairn.db): the tail is read from it at start. */
   logDb: Db;
   logPath: string;
   indexPath: string;
@@ -227,6 +221,9 @@ export interface KeyIndexOptions {
   maxTail?: number;
   onError?: (e: unknown) => void;
 }
+
+/** The statement that stores an entry's search keys in cairn.db (JSON array), from which index.db is built. */
+export const ENTRY_KEYS_INSERT_SQL = 'INSERT INTO entry_keys (idx, keys) VALUES (?, ?)';
 
 /** Defaults measured with bench/append.ts and bench/http.ts (bench/README.md). */
 const DEFAULT_MIN_RUN = 8192;

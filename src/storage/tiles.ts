@@ -2,29 +2,30 @@ import { CairnError } from '../errors.js';
 import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
 import type { Db } from './db.js';
 
+/** The statement that stores a tile's current bytes (here and on the log writer's thread). */
+export const TILE_PUT_SQL = 'INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes';
+
 /**
  * TileStore keeps the tree's hashes as C2SP tiles (height 8) in SQLite and answers the merkle
  * layer's batched node reads from them. Each tile read is expanded once into all its internal
  * nodes and kept in a bounded LRU, so a warm proof is only map lookups.
  *
- * The sequencer is the only writer: it calls put() inside its transaction and cache() after the
- * commit, so readers never see tiles of an uncommitted batch.
+ * Tiles are written by the log writer's thread (TILE_PUT_SQL); the sequencer install()s them
+ * here once their transaction has committed, so readers never see tiles of an uncommitted batch.
  */
 export class TileStore {
   private readonly getStmt;
-  private readonly putStmt;
   private readonly lru = new Map<string, ExpandedTile>();
   /** Tile reads that missed the cache (for metrics and tests). */
   misses = 0;
 
   constructor(db: Db, readonly cacheSize = 8192) {
     this.getStmt = db.prepare<[number, number], { hashes: Buffer }>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?');
-    this.putStmt = db.prepare('INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes');
   }
 
   /** get returns the stored bytes of tile (level, index): full or the current partial, or undefined. */
   get(level: number, index: number): Uint8Array | undefined {
-    const cached = this.lru.get(key(level, index));
+    const cached = this.lru.get(tileKey(level, index));
     if (cached) return cached.data;
     return this.getStmt.get(level, index)?.hashes;
   }
@@ -38,35 +39,30 @@ export class TileStore {
     return this.expanded(level, index)?.data;
   }
 
-  /** put writes a tile's bytes; call inside the sequencer's transaction. */
-  put(level: number, index: number, data: Uint8Array): void {
-    this.putStmt.run(level, index, data);
+  /**
+   * readNodesOver returns a node reader that sees `pending` tiles (keyed by tileKey) over the
+   * stored ones: the sequencer's view, which includes batches still being committed. Since
+   * tiles only grow, a node complete in an older version of a tile has the same hash in every
+   * newer one, so one map of each tile's newest version serves proofs at every size.
+   */
+  readNodesOver(pending: ReadonlyMap<string, ExpandedTile>): ReadNodes {
+    return (nodes) => nodes.map((n) => this.node(n, pending));
   }
 
-  /**
-   * overlay returns a node reader that sees these not-yet-committed tiles over the stored ones,
-   * and install(), which the sequencer calls once they have committed to put them in the cache.
-   */
-  overlay(updates: readonly { level: number; index: number; data: Uint8Array }[]): { readNodes: ReadNodes; install: () => void } {
-    const fresh = new Map<string, ExpandedTile>();
-    for (const u of updates) fresh.set(key(u.level, u.index), new ExpandedTile(u.data));
-    return {
-      readNodes: (nodes) => nodes.map((n) => this.node(n, fresh)),
-      install: () => {
-        for (const [k, t] of fresh) {
-          this.lru.delete(k);
-          this.remember(k, t);
-        }
-      },
-    };
+  /** install puts tiles whose transaction has committed into the cache, replacing older versions. */
+  install(tiles: Iterable<[string, ExpandedTile]>): void {
+    for (const [k, t] of tiles) {
+      this.lru.delete(k);
+      this.remember(k, t);
+    }
   }
 
   /** readNodes is the merkle.ReadNodes of this store: every node must be complete in the stored tree. */
   readonly readNodes: ReadNodes = (nodes: readonly NodeId[]) => nodes.map((n) => this.node(n));
 
-  private node(n: NodeId, overlay?: Map<string, ExpandedTile>): Uint8Array {
+  private node(n: NodeId, overlay?: ReadonlyMap<string, ExpandedTile>): Uint8Array {
     const { tile, start, count } = nodeInTile(n);
-    const t = overlay?.get(key(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
+    const t = overlay?.get(tileKey(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
     if (!t || t.width < start + count) {
       throw new Error(`storage: tile ${tile.level}/${tile.index} missing or too short for node ${n.level}/${n.index}`);
     }
@@ -74,7 +70,7 @@ export class TileStore {
   }
 
   private expanded(level: number, index: number): ExpandedTile | undefined {
-    const k = key(level, index);
+    const k = tileKey(level, index);
     const hit = this.lru.get(k);
     if (hit) {
       // Re-insert to mark as most recently used.
@@ -117,6 +113,7 @@ export class TileStore {
   }
 }
 
-function key(level: number, index: number): string {
+/** tileKey names tile (level, index) in the maps of readNodesOver and install. */
+export function tileKey(level: number, index: number): string {
   return `${level}/${index}`;
 }

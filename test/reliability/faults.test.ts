@@ -13,11 +13,18 @@ import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/te
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** Faults are injected where SQLite itself sees them (root ignores chmod): */
-const diskFull = (log: Log) => log.db.pragma(`max_page_count = ${log.db.pragma('page_count', { simple: true })}`);
-const diskFreed = (log: Log) => log.db.pragma('max_page_count = 1073741823');
-const readOnly = (log: Log) => log.db.pragma('query_only = 1');
-const writable = (log: Log) => log.db.pragma('query_only = 0');
+/**
+ * Faults are injected where SQLite itself sees them (root ignores chmod), on both connections
+ * that write: the writer thread's (batches) and the main one (heartbeat, readiness probe).
+ */
+const onBoth = async (log: Log, pragma: string) => {
+  log.db.pragma(pragma);
+  await log.writerPragma(pragma);
+};
+const diskFull = (log: Log) => onBoth(log, `max_page_count = ${log.db.pragma('page_count', { simple: true })}`);
+const diskFreed = (log: Log) => onBoth(log, 'max_page_count = 1073741823');
+const readOnly = (log: Log) => onBoth(log, 'query_only = 1');
+const writable = (log: Log) => onBoth(log, 'query_only = 0');
 
 /** bigBody makes an entry large enough that a batch of them needs new pages. */
 const bigBody = (i: number, salt: string) => body(i, salt + 'p'.repeat(3000));
@@ -57,7 +64,7 @@ describe('storage faults', () => {
       const log = openTestLog({ dataDir: dir, maxBatch: 8 });
       await fill(log, 40, 'before');
       const before = snapshot(log);
-      fault.inject(log);
+      await fault.inject(log);
 
       const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => log.append({ body: bigBody(i, 'during'), kind: 'test', indexKeys: [`k:during:${i}`] })));
       for (const r of results) {
@@ -70,7 +77,7 @@ describe('storage faults', () => {
       expect(snapshot(log)).toEqual(before);
       await readsWork(log);
 
-      fault.clear(log);
+      await fault.clear(log);
       // The entries refused during the fault go in now, exactly once each.
       const after = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ body: bigBody(i, 'during'), kind: 'test', indexKeys: [`k:during:${i}`] })));
       expect(new Set(after.map((r) => r.entry.index)).size).toBe(50);
@@ -100,7 +107,7 @@ describe('storage faults', () => {
       for (let i = 0; i < 5; i++) expect((await post(hashedrekord(signer))).status).toBe(201);
       const first = await request(app).get('/api/v1/log/entries?logIndex=0');
       const uuid = Object.keys(first.body)[0];
-      fault.inject(log);
+      await fault.inject(log);
       // A full disk still takes what fits in free space inside existing pages: write until it does not.
       let fitted = 0;
       while ((await post(hashedrekord(signer))).status === 201 && fitted < 500) fitted++;
@@ -132,7 +139,7 @@ describe('storage faults', () => {
       expect(retrieved.body).toHaveLength(5);
       expect((await request(app).get('/healthz')).status).toBe(200);
 
-      fault.clear(log);
+      await fault.clear(log);
       for (const e of refused) expect((await post(e)).status).toBe(201);
       expect(log.size).toBe(before.size + 2);
       checkLog(log);
@@ -146,7 +153,7 @@ describe('storage faults', () => {
     const log = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
     await fill(log, 7, 'close');
     const before = snapshot(log);
-    readOnly(log);
+    await readOnly(log);
     await log.close(); // the final re-sign fails; the checkpoint stored with the last batch stands
     expect(log.db.open).toBe(false);
     const reopened = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
@@ -160,7 +167,7 @@ describe('storage faults', () => {
     const log = openTestLog({ dataDir: dir, maxBatch: 4 });
     await fill(log, 30, 'base');
     // Room for a few batches only: the stream runs into SQLITE_FULL part way.
-    log.db.pragma(`max_page_count = ${(log.db.pragma('page_count', { simple: true }) as number) + 12}`);
+    await onBoth(log, `max_page_count = ${(log.db.pragma('page_count', { simple: true }) as number) + 12}`);
     const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => log.append({ body: bigBody(i, 'stream'), kind: 'test', indexKeys: [] })));
     const ok = results.filter((r): r is PromiseFulfilledResult<Receipt> => r.status === 'fulfilled').map((r) => r.value);
     const failed = results.filter((r) => r.status === 'rejected');
@@ -168,7 +175,7 @@ describe('storage faults', () => {
     expect(failed.length).toBeGreaterThan(0);
     for (const r of failed) expect((r as PromiseRejectedResult).reason.code).toBe('UNAVAILABLE');
     expect(log.size).toBe(30 + ok.length);
-    diskFreed(log);
+    await diskFreed(log);
     // New batches build on the cached right-edge tiles: a root computed from a stale cache would
     // fail checkLog's independent recomputation.
     await fill(log, 300, 'afterwards');
@@ -187,12 +194,12 @@ describe('storage faults', () => {
     const log = openTestLog({ heartbeatMs: 100, now: () => t });
     await fill(log, 3, 'hb');
     const first = log.latest();
-    readOnly(log);
+    await readOnly(log);
     expect(() => log.resign()).toThrow(/readonly/);
     t += 10_000;
     await new Promise((r) => setTimeout(r, 250));
     expect(log.latest().signedAt).toBe(first.signedAt);
-    writable(log);
+    await writable(log);
     await new Promise((r) => setTimeout(r, 250));
     expect(log.latest().signedAt).toBe(t);
     expect(hex(log.latest().rootHash)).toBe(hex(first.rootHash));

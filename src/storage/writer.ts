@@ -1,0 +1,193 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { CHECKPOINT_INSERT_SQL } from './checkpoints.js';
+import { ENTRY_INSERT_SQL, type EntryRow } from './entries.js';
+import { ENTRY_KEYS_INSERT_SQL } from './key-index.js';
+import { TILE_PUT_SQL } from './tiles.js';
+import type { CheckpointRow } from './checkpoints.js';
+
+/** BatchWrite is everything one sequencer batch stores, in one transaction. */
+export interface BatchWrite {
+  /** Tree size before the batch: the writer refuses a batch that does not continue what it committed. */
+  oldSize: number;
+  entries: readonly EntryRow[];
+  /** Per entry: its search keys (stored as entry_keys for index.db's worker). */
+  keys: readonly (readonly string[])[];
+  tiles: readonly { level: number; index: number; data: Uint8Array }[];
+  checkpoint: CheckpointRow;
+}
+
+/**
+ * LogWriter commits the sequencer's batches on a thread of its own, through its own connection
+ * to cairn.db (WAL, synchronous=FULL by default): SQLite's inserts, the commit and its fsync no
+ * longer hold the event loop, and the sequencer prepares the next batch while one commits.
+ *
+ * write() resolves only once the batch's transaction has committed. Batches commit strictly in
+ * the order written, and each names the size it builds on: after a failure the writer refuses
+ * every batch built on the failed one (their tree would have a hole), until the sequencer sends
+ * one that continues what is committed.
+ */
+export class LogWriter {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private dead?: Error;
+  private readonly exited: Promise<void>;
+
+  /** Called once if the thread dies: every write outstanding then has failed. */
+  onDeath?: (e: Error) => void;
+
+  constructor(path: string, committedSize: number, opts: { synchronous?: string; autocheckpointPages?: number } = {}) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver,
+        path,
+        size: committedSize,
+        synchronous: opts.synchronous ?? 'FULL',
+        autocheckpoint: opts.autocheckpointPages ?? 0,
+        sql: { entry: ENTRY_INSERT_SQL, keys: ENTRY_KEYS_INSERT_SQL, tile: TILE_PUT_SQL, checkpoint: CHECKPOINT_INSERT_SQL },
+      },
+    });
+    this.worker.unref();
+    this.worker.on('message', (m: { seq: number; value?: unknown; error?: string; code?: string }) => {
+      const w = this.waiting.get(m.seq);
+      if (!w) return;
+      this.waiting.delete(m.seq);
+      if (m.error === undefined) w.resolve(m.value);
+      else w.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
+    });
+    this.worker.on('error', (e) => this.die(e));
+    this.exited = new Promise((r) => this.worker.once('exit', () => r()));
+    void this.exited.then(() => this.die(new Error('log writer thread exited')));
+  }
+
+  /** write stores a batch; resolves once it has committed, rejects (with SQLite's code) if it did not. */
+  write(b: BatchWrite): Promise<void> {
+    const { bytes, offsets } = pack(b);
+    const tiles = b.tiles.map((t) => [t.level, t.index]);
+    const kinds = b.entries.map((e) => e.kind);
+    const c = b.checkpoint;
+    const msg = {
+      oldSize: b.oldSize,
+      first: b.entries.length > 0 ? b.entries[0].index : b.oldSize,
+      count: b.entries.length,
+      time: b.entries.map((e) => e.integratedTime),
+      kinds,
+      keys: b.keys,
+      tiles,
+      checkpoint: [c.size, c.signedAt, c.c2sp, c.rekor],
+      bytes,
+      offsets,
+    };
+    return this.call(msg, [bytes.buffer as ArrayBuffer]) as Promise<void>;
+  }
+
+  /** pragma runs a PRAGMA on the writer's connection and returns its simple value (fault-injection tests, tuning). */
+  pragma(p: string): Promise<unknown> {
+    return this.call({ pragma: p });
+  }
+
+  /** close stops the thread once every write sent has finished, and closes its connection. */
+  async close(): Promise<void> {
+    if (!this.dead) {
+      try {
+        await this.call({ stop: true });
+      } catch {
+        // Already dying: terminate below.
+      }
+    }
+    await this.worker.terminate();
+    await this.exited;
+  }
+
+  private call(msg: object, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      this.worker.postMessage({ seq, ...msg }, transfer);
+    });
+  }
+
+  private die(e: Error): void {
+    if (this.dead) return;
+    this.dead = Object.assign(new Error(`log writer: ${e.message}`), { code: 'SQLITE_CANTOPEN' });
+    for (const w of this.waiting.values()) w.reject(this.dead);
+    this.waiting.clear();
+    this.onDeath?.(this.dead);
+  }
+}
+
+/**
+ * pack copies the batch's byte fields into one buffer that is moved, not copied, to the thread:
+ * structured clone of a Uint8Array copies its whole ArrayBuffer, which for a body that is a view
+ * into a request buffer could be far more than the body. offsets[3i..3i+2] are where entry i's
+ * leaf hash, body and SET end; the tiles' data follow the entries.
+ */
+function pack(b: BatchWrite): { bytes: Uint8Array; offsets: Float64Array } {
+  let total = 0;
+  for (const e of b.entries) total += e.leafHash.length + e.body.length + (e.entryTimestamp?.length ?? 0);
+  for (const t of b.tiles) total += t.data.length;
+  total += b.checkpoint.rootHash.length;
+  const bytes = new Uint8Array(total);
+  const offsets = new Float64Array(3 * b.entries.length + b.tiles.length + 1);
+  let at = 0;
+  let o = 0;
+  const put = (x: Uint8Array) => {
+    bytes.set(x, at);
+    at += x.length;
+    offsets[o++] = at;
+  };
+  for (const e of b.entries) {
+    put(e.leafHash);
+    put(e.body);
+    if (e.entryTimestamp) put(e.entryTimestamp);
+    else offsets[o++] = -1;
+  }
+  for (const t of b.tiles) put(t.data);
+  put(b.checkpoint.rootHash);
+  return { bytes, offsets };
+}
+
+// Plain CommonJS evaluated from a string so it runs the same under tsx, vitest and compiled JS
+// (as checkpointer.ts and key-index.ts do); the SQL comes from the stores that read those rows.
+const WORKER_SOURCE = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const Database = require(w.driver);
+const db = new Database(w.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = ' + w.synchronous);
+db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -65536');
+if (w.autocheckpoint > 0) db.pragma('wal_autocheckpoint = ' + w.autocheckpoint);
+const entry = db.prepare(w.sql.entry), keys = db.prepare(w.sql.keys), tile = db.prepare(w.sql.tile), checkpoint = db.prepare(w.sql.checkpoint);
+let committed = w.size;
+const write = db.transaction((m) => {
+  const b = m.bytes, o = m.offsets;
+  let at = 0, k = 0;
+  const next = () => { const end = o[k++]; if (end < 0) return null; const v = b.subarray(at, end); at = end; return v; };
+  for (let i = 0; i < m.count; i++) {
+    const leaf = next(), body = next(), ts = next();
+    entry.run(m.first + i, leaf, body, m.kinds[i], m.time[i], ts);
+    if (m.keys[i].length > 0) keys.run(m.first + i, JSON.stringify(m.keys[i]));
+  }
+  for (const [level, index] of m.tiles) tile.run(level, index, next());
+  const [size, signedAt, c2sp, rekor] = m.checkpoint;
+  checkpoint.run(size, next(), signedAt, c2sp, rekor);
+});
+parentPort.on('message', (m) => {
+  const reply = (x) => parentPort.postMessage(Object.assign({ seq: m.seq }, x));
+  try {
+    if (m.stop) { db.close(); reply({}); process.exit(0); }
+    if (m.pragma !== undefined) { reply({ value: db.pragma(m.pragma, { simple: true }) }); return; }
+    if (m.oldSize !== committed) { reply({ error: 'batch builds on size ' + m.oldSize + ' but ' + committed + ' is committed (an earlier batch failed)', code: 'CAIRN_STALE_BATCH' }); return; }
+    write(m);
+    committed = m.checkpoint[0];
+    reply({});
+  } catch (e) {
+    reply({ error: String((e && e.message) || e), code: e && e.code });
+  }
+});
+`;

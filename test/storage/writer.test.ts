@@ -1,0 +1,105 @@
+/** LogWriter: batches commit in order on their own thread, and nothing is built on a failed one. */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CheckpointStore, EntryStore, LogWriter, TileStore, openDb, type BatchWrite, type Db } from '../../src/storage/index.js';
+import { tempDir } from '../helpers/test-log.js';
+
+const h = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
+
+/** batch makes a write of n entries on top of oldSize, with a tile and a checkpoint row for the new size. */
+function batch(oldSize: number, n: number, salt = ''): BatchWrite {
+  const entries = Array.from({ length: n }, (_, i) => ({
+    index: oldSize + i,
+    leafHash: h(`leaf ${salt}${oldSize + i}`),
+    // A view into a larger buffer: only the view's bytes may be stored.
+    body: new Uint8Array(Buffer.from(`xx body ${salt}${oldSize + i} yy`)).subarray(3, -3),
+    kind: i % 2 ? 'dsse/0.0.1' : 'hashedrekord/0.0.1',
+    integratedTime: 1700000000 + i,
+    ...(i % 3 === 0 ? { entryTimestamp: h(`set ${oldSize + i}`) } : {}),
+  }));
+  const size = oldSize + n;
+  return {
+    oldSize,
+    entries,
+    keys: entries.map((e) => (e.index % 2 ? [`k:${e.index}`, 'k:all'] : [])),
+    tiles: [{ level: 0, index: 0, data: new Uint8Array(32 * Math.min(size, 256)).fill(size % 251) }],
+    checkpoint: { size, rootHash: h(`root ${size}`), signedAt: 1700000000000 + size, c2sp: `c2sp ${size}`, rekor: `rekor ${size}` },
+  };
+}
+
+describe('LogWriter', () => {
+  const open: { db: Db; writer: LogWriter }[] = [];
+  afterEach(async () => {
+    for (const o of open.splice(0)) {
+      await o.writer.close();
+      o.db.close();
+    }
+  });
+  function setup(): { db: Db; writer: LogWriter } {
+    const path = join(tempDir(), 'cairn.db');
+    const db = openDb(path);
+    const o = { db, writer: new LogWriter(path, 0) };
+    open.push(o);
+    return o;
+  }
+
+  it('stores every field of every row of a batch, exactly', async () => {
+    const { db, writer } = setup();
+    const b1 = batch(0, 5);
+    const b2 = batch(5, 3);
+    await Promise.all([writer.write(b1), writer.write(b2)]);
+    const entries = new EntryStore(db);
+    expect(entries.count()).toBe(8);
+    for (const e of [...b1.entries, ...b2.entries]) {
+      const got = entries.byIndex(e.index)!;
+      expect(Buffer.from(got.body).toString()).toBe(Buffer.from(e.body).toString());
+      expect(Buffer.compare(got.leafHash, e.leafHash)).toBe(0);
+      expect(got.kind).toBe(e.kind);
+      expect(got.integratedTime).toBe(e.integratedTime);
+      expect(got.entryTimestamp && Buffer.from(got.entryTimestamp).toString('hex')).toBe(e.entryTimestamp && Buffer.from(e.entryTimestamp).toString('hex'));
+    }
+    const keys = db.prepare<[], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys ORDER BY idx').all();
+    expect(keys).toEqual([1, 3, 5, 7].map((i) => ({ idx: i, keys: JSON.stringify([`k:${i}`, 'k:all']) })));
+    const cp = new CheckpointStore(db).latest()!;
+    expect(cp).toMatchObject({ size: 8, c2sp: 'c2sp 8', rekor: 'rekor 8', signedAt: 1700000000008 });
+    expect(Buffer.compare(cp.rootHash, h('root 8'))).toBe(0);
+    expect(new TileStore(db).get(0, 0)).toEqual(Buffer.from(b2.tiles[0].data));
+  });
+
+  it('refuses every batch built on a failed one, then takes one that continues what is committed', async () => {
+    const { db, writer } = setup();
+    await writer.write(batch(0, 4));
+    // Fails inside its transaction: entry index 2 is taken.
+    const bad = { ...batch(4, 2), entries: batch(4, 2).entries.map((e) => ({ ...e, index: e.index - 2 })) };
+    const results = await Promise.allSettled([writer.write(bad), writer.write(batch(6, 2)), writer.write(batch(8, 1))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason.code).toMatch(/SQLITE_CONSTRAINT/);
+    expect((results[1] as PromiseRejectedResult).reason.code).toBe('CAIRN_STALE_BATCH');
+    expect(new EntryStore(db).count()).toBe(4);
+    expect(new CheckpointStore(db).latest()!.size).toBe(4);
+    await writer.write(batch(4, 2, 'again'));
+    expect(new EntryStore(db).count()).toBe(6);
+  });
+
+  it('fails every write once its thread is gone, and says so once', async () => {
+    const { writer } = setup();
+    const deaths: Error[] = [];
+    writer.onDeath = (e) => deaths.push(e);
+    await writer.write(batch(0, 1));
+    // (Terminated while idle: a thread terminated inside an SQLite call takes the process down.)
+    await (writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(writer.write(batch(1, 1))).rejects.toThrow(/log writer/);
+    await expect(writer.write(batch(1, 1))).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' });
+    expect(deaths).toHaveLength(1);
+  });
+
+  it('runs pragmas on its own connection', async () => {
+    const { db, writer } = setup();
+    expect(await writer.pragma('synchronous')).toBe(2); // FULL
+    await writer.pragma('query_only = 1');
+    await expect(writer.write(batch(0, 1))).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
+    expect(new EntryStore(db).count()).toBe(0);
+  });
+});
