@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { HASH_SIZE, leafHash } from '../merkle/index.js';
 
 /** Hash names OpenSSL knows (lowercase, as node:crypto spells them). */
 export type NativeHash = 'sha256' | 'sha384' | 'sha512';
@@ -26,6 +27,8 @@ export type NativeVerifyDigest = (spkiDer: Uint8Array, digest: Uint8Array, derSi
 
 interface Addon {
   verifyDigest(spki: Uint8Array, digest: Uint8Array, sig: Uint8Array, hash?: string, padding?: string): boolean;
+  /** Absent from an addon built before it was added: then leafHashes falls back to JS. */
+  leafHashes?(bodies: readonly Uint8Array[]): Uint8Array;
 }
 
 /** Where scripts/build-native.mjs leaves the addon (same depth from src/ and dist/). */
@@ -47,6 +50,31 @@ const addon = load();
 export const nativeVerifyDigest: NativeVerifyDigest | undefined = addon
   ? (spkiDer, digest, derSignature, opts) => addon.verifyDigest(spkiDer, digest, derSignature, opts?.hash, opts?.padding)
   : undefined;
+
+/**
+ * leafHashes returns the RFC 6962 leaf hash of each body. With the addon it is one native call
+ * for the whole batch: 0.3 against 1.6 µs a 350-byte body with node:crypto (bench/hash.ts), and
+ * one buffer for all the hashes instead of one each (the garbage collector's work). Without it,
+ * merkle.leafHash per body. The hashes are views into one buffer: do not mutate them.
+ */
+export function leafHashes(bodies: readonly Uint8Array[]): Uint8Array[] {
+  const batch = addon?.leafHashes;
+  if (!batch) {
+    return bodies.map((b) => {
+      if (!(b instanceof Uint8Array)) throw new TypeError('leafHashes: each body must be a Uint8Array');
+      return leafHash(b);
+    });
+  }
+  const all = batch(bodies);
+  const out: Uint8Array[] = new Array(bodies.length);
+  for (let i = 0; i < bodies.length; i++) out[i] = all.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
+  return out;
+}
+
+/** hasNativeLeafHashes reports whether leafHashes runs natively (benchmarks, tests). */
+export function hasNativeLeafHashes(): boolean {
+  return typeof addon?.leafHashes === 'function';
+}
 
 /** The named curves of the ECDSA fast path, as KeyObject.asymmetricKeyDetails names them. */
 export type NativeCurve = 'prime256v1' | 'secp384r1' | 'secp521r1';

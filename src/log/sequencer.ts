@@ -1,5 +1,6 @@
 import { CairnError } from '../errors.js';
-import { ExpandedTile, inclusionProofs, leafHash, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
+import { leafHashes } from '../kinds/index.js';
+import { ExpandedTile, inclusionProofs, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import { tileKey, type KeyIndex, type LogWriter, type TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
@@ -7,7 +8,8 @@ import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types
 
 interface Pending {
   sub: Submission;
-  leafHash: Uint8Array;
+  /** Set when its batch is taken: hashed there for the whole batch at once. */
+  leafHash?: Uint8Array;
   queuedAt: number;
   resolve: (r: Receipt) => void;
   reject: (e: unknown) => void;
@@ -129,7 +131,7 @@ export class Sequencer {
       return Promise.reject(new CairnError('PUSHBACK', 'sequencer queue is full; retry later'));
     }
     return new Promise<Receipt>((resolve, reject) => {
-      this.queue.push({ sub, leafHash: leafHash(sub.body), queuedAt: this.o.now(), resolve, reject });
+      this.queue.push({ sub, queuedAt: this.o.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -187,14 +189,16 @@ export class Sequencer {
     this.inFlight.push(f);
     let write: Promise<void>;
     try {
+      const hashes = leafHashes(batch.map((p) => p.sub.body));
+      for (let i = 0; i < batch.length; i++) batch[i].leafHash = hashes[i];
       for (const p of batch) {
         // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
-        const existing = this.o.keys.indexOf(p.leafHash);
+        const existing = this.o.keys.indexOf(p.leafHash!);
         if (existing !== undefined) {
           rejected.push({ p, index: existing });
           continue;
         }
-        const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+        const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash!, body: p.sub.body, kind: p.sub.kind, integratedTime };
         if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
         this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
         accepted.push({ p, entry });
@@ -204,7 +208,7 @@ export class Sequencer {
         // before them (which may hold the entries they duplicate) have committed.
         write = Promise.resolve();
       } else {
-        const updates = integrate(oldSize, accepted.map((a) => a.p.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
+        const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
         for (const u of updates) {
           const k = tileKey(u.level, u.index);
           const t = new ExpandedTile(u.data);

@@ -2,7 +2,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { constants, createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NATIVE_ADDON_PATH, ecdsaDer, ecSpki, nativeVerifyDigest, nativeVerifyEcdsa, type NativeCurve, type NativeVerifyDigest } from '../../src/kinds/native.js';
+import { NATIVE_ADDON_PATH, hasNativeLeafHashes, leafHashes, ecdsaDer, ecSpki, nativeVerifyDigest, nativeVerifyEcdsa, type NativeCurve, type NativeVerifyDigest } from '../../src/kinds/native.js';
 
 // CI must not go green without the addon: `npm ci` builds it, so only an explicit
 // CAIRN_NO_NATIVE=1 may turn these tests off.
@@ -264,5 +264,29 @@ describe.skipIf(forcedOff)('native addon', () => {
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
     expect(anyV(detached, detached, detached)).toBe(false);
     expect(anyV(Buffer.alloc(32), Buffer.alloc(32), Buffer.alloc(32))).toBe(false); // Buffer is a Uint8Array
+  });
+});
+
+describe('leafHashes', () => {
+  it(forcedOff ? 'falls back to JS under CAIRN_NO_NATIVE=1' : 'runs natively without CAIRN_NO_NATIVE', () => {
+    expect(hasNativeLeafHashes()).toBe(!forcedOff);
+  });
+
+  it('equals RFC 6962 SHA-256(0x00 || body) for every body of a batch, views and odd sizes included', () => {
+    const next = rng(6962);
+    const backing = randomBytes(20000);
+    const bodies: Uint8Array[] = [new Uint8Array(0), new Uint8Array([0]), randomBytes(4097), backing.subarray(1234, 1234 + 350)];
+    for (let i = 0; i < 300; i++) {
+      const start = Math.floor(next() * 10000);
+      bodies.push(backing.subarray(start, start + Math.floor(next() * 9000)));
+    }
+    const got = leafHashes(bodies);
+    expect(got).toHaveLength(bodies.length);
+    bodies.forEach((b, i) => expect(Buffer.from(got[i]).toString('hex'), `body ${i}`).toBe(createHash('sha256').update(Buffer.from([0])).update(b).digest('hex')));
+    expect(leafHashes([])).toEqual([]);
+  });
+
+  it('throws TypeError for anything but an array of Uint8Array', () => {
+    expect(() => leafHashes([new Uint8Array(1), 'x' as unknown as Uint8Array])).toThrow(TypeError);
   });
 });
