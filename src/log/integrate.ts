@@ -1,10 +1,12 @@
-import { HASH_SIZE, TILE_WIDTH, tileRoot } from '../merkle/index.js';
+import { ExpandedTile, HASH_SIZE, TILE_HEIGHT, TILE_WIDTH } from '../merkle/index.js';
 
 /** TileUpdate is the new content of one tile after a batch: full tiles are final, partial ones grow. */
 export interface TileUpdate {
   level: number;
   index: number;
   data: Uint8Array;
+  /** A full tile's internal nodes, computed anyway for its root: readers reuse them. */
+  expanded?: ExpandedTile;
 }
 
 /**
@@ -38,8 +40,9 @@ export function integrate(
       tile.set(h, width * HASH_SIZE);
       width++;
       if (width === TILE_WIDTH) {
-        updates.push({ level, index, data: tile });
-        up.push(tileRoot(tile));
+        const expanded = new ExpandedTile(tile);
+        updates.push({ level, index, data: tile, expanded });
+        up.push(expanded.node(TILE_HEIGHT, 0));
         index++;
         width = 0;
         tile = new Uint8Array(TILE_WIDTH * HASH_SIZE);

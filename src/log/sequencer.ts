@@ -1,7 +1,7 @@
 import { CairnError } from '../errors.js';
 import { leafHashes } from '../kinds/index.js';
 import { ExpandedTile, inclusionProofs, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import { tileKey, type KeyIndex, type LogWriter, type TileStore } from '../storage/index.js';
+import { tileKey, type KeyIndex, type TileKey, type LogWriter, type TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
@@ -23,7 +23,7 @@ interface InFlight {
   oldSize: number;
   checkpoint: SignedCheckpoint;
   /** The batch's new tile versions, for the cache once committed. */
-  tiles: [string, ExpandedTile][];
+  tiles: [TileKey, ExpandedTile][];
   now: number;
   started: number;
   /** Set once the writer has answered (batches are settled strictly in order). */
@@ -91,7 +91,7 @@ export class Sequencer {
   private tipSize: number;
   private readonly inFlight: InFlight[] = [];
   /** Newest version of every tile changed by a batch in flight. */
-  private readonly pendingTiles = new Map<string, ExpandedTile>();
+  private readonly pendingTiles = new Map<TileKey, ExpandedTile>();
   private readonly read: ReadNodes;
   private idleWaiters: (() => void)[] = [];
 
@@ -211,7 +211,7 @@ export class Sequencer {
         const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
         for (const u of updates) {
           const k = tileKey(u.level, u.index);
-          const t = new ExpandedTile(u.data);
+          const t = u.expanded ?? new ExpandedTile(u.data);
           this.pendingTiles.set(k, t);
           f.tiles.push([k, t]);
         }
@@ -254,6 +254,8 @@ export class Sequencer {
 
   private committed(f: InFlight): void {
     const size = f.accepted.length > 0 ? f.checkpoint.size : this.latestCheckpoint.size;
+    // Proofs first, while the batch's own tiles are still in the small pending map.
+    const proofs = f.accepted.length > 0 ? inclusionProofs(f.oldSize, size, size, this.read, this.o.memo) : [];
     if (f.accepted.length > 0) {
       this.o.tiles.install(f.tiles);
       for (const [k, t] of f.tiles) if (this.pendingTiles.get(k) === t) this.pendingTiles.delete(k);
@@ -263,12 +265,9 @@ export class Sequencer {
     for (const { p, index } of f.rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
     }
-    if (f.accepted.length > 0) {
-      const proofs = inclusionProofs(f.oldSize, size, size, this.read, this.o.memo);
-      for (let i = 0; i < f.accepted.length; i++) {
-        const { p, entry } = f.accepted[i];
-        p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
-      }
+    for (let i = 0; i < f.accepted.length; i++) {
+      const { p, entry } = f.accepted[i];
+      p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
     }
     this.o.onBatch?.({
       size: f.batch.length,

@@ -15,7 +15,7 @@ export const TILE_PUT_SQL = 'INSERT INTO tiles (level, idx, hashes) VALUES (?, ?
  */
 export class TileStore {
   private readonly getStmt;
-  private readonly lru = new Map<string, ExpandedTile>();
+  private readonly lru = new Map<TileKey, ExpandedTile>();
   /** Tile reads that missed the cache (for metrics and tests). */
   misses = 0;
 
@@ -45,12 +45,12 @@ export class TileStore {
    * tiles only grow, a node complete in an older version of a tile has the same hash in every
    * newer one, so one map of each tile's newest version serves proofs at every size.
    */
-  readNodesOver(pending: ReadonlyMap<string, ExpandedTile>): ReadNodes {
+  readNodesOver(pending: ReadonlyMap<TileKey, ExpandedTile>): ReadNodes {
     return (nodes) => nodes.map((n) => this.node(n, pending));
   }
 
   /** install puts tiles whose transaction has committed into the cache, replacing older versions. */
-  install(tiles: Iterable<[string, ExpandedTile]>): void {
+  install(tiles: Iterable<[TileKey, ExpandedTile]>): void {
     for (const [k, t] of tiles) {
       this.lru.delete(k);
       this.remember(k, t);
@@ -60,7 +60,7 @@ export class TileStore {
   /** readNodes is the merkle.ReadNodes of this store: every node must be complete in the stored tree. */
   readonly readNodes: ReadNodes = (nodes: readonly NodeId[]) => nodes.map((n) => this.node(n));
 
-  private node(n: NodeId, overlay?: ReadonlyMap<string, ExpandedTile>): Uint8Array {
+  private node(n: NodeId, overlay?: ReadonlyMap<TileKey, ExpandedTile>): Uint8Array {
     const { tile, start, count } = nodeInTile(n);
     const t = overlay?.get(tileKey(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
     if (!t || t.width < start + count) {
@@ -104,16 +104,22 @@ export class TileStore {
     }
   }
 
-  private remember(k: string, t: ExpandedTile): void {
+  private remember(k: TileKey, t: ExpandedTile): void {
     this.lru.set(k, t);
     if (this.lru.size > this.cacheSize) {
-      const oldest = this.lru.keys().next().value as string;
+      const oldest = this.lru.keys().next().value as TileKey;
       this.lru.delete(oldest);
     }
   }
 }
 
-/** tileKey names tile (level, index) in the maps of readNodesOver and install. */
-export function tileKey(level: number, index: number): string {
-  return `${level}/${index}`;
+/**
+ * TileKey names tile (level, index) in the maps of readNodesOver and install: a number, not a
+ * string, since every node read builds one (index * 64 + level is exact: levels are 0..63, and
+ * a tile index stays below 2^47 for any tree a safe integer can count).
+ */
+export type TileKey = number;
+
+export function tileKey(level: number, index: number): TileKey {
+  return index * 64 + level;
 }
