@@ -1,7 +1,10 @@
 // In-process append benchmark: leaves/s through Log.append at batch sizes 1, 64 and 1024, each
 // batch committed in one fsync'd SQLite transaction (WAL, synchronous=FULL) with its checkpoint,
 // receipts and inclusion proofs included, and index.db caught up by the end.
-// Usage: npx tsx bench/append.ts [runs=5]
+// Two ways of submitting: "closed" sends one batch's worth and waits for all its receipts before
+// sending more (nothing to overlap with a commit); "stream" keeps 4 batches' worth outstanding,
+// as a busy server has, so the next batch can be built while one commits.
+// Usage: npx tsx bench/append.ts [runs=5] [modes=closed,stream] [batches=1,64,1024]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +12,11 @@ import { Log } from '../src/log/index.js';
 import { BENCH_ORIGIN, entryBody, fmt, machine, median } from './lib.js';
 
 const runs = Number(process.argv[2] ?? 5);
+const modes = (process.argv[3] ?? 'closed,stream').split(',');
+const WINDOW = 4;
+const batches = (process.argv[4] ?? '1,64,1024').split(',').map(Number);
 
-async function run(batch: number, total: number, salt: string): Promise<number> {
+async function run(batch: number, total: number, salt: string, mode: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const log = Log.open({ dataDir: dir, origin: BENCH_ORIGIN, heartbeatMs: 0, maxBatch: batch, synchronous: 'FULL' });
   try {
@@ -24,9 +30,12 @@ async function run(batch: number, total: number, salt: string): Promise<number> 
       indexKeys: [`sha256:${i.toString(16).padStart(64, '0')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`],
     }));
     const t0 = performance.now();
+    const outstanding: Promise<unknown>[] = [];
     for (let done = 0; done < total; done += batch) {
-      await Promise.all(subs.slice(done, done + batch).map((s) => log.append(s)));
+      outstanding.push(Promise.all(subs.slice(done, done + batch).map((s) => log.append(s))));
+      if (outstanding.length >= (mode === 'stream' ? WINDOW : 1)) await outstanding.shift();
     }
+    await Promise.all(outstanding);
     // The clock stops only once every leaf hash and search key is in index.db too, not just in
     // the key index's memory (its worker runs on the other core meanwhile).
     await log.flushIndex();
@@ -38,8 +47,10 @@ async function run(batch: number, total: number, salt: string): Promise<number> 
 }
 
 console.log(`append benchmark — ${machine()} — median of ${runs} runs, synchronous=FULL`);
-for (const [batch, total] of [[1, 2000], [64, 32_000], [1024, 204_800]] as const) {
-  const rates: number[] = [];
-  for (let r = 0; r < runs; r++) rates.push(await run(batch, total, `b${batch}r${r}`));
-  console.log(`batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')})`);
+for (const mode of modes) {
+  for (const [batch, total] of ([[1, 2000], [64, 32_000], [1024, 204_800]] as const).filter(([b]) => batches.includes(b))) {
+    const rates: number[] = [];
+    for (let r = 0; r < runs; r++) rates.push(await run(batch, total, `b${batch}r${r}`, mode));
+    console.log(`${mode.padEnd(6)} batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')})`);
+  }
 }
