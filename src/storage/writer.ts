@@ -32,6 +32,7 @@ export class LogWriter {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private dead?: Error;
+  private closing = false;
   private readonly exited: Promise<void>;
 
   /** Called once if the thread dies: every write outstanding then has failed. */
@@ -91,6 +92,7 @@ export class LogWriter {
 
   /** close stops the thread once every write sent has finished, and closes its connection. */
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.dead) {
       try {
         await this.call({ stop: true });
@@ -116,7 +118,7 @@ export class LogWriter {
     this.dead = Object.assign(new Error(`log writer: ${e.message}`), { code: 'SQLITE_CANTOPEN' });
     for (const w of this.waiting.values()) w.reject(this.dead);
     this.waiting.clear();
-    this.onDeath?.(this.dead);
+    if (!this.closing) this.onDeath?.(this.dead);
   }
 }
 

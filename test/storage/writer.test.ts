@@ -95,6 +95,16 @@ describe('LogWriter', () => {
     expect(deaths).toHaveLength(1);
   });
 
+  it('reports no death when it is closed', async () => {
+    const { writer } = setup();
+    const deaths: Error[] = [];
+    writer.onDeath = (e) => deaths.push(e);
+    await writer.write(batch(0, 1));
+    await writer.close();
+    expect(deaths).toEqual([]);
+    await expect(writer.write(batch(1, 1))).rejects.toThrow(/log writer/);
+  });
+
   it('runs pragmas on its own connection', async () => {
     const { db, writer } = setup();
     expect(await writer.pragma('synchronous')).toBe(2); // FULL
