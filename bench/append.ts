@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Log } from '../src/log/index.js';
-import { BENCH_ORIGIN, entryBody, fmt, machine, median } from './lib.js';
+import { BENCH_ORIGIN, SERVER_NODE_FLAGS, entryBody, fmt, machine, median, withServerFlags } from './lib.js';
+
+withServerFlags();
 
 const runs = Number(process.argv[2] ?? 5);
 const modes = (process.argv[3] ?? 'closed,stream').split(',');
@@ -46,7 +48,7 @@ async function run(batch: number, total: number, salt: string, mode: string): Pr
   }
 }
 
-console.log(`append benchmark — ${machine()} — median of ${runs} runs, synchronous=FULL`);
+console.log(`append benchmark — ${machine()} — median of ${runs} runs, synchronous=FULL, node ${SERVER_NODE_FLAGS.join(' ')}`);
 for (const mode of modes) {
   for (const [batch, total] of ([[1, 2000], [64, 32_000], [1024, 204_800]] as const).filter(([b]) => batches.includes(b))) {
     const rates: number[] = [];

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Request as CannonRequest, Instance as CannonInstance, Result as CannonResult } from 'autocannon';
-import { fmt, machine, median } from './lib.js';
+import { SERVER_NODE_FLAGS, fmt, machine, median } from './lib.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -119,7 +119,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
+    [...SERVER_NODE_FLAGS, ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   let exited = false;

@@ -1,10 +1,27 @@
 // Shared helpers for the bench/ scripts: medians over repeated runs and a reusable large log.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Log } from '../src/log/index.js';
 
 export const BENCH_ORIGIN = 'bench.cairn.example/log';
+
+/**
+ * SERVER_NODE_FLAGS are the node flags the server runs with (package.json's start script and
+ * bin/cairn.js); in-process benchmarks measure the log as the server runs it.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+/**
+ * withServerFlags re-runs the calling script under SERVER_NODE_FLAGS unless it already has them,
+ * and exits with its status. Call it first thing in a benchmark.
+ */
+export function withServerFlags(): void {
+  if (SERVER_NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
+  const r = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 /** median returns the middle value (mean of the two middle ones for an even count). */
 export function median(xs: readonly number[]): number {
