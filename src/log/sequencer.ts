@@ -24,7 +24,6 @@ interface InFlight {
   checkpoint: SignedCheckpoint;
   /** The batch's new tile versions, for the cache once committed. */
   tiles: [TileKey, ExpandedTile][];
-  now: number;
   started: number;
   /** Set once the writer has answered (batches are settled strictly in order). */
   outcome?: { ok: true } | { ok: false; error: unknown };
@@ -185,7 +184,7 @@ export class Sequencer {
     const oldSize = this.tipSize;
     const accepted: { p: Pending; entry: StoredEntry }[] = [];
     const rejected: { p: Pending; index: number }[] = [];
-    const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], now, started };
+    const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], started };
     this.inFlight.push(f);
     let write: Promise<void>;
     try {
