@@ -4,6 +4,8 @@
 // Two ways of submitting: "closed" sends one batch's worth and waits for all its receipts before
 // sending more (nothing to overlap with a commit); "stream" keeps 4 batches' worth outstanding,
 // as a busy server has, so the next batch can be built while one commits.
+// Also printed: the process's CPU time (all threads: sequencer, log writer, index worker, GC)
+// per entry over the same interval, steadier than the rate on a shared machine.
 // Usage: npx tsx bench/append.ts [runs=5] [modes=closed,stream] [batches=1,64,1024]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ const modes = (process.argv[3] ?? 'closed,stream').split(',');
 const WINDOW = 4;
 const batches = (process.argv[4] ?? '1,64,1024').split(',').map(Number);
 
-async function run(batch: number, total: number, salt: string, mode: string): Promise<number> {
+async function run(batch: number, total: number, salt: string, mode: string): Promise<{ rate: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const log = Log.open({ dataDir: dir, origin: BENCH_ORIGIN, heartbeatMs: 0, maxBatch: batch, synchronous: 'FULL' });
   try {
@@ -31,6 +33,7 @@ async function run(batch: number, total: number, salt: string, mode: string): Pr
       kind: 'hashedrekord/0.0.1',
       indexKeys: [`sha256:${i.toString(16).padStart(64, '0')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`],
     }));
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const outstanding: Promise<unknown>[] = [];
     for (let done = 0; done < total; done += batch) {
@@ -41,7 +44,9 @@ async function run(batch: number, total: number, salt: string, mode: string): Pr
     // The clock stops only once every leaf hash and search key is in index.db too, not just in
     // the key index's memory (its worker runs on the other core meanwhile).
     await log.flushIndex();
-    return total / ((performance.now() - t0) / 1000);
+    const rate = total / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(c0);
+    return { rate, cpuUs: (cpu.user + cpu.system) / total };
   } finally {
     await log.close();
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +57,12 @@ console.log(`append benchmark — ${machine()} — median of ${runs} runs, synch
 for (const mode of modes) {
   for (const [batch, total] of ([[1, 2000], [64, 32_000], [1024, 204_800]] as const).filter(([b]) => batches.includes(b))) {
     const rates: number[] = [];
-    for (let r = 0; r < runs; r++) rates.push(await run(batch, total, `b${batch}r${r}`, mode));
-    console.log(`${mode.padEnd(6)} batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')})`);
+    const cpus: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const { rate, cpuUs } = await run(batch, total, `b${batch}r${r}`, mode);
+      rates.push(rate);
+      cpus.push(cpuUs);
+    }
+    console.log(`${mode.padEnd(6)} batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')}); CPU ${median(cpus).toFixed(1)} µs an entry`);
   }
 }
