@@ -26,27 +26,19 @@ function fromRaw(r: RawRow): EntryRow {
   return e;
 }
 
-/** The statement that stores an entry (here and on the log writer's thread). */
+/** The statement that stores an entry (on the log writer's thread). A reused index fails on the primary key; duplicates are the sequencer's to catch (KeyIndex). */
 export const ENTRY_INSERT_SQL = 'INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)';
 
-/** EntryStore reads and writes entries by log index (KeyIndex finds them by hash or key). Writes happen inside the sequencer's transaction. */
+/** EntryStore reads entries by log index (KeyIndex finds them by hash or key). The log writer's thread stores them (ENTRY_INSERT_SQL). */
 export class EntryStore {
-  private readonly insertStmt;
   private readonly byIndexStmt;
   private readonly rangeStmt;
   private readonly countStmt;
 
   constructor(db: Db) {
-    // A reused index is a bug and throws; duplicates are the sequencer's to catch (KeyIndex).
-    this.insertStmt = db.prepare(ENTRY_INSERT_SQL);
     this.byIndexStmt = db.prepare<[number], RawRow>('SELECT * FROM entries WHERE idx = ?');
     this.rangeStmt = db.prepare<[number, number], RawRow>('SELECT * FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx');
     this.countStmt = db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries');
-  }
-
-  /** insert stores an entry. */
-  insert(e: EntryRow): void {
-    this.insertStmt.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime, e.entryTimestamp ?? null);
   }
 
   byIndex(index: number): EntryRow | undefined {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENTRY_KEYS_INSERT_SQL, EntryStore, KeyIndex, auditKeyIndex, migrations, openDb, type Db, type KeyIndexOptions } from '../../src/storage/index.js';
+import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, EntryStore, KeyIndex, auditKeyIndex, migrations, openDb, type Db, type KeyIndexOptions } from '../../src/storage/index.js';
 import { tempDir } from '../helpers/test-log.js';
 
 const hashOf = (n: number) => new Uint8Array(createHash('sha256').update(`leaf ${n}`).digest());
@@ -41,7 +41,7 @@ function append(s: { db: Db; idx: KeyIndex; entries: EntryStore }, model: Model,
       for (const b of batch) {
         if (s.idx.indexOf(hashOf(b.leaf)) !== undefined) continue;
         s.idx.add(next, hashOf(b.leaf), b.keys);
-        s.entries.insert({ index: next, leafHash: hashOf(b.leaf), body: new Uint8Array([1]), kind: 'k', integratedTime: 0 });
+        s.db.prepare(ENTRY_INSERT_SQL).run(next, hashOf(b.leaf), new Uint8Array([1]), 'k', 0, null);
         if (b.keys.length > 0) s.db.prepare(ENTRY_KEYS_INSERT_SQL).run(next, JSON.stringify(b.keys));
         accepted.push(b);
         next++;
