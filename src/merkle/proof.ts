@@ -220,27 +220,34 @@ export function inclusionProofs(from: number, to: number, size: number, read: Re
   if (to === from) return [];
   checkInclusion(from, size);
   checkInclusion(to - 1, size);
-  // Each distinct range gets a slot; ranges of one tree size are told apart by (start, count).
-  const slots = new Map<number, Map<number, number>>();
+  // One descent of the RFC recursion for the whole range: every node on the way to a leaf of
+  // [from, to) is visited once, and the sibling range taken at each step is a distinct element.
   const unique: number[] = []; // top-down [start, count, ...] of the distinct ranges
-  const perProof: number[][] = [];
-  for (let i = from; i < to; i++) {
-    const ranges = inclusionRanges(i, size);
-    const ids: number[] = new Array(ranges.length / 2);
-    // Proof order is bottom-up: the last range pushed is the first element.
-    for (let r = ranges.length - 2, e = 0; r >= 0; r -= 2, e++) {
-      let byCount = slots.get(ranges[r]);
-      if (!byCount) slots.set(ranges[r], (byCount = new Map()));
-      let id = byCount.get(ranges[r + 1]);
-      if (id === undefined) {
-        id = unique.length / 2;
-        byCount.set(ranges[r + 1], id);
-        unique.push(ranges[r], ranges[r + 1]);
-      }
-      ids[e] = id;
+  const perProof: number[][] = new Array(to - from);
+  const path: number[] = []; // element ids from the root down to the node being visited
+  const visit = (lo: number, n: number): void => {
+    if (n === 1) {
+      // Proof order is bottom-up: the deepest sibling is the first element.
+      const ids: number[] = new Array(path.length);
+      for (let e = 0; e < path.length; e++) ids[e] = path[path.length - 1 - e];
+      perProof[lo - from] = ids;
+      return;
     }
-    perProof.push(ids);
-  }
+    const k = largestPow2Below(n);
+    if (from < lo + k) {
+      path.push(unique.length / 2);
+      unique.push(lo + k, n - k); // PATH(m, D[0:k]) : MTH(D[k:n])
+      visit(lo, k);
+      path.pop();
+    }
+    if (to > lo + k) {
+      path.push(unique.length / 2);
+      unique.push(lo, k); // PATH(m - k, D[k:n]) : MTH(D[0:k])
+      visit(lo + k, n - k);
+      path.pop();
+    }
+  };
+  visit(0, size);
   // combine emits elements in reverse order of the range list it was planned from.
   const folded = combine(planRanges(unique, memo), read, memo);
   const last = folded.length - 1;
