@@ -228,9 +228,14 @@ export interface KeyIndexOptions {
 /** The statement that stores an entry's search keys in cairn.db (JSON array), from which index.db is built. */
 export const ENTRY_KEYS_INSERT_SQL = 'INSERT INTO entry_keys (idx, keys) VALUES (?, ?)';
 
-/** Defaults measured with bench/append.ts and bench/http.ts (bench/README.md). */
-const DEFAULT_MIN_RUN = 8192;
-const DEFAULT_MAX_RUN = 65536;
+/**
+ * Defaults measured with bench/append.ts and bench/http.ts (bench/README.md). Runs are large
+ * because a run's cost is mostly the index pages it rewrites, and random keys reach nearly every
+ * page whatever the run's size: the worker's CPU an entry was ~1.6x lower with runs of 65,536
+ * than of 8,192 (on a new log and on one with 10M indexed entries), at ~16 MB more memory.
+ */
+const DEFAULT_MIN_RUN = 65536;
+const DEFAULT_MAX_RUN = 131072;
 const DEFAULT_MAX_TAIL = 1 << 18;
 const STOP_WAIT_MS = 5000;
 /**
@@ -252,8 +257,12 @@ const MERGE_SQL = {
   progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
 };
 
-/** mergeRun returns a function that indexes entries [from, to) in one transaction (from must be the stored progress). */
-function mergeRun(idb: Db): (from: number, to: number) => void {
+/**
+ * mergeRun returns a function that indexes entries [from, to) in one transaction (from must be
+ * the stored progress); idb must have the log's database attached as "log". Exported for
+ * bench/index-runs.ts, which measures what a run costs against its size.
+ */
+export function mergeRun(idb: Db): (from: number, to: number) => void {
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);
@@ -312,7 +321,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** openIndexDb opens index.db, creating it, or recreating it if it is damaged or of another version. */
-function openIndexDb(path: string): Db {
+export function openIndexDb(path: string): Db {
   for (let attempt = 0; ; attempt++) {
     try {
       const db = new Database(path);
@@ -320,6 +329,8 @@ function openIndexDb(path: string): Db {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma('busy_timeout = 5000');
+        // As the worker's: a catch-up at start rewrites index pages run after run.
+        db.pragma('cache_size = -65536');
         const version = db.pragma('user_version', { simple: true }) as number;
         if (version === 0 && !db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'progress'").get()) {
           db.transaction(() => {
