@@ -67,6 +67,24 @@ describe('LogWriter', () => {
     expect(new TileStore(db).get(0, 0)).toEqual(Buffer.from(b2.tiles[0].data));
   });
 
+  it('stores search keys and kinds exactly as text, whatever their characters, and many kinds in one batch', async () => {
+    const { db, writer } = setup();
+    const odd = ['email:jürgen@例え.jp', 'x:😀', 'lone:\ud800', 'lone:\udfff\ud800', 'ctl:\u0000\n\t"\\/', '', 'uri:https://example.com/ä?q=\u2028'];
+    const b = batch(0, 600);
+    // Distinct kinds past what a byte would index, interleaved; every third entry has no keys.
+    const entries = b.entries.map((e, i) => ({ ...e, kind: `kind-${i % 300}/${'é'.repeat(i % 3)}`, integratedTime: 1700000000 + (i % 7) * 1e9 }));
+    const keys = entries.map((_, i) => (i % 3 === 0 ? [] : [odd[i % odd.length], `k:${i}`, odd[(i * 5) % odd.length]]));
+    await writer.write({ ...b, entries, keys });
+    const rows = db.prepare<[], { idx: number; t: string; h: string }>('SELECT idx, typeof(keys) t, hex(keys) h FROM entry_keys ORDER BY idx').all();
+    const want = keys.flatMap((k, i) => (k.length > 0 ? [{ idx: i, t: 'text', h: Buffer.from(JSON.stringify(k), 'utf8').toString('hex').toUpperCase() }] : []));
+    expect(rows).toEqual(want);
+    // And they read back as the keys (the index worker's json_each sees the same strings).
+    const back = db.prepare<[], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys ORDER BY idx').all();
+    for (const r of back) expect(JSON.parse(r.keys)).toEqual(keys[r.idx]);
+    const stored = db.prepare<[], { idx: number; kind: string; t: string; time: number; tt: string }>('SELECT idx, kind, typeof(kind) t, integrated_time time, typeof(integrated_time) tt FROM entries ORDER BY idx').all();
+    expect(stored).toEqual(entries.map((e) => ({ idx: e.index, kind: e.kind, t: 'text', time: e.integratedTime, tt: 'integer' })));
+  });
+
   it('refuses every batch built on a failed one, then takes one that continues what is committed', async () => {
     const { db, writer } = setup();
     await writer.write(batch(0, 4));
