@@ -15,7 +15,7 @@ export { canonicalJson, canonicalJsonBytes } from './jcs.js';
 export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
 export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
 export { preAuthEncoding } from './dsse.js';
-export { leafHashes, hasNativeLeafHashes } from './native.js';
+export { leafHashes, hasNativeLeafHashes, tileNodes, hasNativeTileNodes } from './native.js';
 
 /** hasNativeVerify reports whether signatures are checked by the native addon (else pure JS, far slower). */
 export function hasNativeVerify(): boolean {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { HASH_SIZE, leafHash } from '../merkle/index.js';
+import { HASH_SIZE, leafHash, tileNodes as jsTileNodes } from '../merkle/index.js';
 
 /** Hash names OpenSSL knows (lowercase, as node:crypto spells them). */
 export type NativeHash = 'sha256' | 'sha384' | 'sha512';
@@ -29,6 +29,8 @@ interface Addon {
   verifyDigest(spki: Uint8Array, digest: Uint8Array, sig: Uint8Array, hash?: string, padding?: string): boolean;
   /** Absent from an addon built before it was added: then leafHashes falls back to JS. */
   leafHashes?(bodies: readonly Uint8Array[]): Uint8Array;
+  /** Absent from an addon built before it was added: then tileNodes falls back to JS. */
+  tileNodes?(hashes: Uint8Array): Uint8Array;
 }
 
 /** Where scripts/build-native.mjs leaves the addon (same depth from src/ and dist/). */
@@ -74,6 +76,21 @@ export function leafHashes(bodies: readonly Uint8Array[]): Uint8Array[] {
 /** hasNativeLeafHashes reports whether leafHashes runs natively (benchmarks, tests). */
 export function hasNativeLeafHashes(): boolean {
   return typeof addon?.leafHashes === 'function';
+}
+
+/**
+ * tileNodes returns the nodes above a tile's 1..256 hashes in merkle.tileNodes's layout (what
+ * merkle.ExpandedTile takes). With the addon it is one native call for the tile's up to 255
+ * node hashes, instead of a node:crypto call (and a buffer) each; without it, merkle.tileNodes.
+ */
+export function tileNodes(hashes: Uint8Array): Uint8Array {
+  const native = addon?.tileNodes;
+  return native ? native(hashes) : jsTileNodes(hashes);
+}
+
+/** hasNativeTileNodes reports whether tileNodes runs natively (benchmarks, tests). */
+export function hasNativeTileNodes(): boolean {
+  return typeof addon?.tileNodes === 'function';
 }
 
 /** The named curves of the ECDSA fast path, as KeyObject.asymmetricKeyDetails names them. */

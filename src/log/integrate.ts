@@ -1,3 +1,4 @@
+import { tileNodes } from '../kinds/index.js';
 import { ExpandedTile, HASH_SIZE, TILE_HEIGHT, TILE_WIDTH } from '../merkle/index.js';
 
 /** TileUpdate is the new content of one tile after a batch: full tiles are final, partial ones grow. */
@@ -40,7 +41,8 @@ export function integrate(
       tile.set(h, width * HASH_SIZE);
       width++;
       if (width === TILE_WIDTH) {
-        const expanded = new ExpandedTile(tile);
+        // The tile's nodes in one native call where the addon is built (one hash per leaf).
+        const expanded = new ExpandedTile(tile, tileNodes(tile));
         updates.push({ level, index, data: tile, expanded });
         up.push(expanded.node(TILE_HEIGHT, 0));
         index++;

@@ -1,5 +1,5 @@
 import { CairnError } from '../errors.js';
-import { leafHashes } from '../kinds/index.js';
+import { leafHashes, tileNodes } from '../kinds/index.js';
 import { ExpandedTile, inclusionProofs, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import { tileKey, type KeyIndex, type TileKey, type LogWriter, type TileStore } from '../storage/index.js';
 import { integrate } from './integrate.js';
@@ -210,7 +210,7 @@ export class Sequencer {
         const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
         for (const u of updates) {
           const k = tileKey(u.level, u.index);
-          const t = u.expanded ?? new ExpandedTile(u.data);
+          const t = u.expanded ?? new ExpandedTile(u.data, tileNodes(u.data));
           this.pendingTiles.set(k, t);
           f.tiles.push([k, t]);
         }

@@ -28,6 +28,7 @@ export {
   nodeInTile,
   subtreeHash,
   tileRoot,
+  tileNodes,
   ExpandedTile,
 } from './tile.js';
 export { CompactRange } from './range.js';

@@ -181,6 +181,40 @@ export function tileRoot(tileData: Uint8Array): Uint8Array {
 }
 
 /**
+ * tileNodes returns every complete node of a tile above its hashes (1..256 of them): height 1's
+ * floor(width/2) nodes, then height 2's, ... up to height 8, back to back. It is the layout
+ * ExpandedTile keeps, and the addon's tileNodes computes the same in one call.
+ */
+export function tileNodes(data: Uint8Array): Uint8Array {
+  const width = checkTileData(data);
+  const out = new Uint8Array(upperCount(width) * HASH_SIZE);
+  let src = data;
+  let from = 0;
+  let to = 0;
+  for (let n = width >> 1; n > 0; n >>= 1) {
+    for (let i = 0; i < n; i++) out.set(nodeHashOfPair(src, from + 2 * i * HASH_SIZE), to + i * HASH_SIZE);
+    src = out;
+    from = to;
+    to += n * HASH_SIZE;
+  }
+  return out;
+}
+
+function checkTileData(data: Uint8Array): number {
+  if (data.length === 0 || data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) {
+    throw new Error(`merkle: tile data of ${data.length} bytes is not 1..256 hashes`);
+  }
+  return data.length / HASH_SIZE;
+}
+
+/** upperCount is the number of complete nodes above a tile's `width` hashes. */
+function upperCount(width: number): number {
+  let total = 0;
+  for (let n = width >> 1; n > 0; n >>= 1) total += n;
+  return total;
+}
+
+/**
  * ExpandedTile holds every complete node of one tile: the tile's own hashes (within-tile height
  * 0) and, above them, each perfect node up to the tile root (height 8, full tiles only), built
  * once with about `width` hash operations into one contiguous buffer (≤ 511 hashes). node()
@@ -195,12 +229,14 @@ export class ExpandedTile {
   private readonly offsets: number[] = [0]; // byte offset of height r in upper (r >= 1)
   private readonly counts: number[]; // complete nodes at height r
 
-  constructor(data: Uint8Array) {
-    if (data.length === 0 || data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) {
-      throw new Error(`merkle: tile data of ${data.length} bytes is not 1..256 hashes`);
-    }
+  /**
+   * @param upper the nodes above data as tileNodes lays them out, when the caller has them
+   *   already (the append path computes them natively, in one call); computed here otherwise.
+   *   Kept, not copied: do not mutate.
+   */
+  constructor(data: Uint8Array, upper?: Uint8Array) {
+    this.width = checkTileData(data);
     this.data = data;
-    this.width = data.length / HASH_SIZE;
     this.counts = [this.width];
     let total = 0;
     for (let r = 1; r <= TILE_HEIGHT; r++) {
@@ -208,14 +244,10 @@ export class ExpandedTile {
       this.counts[r] = Math.floor(this.width / 2 ** r);
       total += this.counts[r];
     }
-    this.upper = new Uint8Array(total * HASH_SIZE);
-    for (let r = 1; r <= TILE_HEIGHT; r++) {
-      const src = r === 1 ? data : this.upper;
-      const from = r === 1 ? 0 : this.offsets[r - 1];
-      for (let i = 0; i < this.counts[r]; i++) {
-        this.upper.set(nodeHashOfPair(src, from + 2 * i * HASH_SIZE), this.offsets[r] + i * HASH_SIZE);
-      }
+    if (upper !== undefined && upper.length !== total * HASH_SIZE) {
+      throw new Error(`merkle: ${upper.length} bytes of nodes for a tile of width ${this.width}, want ${total * HASH_SIZE}`);
     }
+    this.upper = upper ?? tileNodes(data);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   TILE_HEIGHT,
   TILE_WIDTH,
   tilePath,
+  tileNodes,
   tileRoot,
   tilesBetween,
   tilesForSize,
@@ -256,6 +257,18 @@ describe('ExpandedTile', () => {
     }
     expect(() => t.node(9, 0)).toThrow(/no node/);
     expect(() => t.node(0, -1)).toThrow(/no node/);
+  });
+
+  it('takes its nodes precomputed (tileNodes\'s layout) and answers as if it had built them', () => {
+    for (const width of [1, 2, 3, 100, 255, 256]) {
+      const built = new ExpandedTile(bytes(width));
+      const given = new ExpandedTile(bytes(width), tileNodes(bytes(width)));
+      for (let r = 0; r <= TILE_HEIGHT; r++) for (let i = 0; (i + 1) * 2 ** r <= width; i++) expect(hex(given.node(r, i))).toBe(hex(built.node(r, i)));
+    }
+    expect(tileNodes(bytes(1))).toHaveLength(0);
+    expect(tileNodes(bytes(256))).toHaveLength(255 * 32);
+    expect(() => new ExpandedTile(bytes(256), new Uint8Array(254 * 32))).toThrow(/want 8160/);
+    expect(() => tileNodes(new Uint8Array(33))).toThrow(/not 1..256 hashes/);
   });
 
   it('rejects data that is not 1..256 hashes (a bug)', () => {
