@@ -170,11 +170,33 @@ export class TailIndex {
   }
 }
 
-/** keyHash is seeded FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer. */
+/**
+ * keyHash is a seeded 32-bit hash of the key's UTF-16 code units, as a signed integer: MurmurHash3's
+ * block mixing over two code units at a time, and its finalizer. Why not FNV-1a a unit at a
+ * time (what it replaces): half the rounds for the same keys, each reading every unit, so the
+ * random seed still decides every bucket.
+ */
 export function keyHash(seed: number, key: string): number {
-  let h = seed ^ 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h ^ (h >>> 15);
+  const n = key.length;
+  let h = seed ^ n;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) {
+    const k = Math.imul(key.charCodeAt(i), 0xcc9e2d51);
+    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 const EMPTY: readonly string[] = [];
