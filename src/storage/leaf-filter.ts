@@ -20,7 +20,7 @@ export class LeafFilter {
     let p = this.parts[this.parts.length - 1];
     if (p.count >= p.capacity) p = this.grow(p.capacity * 2);
     for (let i = 0; i < K; i++) {
-      const bit = word(leafHash, i) % p.m;
+      const bit = position(leafHash, i, p.m);
       p.bits[bit >>> 5] |= 1 << (bit & 31);
     }
     p.count++;
@@ -31,7 +31,7 @@ export class LeafFilter {
     for (const p of this.parts) {
       let all = true;
       for (let i = 0; i < K && all; i++) {
-        const bit = word(leafHash, i) % p.m;
+        const bit = position(leafHash, i, p.m);
         all = (p.bits[bit >>> 5] & (1 << (bit & 31))) !== 0;
       }
       if (all) return true;
@@ -56,7 +56,15 @@ export class LeafFilter {
 const BITS_PER_LEAF = 10;
 const K = 7;
 
-function word(h: Uint8Array, i: number): number {
+/**
+ * position maps the hash's i-th 32-bit word onto [0, m) by multiplying, not by `% m`: an
+ * unsigned word past 2^31 makes V8 take a floating-point remainder (a call into C), and there
+ * are 7 per add and per lookup (~40% of the filter's time). Exact enough: w * m < 2^63 rounds
+ * by at most 2^10, far less than m (at least 10240), so the result stays below m. The positions
+ * only live in memory (the filter is rebuilt at start).
+ */
+function position(h: Uint8Array, i: number, m: number): number {
   const o = 4 * i;
-  return (h[o] | (h[o + 1] << 8) | (h[o + 2] << 16) | (h[o + 3] << 24)) >>> 0;
+  const w = (h[o] | (h[o + 1] << 8) | (h[o + 2] << 16) | (h[o + 3] << 24)) >>> 0;
+  return Math.floor(w * m * 2 ** -32);
 }

@@ -22,4 +22,13 @@ describe('LeafFilter', () => {
     expect(f.mayHave(new Uint8Array(big.subarray(3, 35)))).toBe(true);
     expect(f.mayHave(new Uint8Array(big.subarray(4, 36)))).toBe(false);
   });
+
+  it('keeps the extreme hashes (all bits set, none set) in range', () => {
+    const f = new LeafFilter(1);
+    for (const b of [0xff, 0x00, 0x80, 0x7f]) {
+      const h = new Uint8Array(32).fill(b);
+      f.add(h);
+      expect(f.mayHave(h)).toBe(true);
+    }
+  });
 });
