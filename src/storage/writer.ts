@@ -34,6 +34,8 @@ export class LogWriter {
   private dead?: Error;
   private closing = false;
   private readonly exited: Promise<void>;
+  /** Buffers of earlier batches, moved back by the thread once stored, for pack() to reuse. */
+  private readonly spare: ArrayBuffer[] = [];
 
   /** Called once if the thread dies: every write outstanding then has failed. */
   onDeath?: (e: Error) => void;
@@ -52,7 +54,8 @@ export class LogWriter {
       },
     });
     this.worker.unref();
-    this.worker.on('message', (m: { seq: number; value?: unknown; error?: string; code?: string }) => {
+    this.worker.on('message', (m: { seq: number; value?: unknown; error?: string; code?: string; spare?: ArrayBuffer[] }) => {
+      if (m.spare) for (const s of m.spare) if (this.spare.length < MAX_SPARE && s.byteLength <= MAX_SPARE_BYTES) this.spare.push(s);
       const w = this.waiting.get(m.seq);
       if (!w) return;
       this.waiting.delete(m.seq);
@@ -66,7 +69,7 @@ export class LogWriter {
 
   /** write stores a batch; resolves once it has committed, rejects (with SQLite's code) if it did not. */
   write(b: BatchWrite): Promise<void> {
-    const { bytes, nums, kinds, keys } = pack(b);
+    const { bytes, nums, kinds, keys } = pack(b, (n) => this.buffer(n));
     const c = b.checkpoint;
     const msg = {
       oldSize: b.oldSize,
@@ -80,6 +83,18 @@ export class LogWriter {
       nums,
     };
     return this.call(msg, [bytes.buffer as ArrayBuffer, nums.buffer as ArrayBuffer]) as Promise<void>;
+  }
+
+  /**
+   * buffer returns at least n bytes of memory to move to the thread: a spare one if it is large
+   * enough, else a new one with room to spare. Why: a fresh ~400 KB ArrayBuffer per batch cost
+   * its zeroing, page faults and, as external memory, extra garbage collections.
+   */
+  private buffer(n: number): ArrayBuffer {
+    for (let i = 0; i < this.spare.length; i++) {
+      if (this.spare[i].byteLength >= n) return this.spare.splice(i, 1)[0];
+    }
+    return new ArrayBuffer(Math.ceil((n * 1.25) / 65536) * 65536);
   }
 
   /** pragma runs a PRAGMA on the writer's connection and returns its simple value (fault-injection tests, tuning). */
@@ -119,30 +134,34 @@ export class LogWriter {
   }
 }
 
+/** Spare buffers kept for reuse, and the largest kept (a batch of huge bodies is not worth holding on to). */
+const MAX_SPARE = 4;
+const MAX_SPARE_BYTES = 16 << 20;
+
 /**
- * pack lays a batch out for the thread so that structured clone copies no per-entry objects or
- * strings (cloning the per-entry keys arrays, kind strings and times cost the event loop ~1.9 µs
- * an entry): everything per entry goes into two buffers that are moved, not copied, plus one
- * string of all search keys end to end and the batch's distinct kinds.
+ * pack lays a batch out so that structured clone copies no per-entry objects (it cost the event
+ * loop ~1.9 µs an entry to clone the per-entry key arrays, kinds and times): everything per
+ * entry but its search keys goes into two buffers that are moved, not copied; the keys go as
+ * one flat array of strings, the kinds as the batch's distinct ones.
  *
  * bytes: each entry's leaf hash, body and SET, then the tiles' data, then the root hash. Moving
  * matters for bodies too: a body that is a view into a request buffer would be cloned with the
  * whole buffer.
  * nums, per entry: where its leaf hash, body and SET end in bytes (-1: no SET), its integrated
- * time, its kind's position in kinds, its number of search keys and each key's length (UTF-16
- * units) in keys; then where each tile's data and the root hash end.
+ * time, its kind's position in kinds and its number of keys; then where each tile's data and
+ * the root hash end.
  */
-function pack(b: BatchWrite): { bytes: Uint8Array; nums: Float64Array; kinds: string[]; keys: string } {
+function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8Array; nums: Float64Array; kinds: string[]; keys: string[] } {
   let total = 0;
-  let numCount = 6 * b.entries.length + b.tiles.length + 1;
+  const numCount = 6 * b.entries.length + b.tiles.length + 1;
   for (const e of b.entries) total += e.leafHash.length + e.body.length + (e.entryTimestamp?.length ?? 0);
-  for (const k of b.keys) numCount += k.length;
   for (const t of b.tiles) total += t.data.length;
   total += b.checkpoint.rootHash.length;
-  const bytes = new Uint8Array(total);
-  const nums = new Float64Array(numCount);
+  // Reused memory is not zeroed: every byte and number the thread reads is written below.
+  const bytes = new Uint8Array(buffer(total), 0, total);
+  const nums = new Float64Array(buffer(8 * numCount), 0, numCount);
   const kinds: string[] = [];
-  let keys = '';
+  const keys: string[] = [];
   let at = 0;
   let o = 0;
   let lastKind: string | undefined;
@@ -166,11 +185,7 @@ function pack(b: BatchWrite): { bytes: Uint8Array; nums: Float64Array; kinds: st
     nums[o++] = lastKindAt;
     const ks = b.keys[i];
     nums[o++] = ks.length;
-    for (let j = 0; j < ks.length; j++) {
-      // A rope, flattened once when the message is serialized.
-      keys += ks[j];
-      nums[o++] = ks[j].length;
-    }
+    for (let j = 0; j < ks.length; j++) keys.push(ks[j]);
   }
   for (const t of b.tiles) {
     bytes.set(t.data, at);
@@ -195,24 +210,22 @@ if (w.autocheckpoint > 0) db.pragma('wal_autocheckpoint = ' + w.autocheckpoint);
 const entry = db.prepare(w.sql.entry), keys = db.prepare(w.sql.keys), tile = db.prepare(w.sql.tile), checkpoint = db.prepare(w.sql.checkpoint);
 let committed = w.size;
 const write = db.transaction((m) => {
-  const b = m.bytes, o = m.nums, text = m.keys;
+  const b = m.bytes, o = m.nums;
   let at = 0, k = 0, t = 0;
   const next = () => { const end = o[k++]; if (end < 0) return null; const v = b.subarray(at, end); at = end; return v; };
   for (let i = 0; i < m.count; i++) {
     const leaf = next(), body = next(), ts = next(), time = o[k++], kind = m.kinds[o[k++]], n = o[k++];
     entry.run(m.first + i, leaf, body, kind, time, ts);
-    if (n > 0) {
-      const list = new Array(n);
-      for (let j = 0; j < n; j++) { const end = t + o[k++]; list[j] = text.slice(t, end); t = end; }
-      keys.run(m.first + i, JSON.stringify(list));
-    }
+    if (n > 0) keys.run(m.first + i, JSON.stringify(m.keys.slice(t, t += n)));
   }
   for (const [level, index] of m.tiles) tile.run(level, index, next());
   const [size, signedAt, c2sp, rekor] = m.checkpoint;
   checkpoint.run(size, next(), signedAt, c2sp, rekor);
 });
 parentPort.on('message', (m) => {
-  const reply = (x) => parentPort.postMessage(Object.assign({ seq: m.seq }, x));
+  // A batch's buffers go back for reuse once its statements have run (they copy what they bind).
+  const spare = m.bytes ? [m.bytes.buffer, m.nums.buffer] : [];
+  const reply = (x) => parentPort.postMessage(Object.assign({ seq: m.seq, spare }, x), spare);
   try {
     if (m.stop) { db.close(); reply({}); process.exit(0); }
     if (m.pragma !== undefined) { reply({ value: db.pragma(m.pragma, { simple: true }) }); return; }

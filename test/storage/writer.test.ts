@@ -85,6 +85,32 @@ describe('LogWriter', () => {
     expect(stored).toEqual(entries.map((e) => ({ idx: e.index, kind: e.kind, t: 'text', time: e.integratedTime, tt: 'integer' })));
   });
 
+  it('reuses the memory of stored batches without leaking one batch into the next', async () => {
+    const { db, writer } = setup();
+    const spare = () => (writer as unknown as { spare: ArrayBuffer[] }).spare.length;
+    const written: BatchWrite[] = [];
+    let size = 0;
+    // Large, small, large again: later batches land in buffers that held longer ones.
+    for (const [n, salt] of [[300, 'a'], [5, 'b'], [1, 'c'], [280, 'd'], [2, 'e']] as const) {
+      const b = batch(size, n, salt);
+      written.push(b);
+      await writer.write(b);
+      size += n;
+      expect(spare()).toBeGreaterThan(0);
+    }
+    const entries = new EntryStore(db);
+    expect(entries.count()).toBe(size);
+    for (const e of written.flatMap((b) => b.entries)) {
+      const got = entries.byIndex(e.index)!;
+      expect(Buffer.compare(got.body, e.body), `body ${e.index}`).toBe(0);
+      expect(Buffer.compare(got.leafHash, e.leafHash)).toBe(0);
+      expect(got.entryTimestamp && Buffer.from(got.entryTimestamp).toString('hex')).toBe(e.entryTimestamp && Buffer.from(e.entryTimestamp).toString('hex'));
+    }
+    const cp = new CheckpointStore(db).latest()!;
+    expect(Buffer.compare(cp.rootHash, h(`root ${size}`))).toBe(0);
+    expect(new TileStore(db).get(0, 0)).toEqual(Buffer.from(written[4].tiles[0].data));
+  });
+
   it('refuses every batch built on a failed one, then takes one that continues what is committed', async () => {
     const { db, writer } = setup();
     await writer.write(batch(0, 4));
