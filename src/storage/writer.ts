@@ -205,7 +205,10 @@ const db = new Database(w.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + w.synchronous);
 db.pragma('busy_timeout = 5000');
-db.pragma('cache_size = -65536');
+// 8 MiB, not the 64 MiB of the reading connection: this one only appends, so what it needs is
+// one batch's dirty pages and the b-trees' right edges; with 64 MiB every new process spent its
+// first ~150k entries faulting in fresh cache pages (2.5-3x the insert time of a batch).
+db.pragma('cache_size = -8192');
 if (w.autocheckpoint > 0) db.pragma('wal_autocheckpoint = ' + w.autocheckpoint);
 const entry = db.prepare(w.sql.entry), keys = db.prepare(w.sql.keys), tile = db.prepare(w.sql.tile), checkpoint = db.prepare(w.sql.checkpoint);
 let committed = w.size;

@@ -152,6 +152,9 @@ describe('LogWriter', () => {
   it('runs pragmas on its own connection', async () => {
     const { db, writer } = setup();
     expect(await writer.pragma('synchronous')).toBe(2); // FULL
+    // Its own small page cache (an appender's working set), not the readers' 64 MiB.
+    expect(await writer.pragma('cache_size')).toBe(-8192);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-65536);
     await writer.pragma('query_only = 1');
     await expect(writer.write(batch(0, 1))).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
     expect(new EntryStore(db).count()).toBe(0);
