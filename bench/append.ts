@@ -6,7 +6,9 @@
 // as a busy server has, so the next batch can be built while one commits.
 // Also printed: the process's CPU time (all threads: sequencer, log writer, index worker, GC)
 // per entry over the same interval, steadier than the rate on a shared machine.
-// Usage: npx tsx bench/append.ts [runs=5] [modes=closed,stream] [batches=1,64,1024]
+// Each configuration runs with no search keys (the log core alone: leaf hashes, tiles, checkpoint
+// and the leaf-hash index) and with three an entry, as a hashedrekord with a certificate has.
+// Usage: npx tsx bench/append.ts [runs=5] [modes=closed,stream] [batches=1,64,1024] [keys=0,3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,19 +21,19 @@ const runs = Number(process.argv[2] ?? 5);
 const modes = (process.argv[3] ?? 'closed,stream').split(',');
 const WINDOW = 4;
 const batches = (process.argv[4] ?? '1,64,1024').split(',').map(Number);
+const keyCounts = (process.argv[5] ?? '0,3').split(',').map(Number);
 
-async function run(batch: number, total: number, salt: string, mode: string): Promise<{ rate: number; cpuUs: number }> {
+async function run(batch: number, total: number, salt: string, mode: string, keys: number): Promise<{ rate: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const log = Log.open({ dataDir: dir, origin: BENCH_ORIGIN, heartbeatMs: 0, maxBatch: batch, synchronous: 'FULL' });
   try {
     // Warm-up: one batch outside the measurement.
     await Promise.all(Array.from({ length: batch }, (_, j) => log.append({ body: entryBody(j, salt + 'w'), kind: 'hashedrekord/0.0.1', indexKeys: [] })));
     // Inputs are made before the clock starts: the figure is the log's work, not the bench's.
-    // Three search keys per entry, as a hashedrekord with a certificate has.
     const subs = Array.from({ length: total }, (_, i) => ({
       body: entryBody(i, salt),
       kind: 'hashedrekord/0.0.1',
-      indexKeys: [`sha256:${i.toString(16).padStart(64, '0')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`],
+      indexKeys: [`sha256:${i.toString(16).padStart(64, '0')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`].slice(0, keys),
     }));
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -54,15 +56,17 @@ async function run(batch: number, total: number, salt: string, mode: string): Pr
 }
 
 console.log(`append benchmark — ${machine()} — median of ${runs} runs, synchronous=FULL, node ${SERVER_NODE_FLAGS.join(' ')}`);
-for (const mode of modes) {
-  for (const [batch, total] of ([[1, 2000], [64, 32_000], [1024, 204_800]] as const).filter(([b]) => batches.includes(b))) {
-    const rates: number[] = [];
-    const cpus: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const { rate, cpuUs } = await run(batch, total, `b${batch}r${r}`, mode);
-      rates.push(rate);
-      cpus.push(cpuUs);
+for (const keys of keyCounts) {
+  for (const mode of modes) {
+    for (const [batch, total] of ([[1, 2000], [64, 32_000], [1024, 204_800]] as const).filter(([b]) => batches.includes(b))) {
+      const rates: number[] = [];
+      const cpus: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const { rate, cpuUs } = await run(batch, total, `k${keys}b${batch}r${r}`, mode, keys);
+        rates.push(rate);
+        cpus.push(cpuUs);
+      }
+      console.log(`${keys} keys, ${mode.padEnd(6)} batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')}); CPU ${median(cpus).toFixed(1)} µs an entry`);
     }
-    console.log(`${mode.padEnd(6)} batch ${String(batch).padStart(4)}: ${fmt(median(rates)).padStart(9)} leaves/s  (runs: ${rates.map(fmt).join(', ')}); CPU ${median(cpus).toFixed(1)} µs an entry`);
   }
 }
