@@ -3,7 +3,7 @@
 // with the worker's SQL (mergeRun), and the CPU time an entry is printed. Each entry has a leaf hash and 3 search keys as in bench/append.ts (a random sha256,
 // one of 1,000 public keys, one of 5,000 e-mails). Random keys reach nearly every index page
 // whatever the run's size, so bigger runs rewrite each page for more entries.
-// Usage: npx tsx bench/index-runs.ts [base=200000] [delta=262144] [runs=3] [sizes=8192,65536,131072]
+// Usage: npx tsx bench/index-runs.ts [base=200000] [delta=262144] [runs=3] [sizes=8192,65536,131072] [keys=3]
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ const base = Number(process.argv[2] ?? 200_000);
 const delta = Number(process.argv[3] ?? 262_144);
 const runs = Number(process.argv[4] ?? 3);
 const sizes = (process.argv[5] ?? '8192,65536,131072').split(',').map(Number);
+const keyCount = Number(process.argv[6] ?? 3);
 
 function addEntries(db: Db, from: number, to: number): void {
   const entry = db.prepare(ENTRY_INSERT_SQL);
@@ -25,7 +26,8 @@ function addEntries(db: Db, from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const leaf = createHash('sha256').update(`leaf ${i}`).digest();
       entry.run(i, leaf, body, 'hashedrekord/0.0.1', 0, null);
-      keys.run(i, JSON.stringify([`sha256:${createHash('sha256').update(`artifact ${i}`).digest('hex')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`]));
+      const ks = [`sha256:${createHash('sha256').update(`artifact ${i}`).digest('hex')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`].slice(0, keyCount);
+      if (ks.length > 0) keys.run(i, JSON.stringify(ks));
     }
   })();
 }
@@ -50,7 +52,7 @@ const template = mkdtempSync(join(tmpdir(), 'cairn-index-runs-'));
   db.close();
 }
 
-console.log(`index runs — ${machine()} — ${fmt(delta)} entries indexed after ${fmt(base)}, median of ${runs} runs`);
+console.log(`index runs — ${machine()} — ${fmt(delta)} entries indexed after ${fmt(base)}, ${keyCount} search keys each, median of ${runs} runs`);
 for (const size of sizes) {
   const us: number[] = [];
   for (let r = 0; r < runs; r++) {
