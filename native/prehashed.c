@@ -45,7 +45,7 @@ typedef struct {
   size_t len;
 } bytes;
 
-/* get_bytes reads a Uint8Array argument; returns 0 (with a pending TypeError) on a wrong type. */
+/* get_bytes reads a Uint8Array argument; returns 0 (with a pending TypeError naming `what`, "fn: arg") on a wrong type. */
 static int get_bytes(napi_env env, napi_value v, const char *what, bytes *out) {
   bool is_ta = false;
   napi_typedarray_type type;
@@ -55,7 +55,7 @@ static int get_bytes(napi_env env, napi_value v, const char *what, bytes *out) {
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
       napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) != napi_ok ||
       type != napi_uint8_array) {
-    snprintf(msg, sizeof msg, "verifyDigest: %s must be a Uint8Array", what);
+    snprintf(msg, sizeof msg, "%s must be a Uint8Array", what);
     napi_throw_type_error(env, NULL, msg);
     return 0;
   }
@@ -233,8 +233,8 @@ static napi_value VerifyDigest(napi_env env, napi_callback_info info) {
     napi_get_undefined(env, &undef);
     for (size_t i = argc; i < 5; i++) argv[i] = undef;
   }
-  if (!get_bytes(env, argv[0], "spkiDer", &spki) || !get_bytes(env, argv[1], "digest", &digest) ||
-      !get_bytes(env, argv[2], "derSignature", &sig) ||
+  if (!get_bytes(env, argv[0], "verifyDigest: spkiDer", &spki) || !get_bytes(env, argv[1], "verifyDigest: digest", &digest) ||
+      !get_bytes(env, argv[2], "verifyDigest: derSignature", &sig) ||
       !get_opt_string(env, argv[3], "hash", hash, sizeof hash) ||
       !get_opt_string(env, argv[4], "padding", padding, sizeof padding))
     return NULL;
@@ -274,7 +274,7 @@ static napi_value LeafHashes(napi_env env, napi_callback_info info) {
   for (uint32_t i = 0; ok && i < n; i++) {
     napi_value el;
     bytes body;
-    if (napi_get_element(env, argv[0], i, &el) != napi_ok || !get_bytes(env, el, "each body", &body)) {
+    if (napi_get_element(env, argv[0], i, &el) != napi_ok || !get_bytes(env, el, "leafHashes: each body", &body)) {
       EVP_MD_CTX_free(ctx);
       EVP_MD_free(md);
       return NULL;
@@ -304,7 +304,7 @@ static napi_value TileNodes(napi_env env, napi_callback_info info) {
   int ok = 1;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1 || !get_bytes(env, argv[0], "hashes", &in)) return NULL;
+  if (argc < 1 || !get_bytes(env, argv[0], "tileNodes: hashes", &in)) return NULL;
   if (in.len == 0 || in.len % 32 != 0 || in.len > 256 * 32) {
     napi_throw_range_error(env, NULL, "tileNodes: expected 1..256 hashes of 32 bytes");
     return NULL;

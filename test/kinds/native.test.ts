@@ -256,7 +256,7 @@ describe.skipIf(forcedOff)('native addon', () => {
     expect(() => anyV('abc', u, u)).toThrow(TypeError);
     expect(() => anyV(u, null, u)).toThrow(TypeError);
     expect(() => anyV(u, u, [1, 2])).toThrow(TypeError);
-    expect(() => anyV(u, u, new Uint16Array(4))).toThrow(TypeError);
+    expect(() => anyV(u, u, new Uint16Array(4))).toThrow(/^verifyDigest: derSignature must be a Uint8Array$/);
     expect(() => anyV(u, u, u, { hash: 5 })).toThrow(TypeError);
     expect(() => anyV(u, u, u, { padding: {} })).toThrow(TypeError);
     expect(() => anyV(u, u)).toThrow(TypeError);
@@ -265,6 +265,13 @@ describe.skipIf(forcedOff)('native addon', () => {
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
     expect(anyV(detached, detached, detached)).toBe(false);
     expect(anyV(Buffer.alloc(32), Buffer.alloc(32), Buffer.alloc(32))).toBe(false); // Buffer is a Uint8Array
+  });
+
+  it("names the function in the batch hashers' type errors", () => {
+    const anyT = tileNodes as unknown as (x: unknown) => Uint8Array;
+    const anyL = leafHashes as unknown as (x: unknown) => Uint8Array[];
+    expect(() => anyT('abc')).toThrow(/^tileNodes: hashes must be a Uint8Array$/);
+    expect(() => anyL([new Uint8Array(1), 'abc'])).toThrow(/^leafHashes: each body must be a Uint8Array$/);
   });
 });
 
