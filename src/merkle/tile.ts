@@ -170,14 +170,8 @@ export function subtreeHash(hashes: readonly Uint8Array[], start: number, count:
  */
 export function tileRoot(tileData: Uint8Array): Uint8Array {
   if (tileData.length !== TILE_WIDTH * HASH_SIZE) throw new Error(`merkle: tileRoot of ${tileData.length} bytes, want a full tile`);
-  const work = new Uint8Array(tileData.length / 2);
-  let src = tileData;
-  for (let n = TILE_WIDTH / 2; n >= 1; n /= 2) {
-    // In place after the first round: node i is written at 32i only after pair 2i, 2i+1 is read.
-    for (let i = 0; i < n; i++) work.set(nodeHashOfPair(src, 2 * i * HASH_SIZE), i * HASH_SIZE);
-    src = work;
-  }
-  return work.slice(0, HASH_SIZE);
+  // The last of tileNodes' nodes is the tile's root (height 8).
+  return tileNodes(tileData).slice(-HASH_SIZE);
 }
 
 /**
