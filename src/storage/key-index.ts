@@ -38,8 +38,7 @@ export class KeyIndex {
   private worker?: Worker;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
-  /** How many leaf lookups went to index.db (the filter said "maybe"). */
-  storedLookups = 0;
+  private lookups = 0;
 
   private constructor(
     private readonly o: KeyIndexOptions,
@@ -78,6 +77,11 @@ export class KeyIndex {
     return this.indexed;
   }
 
+  /** storedLookups is how many leaf lookups went to index.db (the filter said "maybe"). */
+  get storedLookups(): number {
+    return this.lookups;
+  }
+
   /** tailSize is how many entries are answered from memory. */
   get tailSize(): number {
     return this.tail.size;
@@ -87,7 +91,7 @@ export class KeyIndex {
   indexOf(leafHash: Uint8Array): number | undefined {
     const recent = this.tail.leafIndex(leafHash);
     if (recent !== undefined || !this.filter.mayHave(leafHash)) return recent;
-    this.storedLookups++;
+    this.lookups++;
     return this.leafStmt.get(leafHash);
   }
 
