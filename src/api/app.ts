@@ -4,7 +4,8 @@ import type { Admitted } from '../kinds/index.js';
 import type { Log, SignedCheckpoint } from '../log/index.js';
 import { Metrics } from './metrics.js';
 import { errorHandler, sendError } from './errors.js';
-import { MIB, WriteLimiter, bodySizeLimit, writeRateLimit, type RateLimitOptions } from './limits.js';
+import { MIB, WriteLimiter, writeRateLimit, type RateLimitOptions } from './limits.js';
+import { rawBody } from './body.js';
 import { admitBody } from './admission.js';
 import type { AdmitPool } from './admit-pool.js';
 import { admitEntry } from '../kinds/index.js';
@@ -52,9 +53,9 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   // Operations first: every request is counted and logged, and limits apply before any route.
   app.use(observeRequests(opts.metrics, opts.logger));
   app.use(whileDraining(opts.readiness));
-  app.use(bodySizeLimit(opts.maxBodyBytes));
   const limiter = new WriteLimiter(opts.rateLimit);
   app.use(writeRateLimit(limiter));
+  app.use(rawBody(opts.maxBodyBytes));
 
   const fmt = new RekorFormatter(log);
   const entries = new RekorEntries(log, fmt, opts.publicUrl, admitEntry);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CairnError } from '../errors.js';
 import type { Admitted } from '../kinds/index.js';
 import type { Log, StoredEntry } from '../log/index.js';
+import { readBody } from './body.js';
 import { errorStatus, writeError } from './errors.js';
 import { clientOf, type WriteLimiter } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -89,26 +90,9 @@ function upload(ctx: FastReadsContext, req: IncomingMessage, res: ServerResponse
     writeError(res, 429, refused.message);
     return true;
   }
-  // Chunks are kept as they come, so memory follows what the client actually sent, then copied
-  // once into an array of their own: unlike a pooled Buffer, it can be moved to a worker thread.
-  const chunks: Buffer[] = [];
-  let received = 0;
-  req.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    received += chunk.length;
-  });
-  // A client that goes away mid-body gets what express's body parser answers (and so is counted
-  // as express counts it): 400 "request aborted", written to a socket that is already gone.
-  req.once('aborted', () => writeError(res, 400, 'request aborted'));
-  req.on('error', () => {}); // the same abort, as an error event: answered above
-  req.once('end', () => {
-    if (received !== length) return req.destroy(); // node delivers exactly Content-Length bytes or aborts
-    const body = new Uint8Array(length);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.length;
-    }
+  readBody(req, res, u.maxBodyBytes, (bytes) => {
+    // A copy of its own: unlike a pooled Buffer, it can be moved to a worker thread.
+    const body = new Uint8Array(bytes);
     u.admit(body)
       .then((admitted) => u.entries.append(admitted))
       .then(
@@ -129,7 +113,7 @@ function upload(ctx: FastReadsContext, req: IncomingMessage, res: ServerResponse
         error = e; // writing the answer failed: nothing more to say to this client
         res.destroy();
       });
-  });
+  }, () => (route = 'unmatched')); // as in express, where bodies are read before routing
   return true;
 }
 

@@ -4,22 +4,6 @@ import { sendError } from './errors.js';
 /** MIB is the default request body limit. */
 export const MIB = 1024 * 1024;
 
-/**
- * bodySizeLimit answers 413 before reading a body whose declared Content-Length exceeds max. The
- * body parsers enforce the same limit on chunked bodies as they read them; this rejects the
- * honest-but-too-big ones without buffering a byte.
- */
-export function bodySizeLimit(maxBytes: number): RequestHandler {
-  return (req, res, next) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > maxBytes) {
-      res.set('Connection', 'close'); // the unread body would otherwise have to be drained
-      return sendError(res, 413, `request body too large: ${declared} bytes, the limit is ${maxBytes}`);
-    }
-    next();
-  };
-}
-
 export interface RateLimitOptions {
   /** Writes per second refilled into each client's bucket; 0 disables the limit. */
   perSecond: number;

@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { jsonBody } from './body.js';
 import { CairnError } from '../errors.js';
 import { admitEntry } from '../kinds/index.js';
 import type { Log } from '../log/index.js';
@@ -13,7 +14,7 @@ export function rekorRoutes(log: Log, opts: AppOptions, fmt = new RekorFormatter
   const r = Router();
   // Any content type is read as JSON (clients differ in what they send); only on the POST routes,
   // so reads pay nothing for body parsing.
-  const json = express.json({ limit: opts.maxBodyBytes, type: () => true });
+  const json = jsonBody(opts.maxBodyBytes);
 
   r.get('/api/v1/log', (_req, res) => sendJson(res, 200, fmt.logInfo(log.latest())));
   r.get('/api/v1/log/publicKey', (req, res) => {
