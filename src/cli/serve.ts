@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { AdmitPool, MIB, Readiness, createApp, withFastReads, Metrics } from '../api/index.js';
+import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from '../api/index.js';
 import { Log } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
@@ -110,12 +110,11 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
     ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
   });
-  // Node enforces requestTimeout/headersTimeout only when it sweeps connections, every 30 s by
-  // default: sweep every second so a trickling client is cut close to its deadline.
-  const server = createServer({ connectionsCheckingInterval: 1000 }, withFastReads(app));
-  server.requestTimeout = (v['request-timeout'] as number) * 1000;
-  server.headersTimeout = (v['headers-timeout'] as number) * 1000;
-  server.keepAliveTimeout = (v['keep-alive-timeout'] as number) * 1000;
+  const server = createHttpServer(app, {
+    requestTimeoutMs: (v['request-timeout'] as number) * 1000,
+    headersTimeoutMs: (v['headers-timeout'] as number) * 1000,
+    keepAliveTimeoutMs: (v['keep-alive-timeout'] as number) * 1000,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
