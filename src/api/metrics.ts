@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchStats, Log } from '../log/index.js';
+import { VERSION } from '../version.js';
 
 // All of Cairn's Prometheus collectors, built here on their own Registry (never prom-client's
 // global one, so two logs in one process, e.g. in tests, do not share counters). It lives in the
@@ -53,6 +54,11 @@ export class Metrics {
         if (self.log) this.set(self.log.size);
       },
     });
+    // The usual *_build_info shape: constant 1, the build in its labels.
+    new Gauge({ name: 'cairn_build_info', help: 'Which build this process runs: always 1, with its version and Node.js version as labels.', labelNames: ['version', 'node'], registers }).set(
+      { version: VERSION, node: process.versions.node },
+      1,
+    );
     this.entriesAppended = new Counter({ name: 'cairn_entries_appended_total', help: 'Entries integrated into the log by this process.', registers });
     this.batchSize = new Histogram({
       name: 'cairn_batch_size',

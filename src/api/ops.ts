@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Log } from '../log/index.js';
 import type { Metrics } from './metrics.js';
 import type { AppOptions } from './app.js';
+import { VERSION } from '../version.js';
 
 /** ReadinessOptions tunes what GET /readyz calls unready. */
 export interface ReadinessOptions {
@@ -133,7 +134,7 @@ export function opsRoutes(log: Log, opts: AppOptions): Router {
   });
   r.get('/readyz', (_req, res) => {
     const { ready, checks } = opts.readiness.check(log);
-    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
   });
   r.get('/metrics', async (_req, res) => {
     const { contentType, body } = await opts.metrics.render();

@@ -1,4 +1,5 @@
 import { CairnError, isCairnError } from '../errors.js';
+import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { backupCommand } from './backup.js';
 import { helpText, parseOptions } from './config.js';
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
 function usage(full = false): string {
   const lines = ['Usage: cairn <command> [options]', '', 'Commands:'];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
+  lines.push(`  ${'version'.padEnd(20)} Print this build's version (also: cairn --version).`);
   lines.push('', 'Run `cairn <command> --help` for its options.');
   // --help lists every option of every command, so one page answers "what can I set?".
   if (full) for (const c of COMMANDS) lines.push('', helpText(c.usage, c.options));
@@ -39,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage(Boolean(name)));
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`cairn ${VERSION}`);
+    return 0;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {

@@ -4,6 +4,7 @@ import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from 
 import { Log } from '../log/index.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
+import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
@@ -130,8 +131,8 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${v.host}:${actualPort}`;
   logger.info(
-    { origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
-    `serving ${origin} at ${url}`,
+    { version: VERSION, origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
+    `serving ${origin} at ${url} (cairn ${VERSION})`,
   );
   logger.flush(); // supervisors and tests wait for this line
   let stopping: Promise<void> | undefined;

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import { SERVE_OPTIONS, serve } from '../../src/cli/serve.js';
 import { body, TEST_ORIGIN, tempDir } from '../helpers/test-log.js';
 import { opsLog } from './helpers.js';
+import { VERSION } from '../../src/version.js';
 
 /** sink returns a stream and the JSON objects written to it so far. */
 function sink(): { stream: PassThrough; lines: () => Record<string, unknown>[]; text: () => string } {
@@ -47,7 +48,7 @@ describe('logs', () => {
       await r.stop();
     }
     const lines = out.lines();
-    expect(lines[0]).toMatchObject({ level: 30, msg: `serving ${TEST_ORIGIN} at ${r.url}`, origin: TEST_ORIGIN, treeSize: 0 });
+    expect(lines[0]).toMatchObject({ level: 30, msg: `serving ${TEST_ORIGIN} at ${r.url} (cairn ${VERSION})`, version: VERSION, origin: TEST_ORIGIN, treeSize: 0 });
     expect(lines[0].verifierKey).toMatch(new RegExp(`^${TEST_ORIGIN}\\+[0-9a-f]{8}\\+`));
     expect(lines.find((l) => l.msg === 'batch committed')).toMatchObject({ level: 20, batch: 1, accepted: 1, treeSize: 1 });
     expect(lines.at(-1)).toMatchObject({ msg: 'shutdown complete: final checkpoint signed, database closed', treeSize: 1 });
