@@ -1,10 +1,46 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
 import { body } from '../helpers/test-log.js';
 import { blockSequencer, opsLog } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface ReadOnlyRun {
+  bypassesPermissions: boolean;
+  before: { status: number };
+  during: { status: number; body: { checks: Record<string, unknown> } };
+  after: { status: number };
+}
+
+/**
+ * runReadOnlyChild runs test/ops/readonly-child.ts from the checkout at cwd. chmod does not bind
+ * root, so as root the child runs without the two capabilities that bypass file permissions
+ * (setpriv): still root, so it reads a checkout only root may enter (a clone under /root or in a
+ * 0700 temp directory, where dropping to another user could not even load the code).
+ */
+function runReadOnlyChild(cwd: string): ReadOnlyRun {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  const child = [process.execPath, '--import', 'tsx', 'test/ops/readonly-child.ts'];
+  const [cmd, ...args] = process.getuid?.() === 0 && setpriv ? [setpriv, '--bounding-set=-dac_override,-dac_read_search', '--', ...child] : child;
+  return JSON.parse(execFileSync(cmd, args, { cwd, encoding: 'utf8', timeout: 15_000 })) as ReadOnlyRun;
+}
+
+function expectReadOnlyScenario(out: ReadOnlyRun): void {
+  expect(out.before.status).toBe(200);
+  expect(out.after.status).toBe(200);
+  if (out.bypassesPermissions) {
+    // Root with no way to give up its capabilities: it may still write, and ready says so.
+    expect(out.during.status).toBe(200);
+    return;
+  }
+  expect(out.during.status).toBe(503);
+  expect(out.during.body.checks.database).toMatchObject({ ok: false, detail: expect.stringMatching(/^not writable: .*cairn\.db: EACCES$/) });
+}
 
 describe('GET /healthz and /readyz', () => {
   it('reports alive and ready on a working log', async () => {
@@ -50,21 +86,22 @@ describe('GET /healthz and /readyz', () => {
   });
 
   it('is not ready when the database file and directory are chmodded read-only while running', () => {
-    // chmod does not bind root, so as root the scenario runs as "nobody" (setpriv).
-    const root = process.getuid?.() === 0;
-    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-    const child = [process.execPath, '--import', 'tsx', 'test/ops/readonly-child.ts'];
-    const [cmd, ...args] = root && setpriv ? [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', ...child] : child;
-    const out = JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', timeout: 15_000 }));
-    expect(out.before.status).toBe(200);
-    expect(out.after.status).toBe(200);
-    if (out.uid === 0) {
-      // No unprivileged user to drop to: root may still write, and ready says so.
-      expect(out.during.status).toBe(200);
-      return;
+    expectReadOnlyScenario(runReadOnlyChild(ROOT));
+  });
+
+  it('runs the read-only scenario the same from a checkout in a private (0700) directory', () => {
+    // As a user would clone it: mkdtemp makes the directory 0700. The project's files are copied;
+    // node_modules is linked (it holds nothing the scenario writes).
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-private-'));
+    try {
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const copy = join(dir, 'cairn');
+      for (const f of readdirSync(ROOT)) if (!['node_modules', '.git', 'data', 'dist'].includes(f)) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      expectReadOnlyScenario(runReadOnlyChild(copy));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(out.during.status).toBe(503);
-    expect(out.during.body.checks.database).toMatchObject({ ok: false, detail: expect.stringMatching(/^not writable: .*cairn\.db: EACCES$/) });
   });
 
   it('is not ready when the sequencer has stalled with entries waiting', async () => {

@@ -1,7 +1,8 @@
 // Child process for the read-only readiness test: a log whose database file and directory are
-// made read-only (chmod) while it runs. Run as a user chmod applies to (the test drops root with
-// setpriv). Prints one JSON line with the /readyz answers before, during and after.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+// made read-only (chmod) while it runs. Run as a user chmod applies to (as root, the test drops
+// the capabilities that bypass permissions with setpriv). Prints one JSON line with the /readyz
+// answers before, during and after, and whether this process could bypass file permissions.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,4 +29,7 @@ const after = await readyz();
 server.close();
 await log.close();
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(JSON.stringify({ uid: process.getuid!(), before, during, after }) + '\n');
+// CAP_DAC_OVERRIDE is bit 1 of the effective capability set.
+const capEff = BigInt('0x' + (/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'));
+const bypassesPermissions = process.getuid!() === 0 && (capEff & 2n) !== 0n;
+process.stdout.write(JSON.stringify({ uid: process.getuid!(), bypassesPermissions, before, during, after }) + '\n');
