@@ -31,6 +31,8 @@ export interface AppOptions {
   rateLimit: RateLimitOptions;
   /** What GET /readyz reports (sequencer failures, draining). */
   readiness: Readiness;
+  /** Bytes of memory for finished full tiles and entry bundles (ImmutableCache; 0: off). */
+  immutableCacheBytes: number;
   /** Worker threads that admit uploads taken by the fast path (fast.ts); without it, the main thread does. */
   admission?: AdmitPool;
 }
@@ -40,6 +42,7 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   const opts: AppOptions = {
     checkpointNote: (cp) => cp.c2sp,
     maxBodyBytes: MIB,
+    immutableCacheBytes: 64 * MIB,
     metrics: options.metrics ?? new Metrics({ processMetrics: false }).bindLog(log),
     logger: pino({ level: 'silent' }),
     rateLimit: { perSecond: 0, burst: 0 },

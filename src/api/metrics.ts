@@ -39,6 +39,8 @@ export class Metrics {
 
   private log?: Log;
   private readonly cosignedAt = new Map<string, number>();
+  private readonly immutableCache: Counter<'kind' | 'result'>;
+  private cacheBytes?: () => number;
   private readonly now: () => number;
 
   constructor(opts: MetricsOptions = {}) {
@@ -124,6 +126,20 @@ export class Metrics {
         for (const [w, t] of self.cosignedAt) this.set({ witness: w }, Math.max(0, (now() - t) / 1000));
       },
     });
+    this.immutableCache = new Counter({
+      name: 'cairn_immutable_cache_requests_total',
+      help: 'Reads of full tiles and entry bundles by whether the answer came from the in-memory cache (result="hit") or was built (result="miss").',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    new Gauge({
+      name: 'cairn_immutable_cache_bytes',
+      help: 'Bytes held by the cache of full tiles and entry bundles (--immutable-cache).',
+      registers,
+      collect() {
+        if (self.cacheBytes) this.set(self.cacheBytes());
+      },
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -138,6 +154,16 @@ export class Metrics {
     this.entriesAppended.inc(s.accepted);
     this.batchSize.observe(s.size);
     this.sequencingDuration.observe(s.commitMs / 1000);
+  }
+
+  /** observeCache records one lookup in the immutable answer cache (kind: tile or bundle). */
+  observeCache(kind: string, hit: boolean): void {
+    this.immutableCache.inc({ kind, result: hit ? 'hit' : 'miss' });
+  }
+
+  /** bindCache makes cairn_immutable_cache_bytes read size at scrape time. */
+  bindCache(size: () => number): void {
+    this.cacheBytes = size;
   }
 
   /** observeSearch records one index lookup. */

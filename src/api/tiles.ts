@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle, tileWidthAt } from '../client/index.js';
@@ -6,6 +6,7 @@ import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, parseTilePath } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './app.js';
+import { ImmutableCache } from './immutable-cache.js';
 
 // Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
 // and with it the sequencer, for milliseconds.
@@ -25,6 +26,8 @@ const NO_STORE = 'no-store';
  */
 export function tileRoutes(log: Log, opts: AppOptions): Router {
   const r = Router();
+  const cache = new ImmutableCache(opts.immutableCacheBytes, (kind, hit) => opts.metrics.observeCache(kind, hit));
+  opts.metrics.bindCache(() => cache.bytes);
   r.get('/checkpoint', (_req, res) => {
     res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache, max-age=0').send(opts.checkpointNote(log.latest()));
   });
@@ -39,10 +42,28 @@ export function tileRoutes(log: Log, opts: AppOptions): Router {
     if (tileWidthAt(size, t.level, t.index) < t.width) {
       throw new CairnError('NOT_FOUND', `${req.path.slice(1)} is beyond the tree of size ${size}`);
     }
-    const data = t.entries ? bundle(log, t.index, t.width) : tile(log, t.level, t.index, t.width);
-    res.set('Cache-Control', t.width === TILE_WIDTH ? IMMUTABLE : PARTIAL).set('Content-Type', 'application/octet-stream');
-    if (t.entries) await send(req, res, data);
-    else res.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const full = t.width === TILE_WIDTH;
+    res.set('Cache-Control', full ? IMMUTABLE : PARTIAL).set('Content-Type', 'application/octet-stream');
+    if (!t.entries) {
+      let body = full ? cache.get('tile', req.path) : undefined;
+      if (!body) {
+        body = asBuffer(tile(log, t.level, t.index, t.width));
+        if (full) cache.set(req.path, body);
+      }
+      return res.send(body);
+    }
+    // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
+    res.vary('Accept-Encoding');
+    const gz = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    const key = gz ? `${req.path} gzip` : req.path;
+    let body = full ? cache.get('bundle', key) : undefined;
+    if (!body) {
+      const raw = asBuffer(bundle(log, t.index, t.width));
+      body = gz ? await gzip(raw) : raw;
+      if (full) cache.set(key, body);
+    }
+    if (gz) res.set('Content-Encoding', 'gzip');
+    res.send(body);
   });
   return r;
 }
@@ -67,13 +88,6 @@ function bundle(log: Log, index: number, width: number): Uint8Array {
   }
 }
 
-/** send writes a bundle, gzipped when the client accepts it (the spec says bundles SHOULD be compressed). */
-async function send(req: Request, res: Response, data: Uint8Array): Promise<void> {
-  res.vary('Accept-Encoding');
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-    res.set('Content-Encoding', 'gzip').send(await gzip(body));
-  } else {
-    res.send(body);
-  }
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

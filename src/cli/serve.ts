@@ -22,6 +22,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-batch', type: 'int', default: 1024, min: 1, max: 65536, help: 'Most entries integrated in one transaction.' },
   { name: 'max-queue', type: 'int', default: 65536, min: 1, help: 'Most submissions waiting for the sequencer; past it writes get 503.' },
   { name: 'tile-cache', type: 'int', default: 8192, min: 16, help: 'Tiles kept in memory (about 16 KiB each).' },
+  { name: 'immutable-cache', type: 'int', default: 64, min: 0, help: 'MiB of memory for finished answers to full tile and entry bundle reads, gzipped or not (0: off).' },
   { name: 'log-level', type: 'enum', values: LOG_LEVELS, default: 'info', help: 'Least severe log lines written (JSON lines; pretty on a terminal). debug adds one line per sequencer batch.' },
   { name: 'max-body', type: 'int', default: MIB, min: 1024, help: 'Largest request body in bytes; larger ones get 413.' },
   { name: 'rate-limit', type: 'int', default: 0, min: 0, help: 'Writes per second allowed per client IP, refilled continuously; past it 429 with Retry-After (0: no limit).' },
@@ -104,6 +105,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const app = createApp(log, {
     publicUrl,
     maxBodyBytes: v['max-body'] as number,
+    immutableCacheBytes: (v['immutable-cache'] as number) * MIB,
     metrics,
     logger,
     readiness,
