@@ -42,7 +42,7 @@ function middlewareNs(logger?: pino.Logger): number {
   return median(runs);
 }
 
-async function rps(app: express.Express, seconds: number): Promise<number> {
+async function rps(app: { listen(port: number, host: string, cb: () => void): Server }, seconds: number): Promise<number> {
   const server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });

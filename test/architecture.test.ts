@@ -31,4 +31,28 @@ describe('architecture', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it('has no import cycles, inside a folder or across folders', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files(SRC)) {
+      const deps = [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.\.?\/[^']+)'/g)].map((m) => join(file, '..', m[1]).replace(/\.js$/, '.ts'));
+      graph.set(file, deps);
+    }
+    // Depth-first search; a dependency still on the stack closes a cycle.
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const stack: string[] = [];
+    const visit = (f: string): void => {
+      stack.push(f);
+      for (const d of graph.get(f) ?? []) {
+        const at = stack.indexOf(d);
+        if (at >= 0) cycles.push([...stack.slice(at), d].map((x) => relative(SRC, x)).join(' -> '));
+        else if (!done.has(d)) visit(d);
+      }
+      stack.pop();
+      done.add(f);
+    };
+    for (const f of graph.keys()) if (!done.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
 });

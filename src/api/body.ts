@@ -2,7 +2,7 @@
  * Request bodies: the one reader every route's body goes through (limits, lingering refusal,
  * content encodings, charsets, JSON), in place of express's body parsers.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { RequestHandler } from 'express';
 import { parseBody } from './admission.js';
@@ -122,30 +122,27 @@ export function rawBody(maxBytes: number): RequestHandler {
 }
 
 /**
- * jsonBody replaces req.body (rawBody's bytes) with the JSON it holds, the way express.json({strict:
- * true}) read it: any content type; gzip, deflate or br content encoding, at most maxBytes
- * inflated (413); a utf-* charset (415 otherwise); an empty body is {}; only an object or array
- * (400 "request body is not valid JSON" otherwise).
+ * utf8Body returns a raw body (readBody's bytes) as UTF-8, the way express.json({strict: true})
+ * read bodies before: gzip, deflate or br content encoding, at most maxBytes inflated (413); a
+ * utf-* charset (415 otherwise), decoded to UTF-8 (invalid bytes become U+FFFD).
  */
-export function jsonBody(maxBytes: number): RequestHandler {
-  return (req, _res, next) => {
-    req.body = decodeJson(req.headers, req.body as Buffer, maxBytes);
-    next();
-  };
-}
-
-function decodeJson(h: IncomingMessage['headers'], raw: Buffer, maxBytes: number): unknown {
+export function utf8Body(h: IncomingHttpHeaders, raw: Buffer, maxBytes: number): Buffer {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(h['content-type'] ?? '')?.[1].toLowerCase() ?? 'utf-8';
   if (!charset.startsWith('utf-')) throw new BodyError(415, `unsupported charset "${charset.toUpperCase()}"`);
   const bytes = inflate((h['content-encoding'] ?? 'identity').toLowerCase(), raw, maxBytes);
-  if (charset === 'utf-8') return parseBody(bytes);
+  if (charset === 'utf-8') return bytes;
   let text: string;
   try {
     text = new TextDecoder(charset).decode(bytes); // an unknown label throws; bad bytes become U+FFFD
   } catch {
     throw new BodyError(415, `unsupported charset "${charset.toUpperCase()}"`);
   }
-  return parseBody(Buffer.from(text));
+  return Buffer.from(text);
+}
+
+/** jsonOf returns the JSON a request's body holds (utf8Body, then parseBody: {} for an empty body; only an object or array). */
+export function jsonOf(req: { headers: IncomingHttpHeaders; body: Buffer }, maxBytes: number): unknown {
+  return parseBody(utf8Body(req.headers, req.body, maxBytes));
 }
 
 const INFLATE: Record<string, (b: Buffer, o: { maxOutputLength: number }) => Buffer> = {

@@ -1,6 +1,6 @@
-import type { ServerResponse } from 'node:http';
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { CairnError, type ErrorCode } from '../errors.js';
+import { errorReply, writeReply, type Reply } from './reply.js';
 
 /** STATUS maps each error code to its HTTP status: the only place this mapping lives. */
 export const STATUS: Record<ErrorCode, number> = {
@@ -20,39 +20,24 @@ export const STATUS: Record<ErrorCode, number> = {
   CORRUPT: 500,
 };
 
-/** sendError writes Rekor's error body {code, message}; overload also gets Retry-After. */
-export function sendError(res: Response, status: number, message: string): void {
-  if (status === 503) res.set('Retry-After', '1');
-  res.status(status).json({ code: status, message });
-}
-
-/**
- * writeError writes on a bare node:http response the bytes sendError writes through express
- * (res.json: the same JSON, Content-Type with charset, Content-Length), for the fast paths.
- */
-export function writeError(res: ServerResponse, status: number, message: string): void {
-  if (status === 503) res.setHeader('Retry-After', '1');
-  const body = JSON.stringify({ code: status, message });
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
-}
-
-/** errorStatus is how errorHandler answers err: coded errors by the table, body-parser errors by their status, the rest 500. */
+/** errorStatus is how an error is answered: coded errors by the table, errors carrying a 4xx status (body.ts, express) by theirs, the rest 500. */
 export function errorStatus(err: unknown): { status: number; message: string } {
   if (err instanceof CairnError) return { status: STATUS[err.code], message: err.message };
-  const e = err as { status?: unknown; type?: unknown; message?: string } | undefined;
+  const e = err as { status?: unknown; message?: string } | undefined;
   const status = typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
   if (status === 500) return { status, message: 'internal error' };
-  const message = e!.type === 'entity.too.large' ? 'request body too large' : e!.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (e!.message ?? 'bad request');
-  return { status, message };
+  return { status, message: e!.message ?? 'bad request' };
 }
 
-/** errorHandler answers every error as JSON (errorStatus); internal errors are also written to stderr. */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-  if (res.headersSent) return;
+/** replyFor is the answer to an error a handler threw (errorStatus); internal errors are also written to stderr. */
+export function replyFor(err: unknown): Reply {
   const { status, message } = errorStatus(err);
   if (status === 500 && !(err instanceof CairnError)) console.error('cairn: internal error', err);
-  sendError(res, status, message);
+  return errorReply(status, message);
+}
+
+/** errorHandler answers every error express sees as JSON (replyFor). */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (res.headersSent) return;
+  writeReply(res, replyFor(err));
 };

@@ -1,7 +1,6 @@
 import { STATUS_CODES, createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Express } from 'express';
-import { withFastReads } from './fast.js';
+import type { App } from './app.js';
 
 /** HttpServerOptions are http.Server's timeouts, in milliseconds. */
 export interface HttpServerOptions {
@@ -11,14 +10,13 @@ export interface HttpServerOptions {
 }
 
 /**
- * createHttpServer returns the node:http server for an app: hot routes through withFastReads,
- * the rest through express, and requests Node's HTTP parser refuses answered with the same JSON
+ * createHttpServer returns the node:http server for an app, with requests Node's HTTP parser refuses answered with the same JSON
  * error body as every other refusal (clientError), not Node's empty 400.
  */
-export function createHttpServer(app: Express, o: HttpServerOptions): Server {
+export function createHttpServer(app: App, o: HttpServerOptions): Server {
   // Node enforces requestTimeout/headersTimeout only when it sweeps connections, every 30 s by
   // default: sweep every second so a trickling client is cut close to its deadline.
-  const server = createServer({ connectionsCheckingInterval: 1000 }, withFastReads(app));
+  const server = createServer({ connectionsCheckingInterval: 1000 }, app);
   server.requestTimeout = o.requestTimeoutMs;
   server.headersTimeout = o.headersTimeoutMs;
   server.keepAliveTimeout = o.keepAliveTimeoutMs;

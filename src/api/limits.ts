@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { sendError } from './errors.js';
+import { errorReply, writeReply } from './reply.js';
 
 /** MIB is the default request body limit. */
 export const MIB = 1024 * 1024;
@@ -82,7 +82,6 @@ export function writeRateLimit(o: RateLimitOptions | WriteLimiter): RequestHandl
     if (SAFE.has(req.method)) return next();
     const refused = limiter.take(clientOf(req));
     if (!refused) return next();
-    res.set('Retry-After', String(refused.retryAfter));
-    sendError(res, 429, refused.message);
+    writeReply(res, errorReply(429, refused.message, { 'Retry-After': String(refused.retryAfter) }));
   };
 }

@@ -2,11 +2,10 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Log } from '../log/index.js';
 import type { Metrics } from './metrics.js';
-import type { AppOptions } from './app.js';
+import type { Route } from './route.js';
 import { VERSION } from '../version.js';
 
 /** ReadinessOptions tunes what GET /readyz calls unready. */
@@ -125,22 +124,30 @@ function signer(log: Log): Check {
   }
 }
 
-/** opsRoutes serves what operators poll: liveness, readiness, metrics. */
-export function opsRoutes(log: Log, opts: AppOptions): Router {
-  const r = Router();
-  // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
-  r.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
-  r.get('/readyz', (_req, res) => {
-    const { ready, checks } = opts.readiness.check(log);
-    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
-  });
-  r.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await opts.metrics.render();
-    res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
-  });
-  return r;
+/** opsRoutes serve what operators poll: liveness, readiness, metrics. */
+export function opsRoutes(log: Log, readiness: Readiness, metrics: Metrics): Route[] {
+  const NO_STORE = { 'Cache-Control': 'no-store' };
+  return [
+    // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
+    { method: 'GET', path: '/healthz', handler: () => ({ status: 200, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body: '{"status":"ok"}' }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: () => {
+        const { ready, checks } = readiness.check(log);
+        const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
+        return { status: ready ? 200 : 503, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async () => {
+        const { contentType, body } = await metrics.render();
+        return { status: 200, headers: { ...NO_STORE, 'Content-Type': contentType }, body };
+      },
+    },
+  ];
 }
 
 /** routeOf returns the matched route pattern of a request, or a fixed placeholder, never the raw path. */

@@ -3,26 +3,27 @@
  * Entries read later carry an inclusion proof to the current tree and its checkpoint, as Rekor's do;
  * a created entry carries the proof and checkpoint of the batch that integrated it.
  */
-import type { Request, Response } from 'express';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Admitted } from '../kinds/index.js';
 import type { Log, StoredEntry } from '../log/index.js';
 import { leafHash } from '../merkle/index.js';
-import { sendError } from './errors.js';
-import { RekorFormatter, UUID_HEX_LEN, sendJson } from './rekor-format.js';
 import { admit, isPlainObject, type AdmitFn } from './admission.js';
+import { jsonOf, utf8Body } from './body.js';
+import { RekorFormatter, UUID_HEX_LEN } from './rekor-format.js';
 import { optionalArray, parseEntryId, queryInt } from './rekor-input.js';
-
-/** Created is how POST /api/v1/log/entries answers an admitted entry: 201 with the entry, or 409 for a duplicate. */
-export type Created = { status: 201; location: string; id: string; json: string } | { status: 409; location: string; message: string };
+import { errorReply, jsonReply, type Reply } from './reply.js';
+import type { ApiRequest } from './route.js';
 
 /** MAX_SEARCH_QUERIES is rekor's maxSearchQueries: most UUIDs + indexes + entries in one retrieve. */
 export const MAX_SEARCH_QUERIES = 10;
 
-/** httpError returns an error the app's error handler answers with this 4xx status and message. */
+/** httpError returns an error answered with this 4xx status and message. */
 export function httpError(status: number, message: string): Error {
   return Object.assign(new Error(message), { status });
 }
+
+/** Admit is the one admission path of an upload's UTF-8 body: an AdmitPool's workers, or inline (admitBody). Owns bytes. */
+export type Admit = (bytes: Uint8Array) => Promise<Admitted>;
 
 export class RekorEntries {
   private readonly entriesUrl: string;
@@ -31,25 +32,16 @@ export class RekorEntries {
     private readonly log: Log,
     private readonly fmt: RekorFormatter,
     publicUrl: string,
+    private readonly admitBytes: Admit,
+    private readonly maxBodyBytes: number,
     private readonly admitEntry: AdmitFn,
   ) {
     this.entriesUrl = `${publicUrl.replace(/\/+$/, '')}/api/v1/log/entries/`;
   }
 
   /** POST /api/v1/log/entries → 201 {<entry ID>: LogEntryAnon} with Location and ETag, or 409 with the existing entry's Location. */
-  readonly create = async (req: Request, res: Response): Promise<void> => {
-    const c = await this.append(admit(this.admitEntry, req.body));
-    res.setHeader('Location', c.location);
-    if (c.status === 409) return sendError(res, 409, c.message);
-    res.setHeader('ETag', c.id);
-    sendJson(res, 201, c.json);
-  };
-
-  /**
-   * append appends an admitted entry and says how to answer: the express route and the fast
-   * upload path (fast.ts) share it. Errors other than a duplicate are thrown.
-   */
-  async append(admitted: Admitted): Promise<Created> {
+  readonly create = async (req: ApiRequest): Promise<Reply> => {
+    const admitted = await this.admitBytes(utf8Body(req.headers, req.body, this.maxBodyBytes));
     let receipt;
     try {
       // The SET is signed for the response anyway: sign it in the batch and store it, so reads serve it.
@@ -57,39 +49,35 @@ export class RekorEntries {
     } catch (e) {
       if (!isCairnError(e, 'DUPLICATE')) throw e;
       const id = this.fmt.entryId((e.details.leafHash as Uint8Array | undefined) ?? leafHash(admitted.body));
-      return { status: 409, location: this.entriesUrl + id, message: `an equivalent entry already exists in the transparency log with UUID ${id}` };
+      return errorReply(409, `an equivalent entry already exists in the transparency log with UUID ${id}`, { Location: this.entriesUrl + id });
     }
     const id = this.fmt.entryId(receipt.entry.leafHash);
-    return { status: 201, location: this.entriesUrl + id, id, json: this.fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof) };
-  }
+    return jsonReply(201, this.fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof), { Location: this.entriesUrl + id, ETag: id });
+  };
 
   /** GET /api/v1/log/entries?logIndex=N */
-  readonly byIndex = (req: Request, res: Response): void => {
+  readonly byIndex = (req: ApiRequest): Reply => {
     const index = queryInt(req.query, 'logIndex', 0);
     if (index === undefined) throw new CairnError('BAD_REQUEST', 'logIndex in query is required');
     const e = this.log.entryByIndex(index);
-    if (!e) return sendError(res, 404, `no entry at log index ${index}`);
-    sendJson(res, 200, this.fmt.currentLogEntry(e));
+    if (!e) return errorReply(404, `no entry at log index ${index}`);
+    return jsonReply(200, this.fmt.currentLogEntry(e));
   };
 
   /** GET /api/v1/log/entries/{entryUUID} */
-  readonly byUuid = (req: Request, res: Response): void => {
-    const e = this.lookup(req.params.entryUUID);
-    if (!e) return sendError(res, 404, 'entry not found');
-    sendJson(res, 200, this.fmt.currentLogEntry(e));
+  readonly byUuid = (req: ApiRequest): Reply => {
+    const ref = parseEntryId(req.params.entryUUID, this.fmt.treeIdHex);
+    const e = ref.otherTree ? undefined : this.log.entryByLeafHash(ref.leafHash);
+    if (!e) return errorReply(404, 'entry not found');
+    return jsonReply(200, this.fmt.currentLogEntry(e));
   };
-
-  private lookup(id: unknown): StoredEntry | undefined {
-    const ref = parseEntryId(id, this.fmt.treeIdHex);
-    return ref.otherTree ? undefined : this.log.entryByLeafHash(ref.leafHash);
-  }
 
   /**
    * POST /api/v1/log/entries/retrieve: entries by UUID, proposed entry and index, missing ones
    * skipped, in rekor's order (full entry IDs, then plain UUIDs and proposed entries, then indexes).
    */
-  readonly retrieve = (req: Request, res: Response): void => {
-    const body: unknown = req.body;
+  readonly retrieve = (req: ApiRequest): Reply => {
+    const body = jsonOf(req, this.maxBodyBytes);
     if (!isPlainObject(body)) throw new CairnError('BAD_REQUEST', 'the body must be a SearchLogQuery object');
     const uuids = optionalArray(body, 'entryUUIDs');
     const indexes = optionalArray(body, 'logIndexes');
@@ -121,6 +109,6 @@ export class RekorEntries {
       const e = this.log.entryByIndex(i);
       if (e) found.push(e);
     }
-    sendJson(res, 200, '[' + found.map((e) => this.fmt.currentLogEntry(e)).join(',') + ']');
+    return jsonReply(200, '[' + found.map((e) => this.fmt.currentLogEntry(e)).join(',') + ']');
   };
 }

@@ -4,12 +4,14 @@
  * the kinds module's functions, the same ones that produced them at admission, so the two agree.
  * Results are bounded: past MAX_INDEX_RESULTS the query is refused rather than truncated.
  */
-import type { Request, Response } from 'express';
 import { CairnError } from '../errors.js';
 import { emailKey, hashKey, publicKeyKey, subjectKey } from '../kinds/index.js';
 import type { Log } from '../log/index.js';
 import { httpError } from './rekor-entries.js';
-import { RekorFormatter, sendJson } from './rekor-format.js';
+import type { RekorFormatter } from './rekor-format.js';
+import { jsonOf } from './body.js';
+import { jsonReply } from './reply.js';
+import type { Handler } from './route.js';
 import { isPlainObject } from './rekor-input.js';
 
 /** MAX_INDEX_RESULTS is the most entry IDs one index query returns. */
@@ -82,14 +84,14 @@ export function searchIndex(log: Log, keys: string[], operator: 'and' | 'or'): n
 }
 
 /** indexRetrieve handles POST /api/v1/index/retrieve: a JSON array of entry IDs. */
-export function indexRetrieve(log: Log, fmt: RekorFormatter) {
-  return (req: Request, res: Response): void => {
-    const { keys, operator } = searchKeys(req.body);
+export function indexRetrieve(log: Log, fmt: RekorFormatter, maxBodyBytes: number): Handler {
+  return (req) => {
+    const { keys, operator } = searchKeys(jsonOf(req, maxBodyBytes));
     const ids: string[] = [];
     for (const i of searchIndex(log, keys, operator)) {
       const e = log.entryByIndex(i);
       if (e) ids.push(fmt.entryId(e.leafHash));
     }
-    sendJson(res, 200, ids.length ? `["${ids.join('","')}"]` : '[]');
+    return jsonReply(200, ids.length ? `["${ids.join('","')}"]` : '[]');
   };
 }

@@ -1,11 +1,15 @@
-import { Router } from 'express';
+import { createRequire } from 'node:module';
+import type { IncomingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle, tileWidthAt } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, parseTilePath } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
-import type { AppOptions } from './app.js';
+import type { AppOptions } from './options.js';
+import { replyFor } from './errors.js';
+import type { Reply } from './reply.js';
+import type { ApiRequest, Route } from './route.js';
 import { ImmutableCache } from './immutable-cache.js';
 
 // Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
@@ -19,53 +23,71 @@ const PARTIAL = 'public, max-age=60';
 // Tiles past the tree will exist soon: a 404 must not be cached.
 const NO_STORE = 'no-store';
 
+// Content negotiation as express did it (its accepts() wraps the same package).
+const Negotiator = createRequire(import.meta.url)('negotiator') as new (req: { headers: IncomingHttpHeaders }) => { encodings(available: string[]): string[] };
+
 /**
- * tileRoutes serves the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md): the checkpoint,
+ * tileRoutes serve the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md): the checkpoint,
  * Merkle tree tiles and entry bundles. Everything is bounded by the latest checkpoint's size, so
  * a client never sees a hash or entry that no signed tree covers yet.
  */
-export function tileRoutes(log: Log, opts: AppOptions): Router {
-  const r = Router();
+export function tileRoutes(log: Log, opts: AppOptions): Route[] {
   const cache = new ImmutableCache(opts.immutableCacheBytes, (kind, hit) => opts.metrics.observeCache(kind, hit));
   opts.metrics.bindCache(() => cache.bytes);
-  r.get('/checkpoint', (_req, res) => {
-    res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache, max-age=0').send(opts.checkpointNote(log.latest()));
+  const checkpoint = (): Reply => ({
+    status: 200,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, max-age=0' },
+    body: opts.checkpointNote(log.latest()),
   });
-  // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
-  // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
-  r.get(/^\/tile\//, async (req, res) => {
-    res.set('Cache-Control', NO_STORE);
-    const t = parseTilePath(req.path.slice(1));
-    const size = log.latest().size;
-    // A partial of width W is served while the tree has at least W hashes there: it is then the
-    // tile at some size at or below the current one. Wider than the tree has is a 404, never a guess.
-    if (tileWidthAt(size, t.level, t.index) < t.width) {
-      throw new CairnError('NOT_FOUND', `${req.path.slice(1)} is beyond the tree of size ${size}`);
+  const tiles = async (req: ApiRequest): Promise<Reply> => {
+    try {
+      return await tileReply(log, cache, req);
+    } catch (e) {
+      const r = replyFor(e);
+      r.headers['Cache-Control'] = NO_STORE; // tiles past the tree will exist soon: no answer but a tile may be cached
+      return r;
     }
-    const full = t.width === TILE_WIDTH;
-    res.set('Cache-Control', full ? IMMUTABLE : PARTIAL).set('Content-Type', 'application/octet-stream');
-    if (!t.entries) {
-      let body = full ? cache.get('tile', req.path) : undefined;
-      if (!body) {
-        body = asBuffer(tile(log, t.level, t.index, t.width));
-        if (full) cache.set(req.path, body);
-      }
-      return res.send(body);
-    }
-    // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
-    res.vary('Accept-Encoding');
-    const gz = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const key = gz ? `${req.path} gzip` : req.path;
-    let body = full ? cache.get('bundle', key) : undefined;
+  };
+  return [
+    { method: 'GET', path: '/checkpoint', handler: checkpoint, fast: (url) => (url === '/checkpoint' ? NO_PARAMS : undefined) },
+    // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
+    // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
+    { method: 'GET', path: /^\/tile\//, handler: tiles, fast: (url) => (url.startsWith('/tile/') && !url.includes('?') ? NO_PARAMS : undefined) },
+  ];
+}
+
+const NO_PARAMS = { params: {}, query: {} };
+
+async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Promise<Reply> {
+  const t = parseTilePath(req.path.slice(1));
+  const size = log.latest().size;
+  // A partial of width W is served while the tree has at least W hashes there: it is then the
+  // tile at some size at or below the current one. Wider than the tree has is a 404, never a guess.
+  if (tileWidthAt(size, t.level, t.index) < t.width) {
+    throw new CairnError('NOT_FOUND', `${req.path.slice(1)} is beyond the tree of size ${size}`);
+  }
+  const full = t.width === TILE_WIDTH;
+  const headers: Record<string, string> = { 'Cache-Control': full ? IMMUTABLE : PARTIAL, 'Content-Type': 'application/octet-stream' };
+  if (!t.entries) {
+    let body = full ? cache.get('tile', req.path) : undefined;
     if (!body) {
-      const raw = asBuffer(bundle(log, t.index, t.width));
-      body = gz ? await gzip(raw) : raw;
-      if (full) cache.set(key, body);
+      body = asBuffer(tile(log, t.level, t.index, t.width));
+      if (full) cache.set(req.path, body);
     }
-    if (gz) res.set('Content-Encoding', 'gzip');
-    res.send(body);
-  });
-  return r;
+    return { status: 200, headers, body };
+  }
+  // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
+  headers.Vary = 'Accept-Encoding';
+  const gz = new Negotiator(req).encodings(['gzip', 'identity'])[0] === 'gzip';
+  const key = gz ? `${req.path} gzip` : req.path;
+  let body = full ? cache.get('bundle', key) : undefined;
+  if (!body) {
+    const raw = asBuffer(bundle(log, t.index, t.width));
+    body = gz ? await gzip(raw) : raw;
+    if (full) cache.set(key, body);
+  }
+  if (gz) headers['Content-Encoding'] = 'gzip';
+  return { status: 200, headers, body };
 }
 
 function tile(log: Log, level: number, index: number, width: number): Uint8Array {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdmitPool, createApp, withFastReads } from '../../src/api/index.js';
+import { AdmitPool, createApp } from '../../src/api/index.js';
 import { BodyNotJson, admitBody } from '../../src/api/admission.js';
 import { CairnError } from '../../src/errors.js';
 import { openTestLog } from '../helpers/test-log.js';
@@ -111,10 +111,10 @@ describe('AdmitPool', () => {
     expect(workers(pool)[0].threadId).not.toBe(dying.threadId);
   });
 
-  it('behind the fast path: an upload whose worker dies gets 503 with Retry-After, and the server keeps serving', async () => {
+  it('through the API: an upload whose worker dies gets 503 with Retry-After, and the server keeps serving', async () => {
     const pool = await start({ size: 1 });
     const log = openTestLog();
-    const s = createServer(withFastReads(createApp(log, { publicUrl: 'http://cairn.test', admission: pool })));
+    const s = createServer(createApp(log, { publicUrl: 'http://cairn.test', admission: pool }));
     servers.push(s);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/api/v1/log/entries`;

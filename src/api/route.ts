@@ -1,0 +1,60 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Router, type Request } from 'express';
+import { writeReply, type Reply } from './reply.js';
+
+/** ApiRequest is what a handler sees of a request, however it arrived. */
+export interface ApiRequest {
+  method: string;
+  /** The path without the query, as sent. */
+  path: string;
+  /** The query as node:querystring parses it (express 5's "simple" parser). */
+  query: Record<string, unknown>;
+  /** Named path parameters, decoded. */
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** The raw body, as read by api/body.ts (empty when there was none). */
+  body: Buffer;
+}
+
+/** Handler answers one route: request in, reply out. Bad input throws a CairnError (errors.ts maps it). */
+export type Handler = (req: ApiRequest) => Reply | Promise<Reply>;
+
+/**
+ * Route is one endpoint, implemented once. path is express's pattern (every request can reach it
+ * through express, which matches case-insensitively, with or without a trailing slash, and
+ * answers HEAD and OPTIONS); fast, when set, recognises the canonical spelling of a hot route's URL
+ * and returns its parameters, so the dispatcher (dispatch.ts) answers it without express's
+ * per-request cost. Either way the same handler answers.
+ */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string | RegExp;
+  handler: Handler;
+  fast?: (url: string) => { params: Record<string, string>; query: Record<string, unknown> } | undefined;
+}
+
+/** routeLabel is a route's name in metrics and request logs: its pattern, never the raw path. */
+export function routeLabel(r: Route): string {
+  return String(r.path);
+}
+
+/** expressRoutes mounts routes on an express router. */
+export function expressRoutes(routes: readonly Route[]): Router {
+  const router = Router();
+  for (const r of routes) {
+    const method = r.method === 'GET' ? 'get' : 'post';
+    router[method](r.path, async (req, res) => writeReply(res, await r.handler(fromExpress(req))));
+  }
+  return router;
+}
+
+function fromExpress(req: Request): ApiRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    query: req.query as Record<string, unknown>,
+    params: req.params as Record<string, string>,
+    headers: req.headers,
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  };
+}
