@@ -15,6 +15,7 @@ import type { FastReadsContext } from './fast.js';
 import { rekorRoutes } from './rekor.js';
 import { RekorFormatter } from './rekor-format.js';
 import { tileRoutes } from './tiles.js';
+import { explorerRoutes } from './explorer.js';
 
 export interface AppOptions {
   /** URL clients reach the log at (used in Location headers). */
@@ -65,6 +66,7 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   app.use(opsRoutes(log, opts));
   app.use(tileRoutes(log, opts));
   app.use(rekorRoutes(log, opts, fmt, entries));
+  app.use(explorerRoutes());
   // What withFastReads (fast.ts) needs to answer hot reads and plain uploads the way these routes do.
   const pool = opts.admission;
   const admit = pool ? (b: Uint8Array) => pool.admit(b) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitBody(b)));

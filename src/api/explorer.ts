@@ -1,0 +1,62 @@
+/**
+ * The explorer page (web/, built into build/explorer by `npm install`): GET / serves index.html,
+ * GET /explorer/<name>.<content hash>.<js|css> its assets. The page is only static files: it
+ * reads the log through the same public API as any client, and verifies what it shows itself.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import { sendError } from './errors.js';
+
+/** EXPLORER_DIR is where scripts/build-web.mjs writes the page (the same from src/ under tsx and from dist/). */
+export const EXPLORER_DIR = resolve(import.meta.dirname, '..', '..', 'build', 'explorer');
+
+// The page loads nothing from elsewhere and is never framed; data from the log reaches it as text.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// index.html names the hashed assets, so it is revalidated every time; the assets never change.
+const REVALIDATE = 'no-cache';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const ASSET = /^[a-z]+\.[0-9a-f]{16}\.(js|css)$/;
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+interface File {
+  type: string;
+  raw: Buffer;
+  gz: Buffer;
+}
+
+/** loadFiles reads the built page into memory (about 50 kB), or returns undefined when it was not built. */
+function loadFiles(dir: string): Map<string, File> | undefined {
+  if (!existsSync(join(dir, 'index.html'))) return undefined;
+  const files = new Map<string, File>();
+  for (const name of readdirSync(dir)) {
+    const ext = name.split('.').pop()!;
+    if (name !== 'index.html' && !ASSET.test(name)) continue;
+    files.set(name, { type: TYPES[ext], raw: readFileSync(join(dir, name)), gz: readFileSync(join(dir, `${name}.gz`)) });
+  }
+  return files;
+}
+
+function send(req: Request, res: Response, f: File, cache: string): void {
+  res.vary('Accept-Encoding');
+  res.set({ 'Content-Type': f.type, 'Cache-Control': cache, 'X-Content-Type-Options': 'nosniff' });
+  if (req.acceptsEncodings('gzip', 'identity') === 'gzip') res.set('Content-Encoding', 'gzip').send(f.gz);
+  else res.send(f.raw);
+}
+
+/** explorerRoutes serves the explorer page from dir; without a build, GET / says how to make one. */
+export function explorerRoutes(dir = EXPLORER_DIR): Router {
+  const r = Router();
+  const files = loadFiles(dir);
+  r.get('/', (req, res) => {
+    if (!files) return sendError(res, 404, 'not found: the explorer page is not built: run npm install (scripts/build-web.mjs)');
+    res.set({ 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    send(req, res, files.get('index.html')!, REVALIDATE);
+  });
+  r.get('/explorer/:name', (req, res, next) => {
+    const f = ASSET.test(req.params.name) ? files?.get(req.params.name) : undefined;
+    if (!f) return next();
+    send(req, res, f, IMMUTABLE);
+  });
+  return r;
+}
