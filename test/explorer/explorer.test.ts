@@ -10,17 +10,32 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/index.js';
-import { Log } from '../../src/log/index.js';
+import { Log, type SignedCheckpoint } from '../../src/log/index.js';
+import { cosign, loadPrivateKey } from '../../src/note/index.js';
 import { TEST_ORIGIN, openTestLog } from '../helpers/test-log.js';
 import { SCREENSHOTS, buildExplorer, haveChromium, launch } from './browser.js';
 import { IDENTITY, certSigner, keySigner, type Artifact } from './fixtures.js';
 import { tamperProxy } from './tamper.js';
 
+// Globals of the page, used in page.evaluate callbacks: declared here, in this module only,
+// because the project's tsconfig (rightly) has no DOM library.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any, location: any, localStorage: any, getComputedStyle: any, DataTransfer: any, DragEvent: any, File: any;
+
 const run = haveChromium();
 
-async function serve(log: Log): Promise<{ url: string; server: Server }> {
+const WITNESS = 'witness.example/w1';
+const witnessKey = loadPrivateKey(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+
+/** witnessed returns the checkpoint note with a witness's cosignature, made 60 s ago, appended (as witnessing does). */
+function witnessed(cp: SignedCheckpoint): string {
+  const text = cp.c2sp.slice(0, cp.c2sp.lastIndexOf('\n\n') + 1);
+  return cp.c2sp + cosign(text, witnessKey, WITNESS, Math.floor(Date.now() / 1000) - 60);
+}
+
+async function serve(log: Log, checkpointNote?: (cp: SignedCheckpoint) => string): Promise<{ url: string; server: Server }> {
   const server = await new Promise<Server>((resolve) => {
-    const s = createApp(log, { publicUrl: 'http://127.0.0.1' }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp(log, { publicUrl: 'http://127.0.0.1', ...(checkpointNote && { checkpointNote }) }).listen(0, '127.0.0.1', () => resolve(s));
   });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
@@ -75,7 +90,7 @@ describe.skipIf(!run)('explorer in Chromium', () => {
     // Not openTestLog: that one closes the log after each test, and these tests share one log.
     dataDir = mkdtempSync(join(tmpdir(), 'cairn-explorer-'));
     log = Log.open({ dataDir, origin: TEST_ORIGIN, heartbeatMs: 0, synchronous: 'NORMAL', keyType: 'ed25519', now: () => clock });
-    server = await serve(log);
+    server = await serve(log, witnessed);
     for (let i = 0; i < 12; i++) {
       clock += 3600_000;
       const a = keyed.artifact(Buffer.from(`release ${i} of the example artifact`));
@@ -107,6 +122,7 @@ describe.skipIf(!run)('explorer in Chromium', () => {
     expect(await page.textContent('#cp-text')).toContain(`${TEST_ORIGIN}\n13\n`);
     expect(await page.textContent('main')).toContain(log.key.publicKeyPem.trim().split('\n')[1]);
     expect(await page.textContent('main')).toMatch(new RegExp(`${TEST_ORIGIN.replace(/\./g, '\\.').replace('/', '\\/')}\\+[0-9a-f]{8}\\+`));
+    expect(await page.textContent('.witnesses')).toMatch(new RegExp(`^${WITNESS} key ID [0-9a-f]{8}, cosigned \\S+ \\((60|61|62) s ago\\)$`));
     await page.waitForSelector('figure svg.chart polyline');
     expect(await page.getAttribute('svg.chart', 'aria-label')).toContain('13 entries');
     await shot(page, 'overview.png');
