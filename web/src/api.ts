@@ -14,8 +14,12 @@ export class ApiError extends Error {
   }
 }
 
+// The log changes under the page: never answer from the HTTP cache. (Cast: Node's RequestInit,
+// which the tests type-check this file against, has no `cache`.)
+const NO_STORE = { cache: 'no-store' } as RequestInit;
+
 async function call(path: string, init?: RequestInit): Promise<Response> {
-  const res = await fetch(path, { cache: 'no-store', ...init });
+  const res = await fetch(path, { ...NO_STORE, ...init });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

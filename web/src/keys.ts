@@ -73,9 +73,14 @@ function noteKey(key: LogKey): { type: number; bytes: Uint8Array } {
   return key.algorithm === 'Ed25519' ? { type: NOTE_TYPE_ED25519, bytes: key.spki.subarray(12) } : { type: NOTE_TYPE_ECDSA, bytes: key.spki };
 }
 
-/** c2spKeyId returns SHA-256(name || 0x0A || type || key)[:4], the key ID of the log's C2SP note signatures. */
+/**
+ * c2spKeyId returns the key ID of the log's C2SP note signatures: SHA-256(name || 0x0A || 0x01 ||
+ * key)[:4] for Ed25519 (c2sp.org/signed-note), SHA-256(SPKI)[:4] for ECDSA (type 0x02, as
+ * transparency-dev/witness and src/note/signers.ts define it).
+ */
 export async function c2spKeyId(name: string, key: LogKey): Promise<Uint8Array> {
   const k = noteKey(key);
+  if (k.type === NOTE_TYPE_ECDSA) return key.logId.slice(0, 4);
   return (await sha256(utf8(name), Uint8Array.of(0x0a, k.type), k.bytes)).slice(0, 4);
 }
 
