@@ -5,7 +5,7 @@
 // `install` script, so `npm install` / `npm ci` build it; tests rebuild it before they start.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -27,17 +27,20 @@ const [jsName, cssName] = Object.keys(files);
 const html = readFileSync(join(root, 'web', 'index.html'), 'utf8').replace('{{js}}', jsName).replace('{{css}}', cssName);
 files['index.html'] = Buffer.from(html);
 
-// Write beside, then swap, so a server starting meanwhile never reads half a build.
-const tmp = `${out}.tmp-${process.pid}`;
-rmSync(tmp, { recursive: true, force: true });
-mkdirSync(tmp, { recursive: true });
+// Assets are named by their content, so writing one never changes a file a server is reading;
+// index.html is replaced by a rename, atomically. Files of earlier builds are removed last.
+mkdirSync(out, { recursive: true });
 let gz = 0;
+const keep = new Set();
 for (const [name, bytes] of Object.entries(files)) {
   const z = gzipSync(bytes, { level: 9 });
   gz += z.length;
-  writeFileSync(join(tmp, name), bytes);
-  writeFileSync(join(tmp, `${name}.gz`), z);
+  for (const [file, data] of [[`${name}.gz`, z], [name, bytes]]) {
+    const tmp = join(out, `.${file}.${process.pid}.tmp`);
+    writeFileSync(tmp, data);
+    renameSync(tmp, join(out, file));
+    keep.add(file);
+  }
 }
-rmSync(out, { recursive: true, force: true });
-renameSync(tmp, out);
+for (const f of readdirSync(out)) if (!keep.has(f) && !f.startsWith('.')) rmSync(join(out, f), { force: true });
 process.stdout.write(`cairn: explorer built in build/explorer (${(gz / 1024).toFixed(1)} KiB gzipped)\n`);

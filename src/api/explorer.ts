@@ -3,7 +3,7 @@
  * GET /explorer/<name>.<content hash>.<js|css> its assets. The page is only static files: it
  * reads the log through the same public API as any client, and verifies what it shows itself.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { sendError } from './errors.js';
@@ -25,15 +25,16 @@ interface File {
   gz: Buffer;
 }
 
-/** loadFiles reads the built page into memory (about 50 kB), or returns undefined when it was not built. */
+/**
+ * loadFiles reads the built page into memory (about 50 kB): index.html and the assets it names,
+ * so files of other builds in the folder are never read. Undefined when the page was not built.
+ */
 function loadFiles(dir: string): Map<string, File> | undefined {
   if (!existsSync(join(dir, 'index.html'))) return undefined;
-  const files = new Map<string, File>();
-  for (const name of readdirSync(dir)) {
-    const ext = name.split('.').pop()!;
-    if (name !== 'index.html' && !ASSET.test(name)) continue;
-    files.set(name, { type: TYPES[ext], raw: readFileSync(join(dir, name)), gz: readFileSync(join(dir, `${name}.gz`)) });
-  }
+  const read = (name: string): File => ({ type: TYPES[name.split('.').pop()!], raw: readFileSync(join(dir, name)), gz: readFileSync(join(dir, `${name}.gz`)) });
+  const index = read('index.html');
+  const files = new Map([['index.html', index]]);
+  for (const m of index.raw.toString().matchAll(/"explorer\/([^"]+)"/g)) if (ASSET.test(m[1])) files.set(m[1], read(m[1]));
   return files;
 }
 
