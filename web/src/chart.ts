@@ -27,10 +27,9 @@ export function sampleIndexes(size: number, n: number): number[] {
 export async function chart(size: number): Promise<HTMLElement> {
   const idx = sampleIndexes(size, SAMPLES);
   if (idx.length < 2) throw new Error('the log needs at least two entries');
-  const points: [number, number][] = [];
-  for (let i = 0; i < idx.length; i += RETRIEVE_LIMIT) {
-    for (const e of await api.retrieve({ logIndexes: idx.slice(i, i + RETRIEVE_LIMIT) })) points.push([e.anon.integratedTime, e.anon.logIndex + 1]);
-  }
+  const batches = [];
+  for (let i = 0; i < idx.length; i += RETRIEVE_LIMIT) batches.push(api.retrieve({ logIndexes: idx.slice(i, i + RETRIEVE_LIMIT) }));
+  const points: [number, number][] = (await Promise.all(batches)).flat().map((e) => [e.anon.integratedTime, e.anon.logIndex + 1]);
   points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const t0 = points[0][0];
   const t1 = points[points.length - 1][0];
