@@ -55,4 +55,20 @@ describe('architecture', () => {
     for (const f of graph.keys()) if (!done.has(f)) visit(f);
     expect(cycles).toEqual([]);
   });
+
+  // The explorer's browser code (web/src) is its own graph: it may import only its own files (no
+  // node: built-ins, no packages, nothing from src/), and nothing in src/ imports it.
+  it('keeps the browser code in web/src apart from the server', () => {
+    const WEB = join(import.meta.dirname, '..', 'web', 'src');
+    const bad: string[] = [];
+    for (const file of files(WEB)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        if (!m[1].startsWith('./') || m[1].includes('..')) bad.push(`web/src/${relative(WEB, file)} imports ${m[1]}`);
+      }
+    }
+    for (const file of files(SRC)) {
+      if (/['"][./]*web\//.test(readFileSync(file, 'utf8'))) bad.push(`${relative(SRC, file)} refers to web/`);
+    }
+    expect(bad).toEqual([]);
+  });
 });

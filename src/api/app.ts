@@ -18,6 +18,7 @@ import { rekorRoutes } from './rekor.js';
 import { errorReply, writeReply } from './reply.js';
 import { expressRoutes } from './route.js';
 import { tileRoutes } from './tiles.js';
+import { explorerRoutes } from './explorer.js';
 
 export type { AppOptions } from './options.js';
 
@@ -45,7 +46,7 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   const admit = pool ? (b: Uint8Array) => pool.admit(b) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitBody(b)));
   const fmt = new RekorFormatter(log);
   const entries = new RekorEntries(log, fmt, opts.publicUrl, admit, opts.maxBodyBytes, admitEntry);
-  const routes = [...opsRoutes(log, opts.readiness, opts.metrics), ...tileRoutes(log, opts), ...rekorRoutes(log, fmt, entries, opts.maxBodyBytes)];
+  const routes = [...opsRoutes(log, opts.readiness, opts.metrics), ...tileRoutes(log, opts), ...rekorRoutes(log, fmt, entries, opts.maxBodyBytes), ...explorerRoutes()];
   const limiter = new WriteLimiter(opts.rateLimit);
 
   const app = express();

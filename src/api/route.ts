@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
 import { Router, type Request } from 'express';
 import { writeReply, type Reply } from './reply.js';
 
@@ -31,6 +32,14 @@ export interface Route {
   path: string | RegExp;
   handler: Handler;
   fast?: (url: string) => { params: Record<string, string>; query: Record<string, unknown> } | undefined;
+}
+
+// Content negotiation as express did it (its accepts() wraps the same package).
+const Negotiator = createRequire(import.meta.url)('negotiator') as new (req: { headers: IncomingHttpHeaders }) => { encodings(available: string[]): string[] };
+
+/** acceptsGzip reports whether the client prefers gzip to identity (Accept-Encoding, as express's req.acceptsEncodings). */
+export function acceptsGzip(req: { headers: IncomingHttpHeaders }): boolean {
+  return new Negotiator(req).encodings(['gzip', 'identity'])[0] === 'gzip';
 }
 
 /** routeLabel is a route's name in metrics and request logs: its pattern, never the raw path. */

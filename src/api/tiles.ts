@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import type { IncomingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle, tileWidthAt } from '../client/index.js';
@@ -9,7 +7,7 @@ import type { Log } from '../log/index.js';
 import type { AppOptions } from './options.js';
 import { replyFor } from './errors.js';
 import type { Reply } from './reply.js';
-import type { ApiRequest, Route } from './route.js';
+import { acceptsGzip, type ApiRequest, type Route } from './route.js';
 import { ImmutableCache } from './immutable-cache.js';
 
 // Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
@@ -22,9 +20,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const PARTIAL = 'public, max-age=60';
 // Tiles past the tree will exist soon: a 404 must not be cached.
 const NO_STORE = 'no-store';
-
-// Content negotiation as express did it (its accepts() wraps the same package).
-const Negotiator = createRequire(import.meta.url)('negotiator') as new (req: { headers: IncomingHttpHeaders }) => { encodings(available: string[]): string[] };
 
 /**
  * tileRoutes serve the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md): the checkpoint,
@@ -78,7 +73,7 @@ async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Prom
   }
   // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
   headers.Vary = 'Accept-Encoding';
-  const gz = new Negotiator(req).encodings(['gzip', 'identity'])[0] === 'gzip';
+  const gz = acceptsGzip(req);
   const key = gz ? `${req.path} gzip` : req.path;
   let body = full ? cache.get('bundle', key) : undefined;
   if (!body) {

@@ -114,7 +114,8 @@ function corpus(uploads: string[]): Req[] {
     { name: 'delete log info', method: 'DELETE', path: '/api/v1/log' },
     get('unknown route', '/nope'),
     post('unknown route, POST', '/nope', '{}'),
-    get('root', '/'),
+    // GET / is the explorer page, whose bytes change with web/ (test/api/explorer.test.ts checks it).
+    get('index.html (the explorer page is served at / only)', '/index.html'),
   ];
 }
 
