@@ -27,7 +27,8 @@ const MAX_SIGNATURES = 16;
 const MAX_VERIFIERS = 16;
 const MAX_SIGNATURE = 4096;
 const MAX_VERIFIER = 64 * 1024;
-const IN_TOTO = 'application/vnd.in-toto+json';
+/** IN_TOTO is the payload type of in-toto statements, whose digests are indexed. */
+export const IN_TOTO = 'application/vnd.in-toto+json';
 
 /** dsse is the dsse kind. */
 export const dsse: EntryKind = {
@@ -185,7 +186,7 @@ function verifiesPae(v: Verifier, pae: Uint8Array, paeDigest: Uint8Array, sig: U
  * inTotoDigestKeys returns hash search keys for an in-toto statement's subject digests and its
  * predicate's materials digests (what Rekor indexes), skipping algorithms hashKey does not know.
  */
-function inTotoDigestKeys(payload: Uint8Array): string[] {
+export function inTotoDigestKeys(payload: Uint8Array): string[] {
   let st: unknown;
   try {
     st = JSON.parse(new TextDecoder().decode(payload));

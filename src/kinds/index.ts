@@ -9,12 +9,16 @@ import { hashedrekord } from './hashedrekord.js';
 import { invalid, object } from './encoding.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 import { nativeVerifyDigest } from './native.js';
+import { MAX_BODY } from './limits.js';
 
 export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 export { canonicalJson, canonicalJsonBytes } from './jcs.js';
 export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
 export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
 export { preAuthEncoding } from './dsse.js';
+export { MAX_BODY } from './limits.js';
+export { admitCreateEntryRequest } from './v2/request.js';
+export { PUBLIC_KEY_DETAILS } from './v2/verifier.js';
 export { leafHashes, hasNativeLeafHashes, tileNodes, hasNativeTileNodes } from './native.js';
 
 /** hasNativeVerify reports whether signatures are checked by the native addon (else pure JS, far slower). */
@@ -44,11 +48,6 @@ export function admitEntry(json: unknown): Admitted {
   return admitted;
 }
 
-/**
- * MAX_BODY is the largest canonical body a log can hold: a tlog-tiles entry bundle prefixes each
- * entry with a 2-byte length, so a longer one could be stored but never served as a tile.
- */
-export const MAX_BODY = 0xffff;
 
 function dispatch<T>(json: unknown, run: (kind: EntryKind, entry: ProposedEntry) => T): T {
   try {
