@@ -110,12 +110,12 @@ export class AdmitPool {
   }
 
   /**
-   * admit resolves with what admitBody(bytes) returns, or rejects with the error it throws
+   * admit resolves with what admitBody(bytes) (admitV2Body with v2) returns, or rejects with the error it throws
    * (BodyNotJson, or a CairnError with the same code, message and details). bytes is moved
    * to the worker when it owns its whole buffer (the caller must not use it again), else copied.
    * PUSHBACK when the queue is full, UNAVAILABLE when the worker died before answering.
    */
-  admit(bytes: Uint8Array): Promise<Admitted> {
+  admit(bytes: Uint8Array, v2 = false): Promise<Admitted> {
     if (this.closing) return Promise.reject(new CairnError('UNAVAILABLE', 'the admission pool is closed'));
     if (this.queued >= this.maxQueue || this.queuedBytes + bytes.byteLength > this.maxQueueBytes) {
       return Promise.reject(new CairnError('PUSHBACK', 'entry admission queue is full; retry later'));
@@ -131,7 +131,7 @@ export class AdmitPool {
       to.jobs.set(id, { resolve, reject, bytes: msg.byteLength });
       this.queued++;
       this.queuedBytes += msg.byteLength;
-      to.worker.postMessage([id, msg], [msg.buffer as ArrayBuffer]);
+      to.worker.postMessage([id, msg, v2], [msg.buffer as ArrayBuffer]);
     });
   }
 

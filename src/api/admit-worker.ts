@@ -1,20 +1,21 @@
 /**
  * The body of an admission worker thread (admit-pool.ts starts it): admits raw upload bodies
- * with admitBody, exactly as the inline path does, and posts back the result or the error's
- * parts. Messages: in [id, bytes]; out [id, kind, body, indexKeys] or [id, null, code, message,
+ * with admitBody (Rekor v1) or admitV2Body (Rekor v2), exactly as the inline paths do, and posts
+ * back the result or the error's parts. Messages: in [id, bytes, v2]; out [id, kind, body, indexKeys] or [id, null, code, message,
  * details] (code NOT_JSON for a body that is not JSON, null for an error without a code).
  */
 import { parentPort } from 'node:worker_threads';
 import { CairnError } from '../errors.js';
 import { hasNativeVerify } from '../kinds/index.js';
 import { BodyNotJson, admitBody } from './admission.js';
+import { admitV2Body } from './admission-v2.js';
 
 const port = parentPort!;
 
-port.on('message', ([id, bytes]: [number, Uint8Array]) => {
+port.on('message', ([id, bytes, v2]: [number, Uint8Array, boolean?]) => {
   let a;
   try {
-    a = admitBody(bytes);
+    a = v2 ? admitV2Body(bytes) : admitBody(bytes);
   } catch (e) {
     if (e instanceof BodyNotJson) return port.postMessage([id, null, 'NOT_JSON', e.message, {}]);
     if (!(e instanceof CairnError)) return port.postMessage([id, null, null, String(e), {}]);

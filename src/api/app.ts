@@ -19,6 +19,9 @@ import { errorReply, writeReply } from './reply.js';
 import { expressRoutes } from './route.js';
 import { tileRoutes } from './tiles.js';
 import { explorerRoutes } from './explorer.js';
+import { admitV2Body } from './admission-v2.js';
+import { RekorV2, rekorV2Routes } from './rekor-v2.js';
+import { timestampRoutes } from './timestamp.js';
 
 export type { AppOptions } from './options.js';
 
@@ -46,7 +49,15 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   const admit = pool ? (b: Uint8Array) => pool.admit(b) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitBody(b)));
   const fmt = new RekorFormatter(log);
   const entries = new RekorEntries(log, fmt, opts.publicUrl, admit, opts.maxBodyBytes, admitEntry);
-  const routes = [...opsRoutes(log, opts.readiness, opts.metrics), ...tileRoutes(log, opts), ...rekorRoutes(log, fmt, entries, opts.maxBodyBytes), ...explorerRoutes()];
+  const admitV2 = pool ? (b: Uint8Array) => pool.admit(b, true) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitV2Body(b)));
+  const routes = [
+    ...opsRoutes(log, opts.readiness, opts.metrics),
+    ...tileRoutes(log, opts),
+    ...rekorRoutes(log, fmt, entries, opts.maxBodyBytes),
+    ...rekorV2Routes(new RekorV2(log, admitV2)),
+    ...(opts.tsa ? timestampRoutes(opts.tsa) : []),
+    ...explorerRoutes(),
+  ];
   const limiter = new WriteLimiter(opts.rateLimit);
 
   const app = express();

@@ -7,3 +7,5 @@ export { createWitnessApp } from './witness.js';
 export { createHttpServer, type HttpServerOptions } from './http-server.js';
 export { Metrics, type MetricsOptions } from './metrics.js';
 export { AdmitPool, type AdmitPoolOptions } from './admit-pool.js';
+export { RekorV2, rekorV2Routes, v2Error } from './rekor-v2.js';
+export { timestampReply, timestampRoutes } from './timestamp.js';

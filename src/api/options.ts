@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SignedCheckpoint } from '../log/index.js';
+import type { TimestampAuthority } from '../tsa/index.js';
 import type { AdmitPool } from './admit-pool.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './ops.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   rateLimit: RateLimitOptions;
   /** What GET /readyz reports (sequencer failures, draining). */
   readiness: Readiness;
+  /** The RFC 3161 timestamp authority served at /api/v1/timestamp; none: not served. */
+  tsa?: TimestampAuthority;
   /** Worker threads that admit uploads; without it, the main thread does. */
   admission?: AdmitPool;
 }

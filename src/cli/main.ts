@@ -11,6 +11,8 @@ import { monitorCommand } from './monitor.js';
 import { verifyConsistencyCommand } from './verify-consistency.js';
 import { verifyInclusionCommand } from './verify-inclusion.js';
 import { witnessCommand } from './witness.js';
+import { trustRootCommand } from './trust-root.js';
+import { signingConfigCommand } from './signing-config.js';
 
 // Every command, one line each; a command lives in its own file named after it.
 const COMMANDS: readonly Command[] = [
@@ -23,6 +25,8 @@ const COMMANDS: readonly Command[] = [
   backupCommand,
   keygenCommand,
   witnessCommand,
+  trustRootCommand,
+  signingConfigCommand,
 ];
 
 function usage(full = false): string {

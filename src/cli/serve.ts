@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
 import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
+import { openTsa } from '../tsa/index.js';
 
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
@@ -41,6 +42,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
   ...SERVE_WITNESS_OPTIONS,
+  { name: 'tsa-key', type: 'string', help: 'RFC 3161 TSA signing key (PKCS#8 PEM, ECDSA). Default: generated into the data directory on first start.' },
+  { name: 'tsa-cert-chain', type: 'string', help: 'The TSA key\'s certificate chain (PEM, leaf first; the leaf with a critical timeStamping EKU). Goes with --tsa-key.' },
+  { name: 'no-tsa', type: 'bool', default: false, help: 'Do not serve the timestamp authority (/api/v1/timestamp).' },
 ];
 
 /** originFromUrl returns a URL without its scheme and trailing slashes: https://log.example.com/cairn/ → log.example.com/cairn. */
@@ -100,6 +104,14 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     throw e;
   }
   metrics.bindLog(log);
+  let tsa;
+  try {
+    tsa = v['no-tsa'] ? undefined : openTsa({ dataDir: v.data as string, keyFile: v['tsa-key'] as string | undefined, chainFile: v['tsa-cert-chain'] as string | undefined, name: origin });
+  } catch (e) {
+    await log.close();
+    await admission?.close();
+    throw e;
+  }
   const cosigner = startCosigner?.(log, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
   const rate = v['rate-limit'] as number;
   const app = createApp(log, {
@@ -110,6 +122,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     logger,
     readiness,
     admission,
+    tsa,
     rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
     ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
   });

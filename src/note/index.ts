@@ -66,3 +66,4 @@ export {
   COSIGNATURE_V1_HEADER,
   COSIGNATURE_V1_SIZE,
 } from './cosignature.js';
+export { rekorV2LogId, rekorV2UsesC2spNote } from './rekor-v2.js';

@@ -65,19 +65,22 @@ function keyId(spki: SubjectPublicKeyInfo): Uint8Array {
   return createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest();
 }
 
-interface CertSpec {
+/** CertSpec describes a certificate to issue. */
+export interface CertSpec {
   subject: string;
   issuer: string;
   publicKey: KeyObject;
   issuerKey: KeyObject;
   issuerPublicKey: KeyObject;
   ca: boolean;
+  /** The one extended key usage of a leaf (critical); default id-kp-timeStamping. */
+  eku?: string;
   notBefore: Date;
   notAfter: Date;
 }
 
 /** issueCertificate returns the DER of a certificate for spec.publicKey signed by spec.issuerKey. */
-function issueCertificate(s: CertSpec): Uint8Array {
+export function issueCertificate(s: CertSpec): Uint8Array {
   const spki = AsnConvert.parse(s.publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
   const issuerSpki = AsnConvert.parse(s.issuerPublicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
   const hash = signingHashOf(s.issuerKey);
@@ -90,7 +93,7 @@ function issueCertificate(s: CertSpec): Uint8Array {
     : [
         ext(id_ce_basicConstraints, true, new BasicConstraints({ cA: false })),
         ext(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
-        ext(id_ce_extKeyUsage, true, new ExtendedKeyUsage([id_kp_timeStamping])),
+        ext(id_ce_extKeyUsage, true, new ExtendedKeyUsage([s.eku ?? id_kp_timeStamping])),
       ];
   extensions.push(
     ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId(spki))),
@@ -163,7 +166,7 @@ export function toPem(der: Uint8Array): string {
 
 /** ab returns a copy of b's bytes as an ArrayBuffer (what @peculiar's INTEGER and BIT STRING fields take). */
 function ab(b: Uint8Array): ArrayBuffer {
-  return b.slice().buffer as ArrayBuffer;
+  return new Uint8Array(b).buffer;
 }
 
 /** publicKeyOf returns the public key of a private key. */
