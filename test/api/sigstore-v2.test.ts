@@ -110,7 +110,7 @@ describe('sigstore-js against Cairn: Rekor v2 and the TSA', () => {
     const signed = verifier(root, caDer).verify(toSignedEntity(bundle, artifact));
     expect(signed.key).toBeDefined();
     // The entry is a leaf of the one tree: v1 reads return it.
-    const v1 = await (await fetch(`${url}/api/v1/log/entries?logIndex=0`)).json();
+    const v1 = (await (await fetch(`${url}/api/v1/log/entries?logIndex=0`)).json()) as Record<string, unknown>;
     expect(Buffer.from((Object.values(v1)[0] as { body: string }).body, 'base64')).toEqual(Buffer.from(entry.canonicalizedBody));
   });
 
@@ -185,7 +185,7 @@ describe('sigstore-js against Cairn: Rekor v2 and the TSA', () => {
     const post = () => fetch(`${url}/api/v2/log/entries`, { method: 'POST', body: JSON.stringify(request), headers: { 'content-type': 'application/json' } });
     const first = await post();
     expect(first.status).toBe(201);
-    const created = await first.json();
+    const created = (await first.json()) as { logIndex: string };
     expect(created.logIndex).toBe('0');
     const again = await post();
     expect(again.status).toBe(409);
