@@ -3,12 +3,15 @@
 //   npx tsx bench/http.ts            (RUNS=3 DURATION=10 CONNECTIONS=64 ENTRIES=200000 by env)
 //
 // 1. Pre-generates ENTRIES distinct signed hashedrekord uploads (ECDSA P-256, node:crypto) in
-//    worker threads, cached in bench/out/http-entries-<ENTRIES>.ndjson.
+//    worker threads, for Rekor v1 and for Rekor v2 (hashedRekordRequestV002), cached in
+//    bench/out/http-entries-<ENTRIES>.ndjson and http-v2-entries-<ENTRIES>.ndjson.
 // 2. Starts `cairn serve` on 127.0.0.1 (port 0) over a temp data dir (default durability:
 //    synchronous=FULL; log level warn so request logging is not measured).
 //    SERVER_FLAGS adds node flags to the server (e.g. --cpu-prof).
-// 3. RUNS times: CONNECTIONS connections POST distinct uploads for DURATION s, then GET entries
-//    with inclusion proofs at random indexes for DURATION s. Prints each run and the medians.
+// 3. RUNS times: CONNECTIONS connections POST distinct v1 uploads for DURATION s, then distinct v2
+//    uploads for DURATION s, then GET entries with inclusion proofs at random indexes for
+//    DURATION s, then POST RFC 3161 timestamp requests (the JSON form @sigstore/sign sends) for
+//    DURATION s. Prints each run and the medians. V2=0 / TSA=0 skip those phases.
 // The load generator shares the machine's cores with the server, as the targets assume.
 // LOADGEN=wrk uses wrk (C; `apt-get install wrk`, one thread) instead of autocannon. Measured
 // here (bench/README.md) wrk gave lower upload rates and second-long p99s with large POST bodies,
@@ -27,9 +30,12 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const ENTRIES = Number(process.env.ENTRIES ?? 200_000);
 const ROOT = join(import.meta.dirname, '..');
 const LOADGEN = process.env.LOADGEN ?? 'autocannon';
+const V2 = process.env.V2 !== '0';
+const TSA = process.env.TSA !== '0';
 
 /** wrkLoad runs wrk with one thread (so uploads use the pre-generated bodies in order). */
 function wrkLoad(url: string, mode: string, a: number, seconds: number, file?: string): Promise<LoadResult> {
+  if (mode !== 'post' && mode !== 'get') throw new Error(`LOADGEN=wrk runs only v1 uploads and reads; set V2=0 TSA=0`);
   const script = join(import.meta.dirname, 'wrk', mode === 'post' ? 'post.lua' : 'get.lua');
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url, '--', ...(mode === 'post' ? [file!, String(a)] : [String(a)])];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -67,23 +73,27 @@ const { createHash, generateKeyPairSync, randomBytes, sign } = require('node:cry
 const { parentPort, workerData } = require('node:worker_threads');
 const keys = Array.from({ length: 64 }, () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, content: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64') };
+  return { privateKey, content: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64'), der: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
 });
 const out = [];
 for (let i = 0; i < workerData.n; i++) {
   const k = keys[i % keys.length];
   const artifact = randomBytes(32);
-  out.push(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: {
-    data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') } },
-    signature: { content: sign('sha256', artifact, k.privateKey).toString('base64'), publicKey: { content: k.content } },
-  } }));
+  const digest = createHash('sha256').update(artifact).digest();
+  const content = sign('sha256', artifact, k.privateKey).toString('base64');
+  out.push(JSON.stringify(workerData.v2
+    ? { hashedRekordRequestV002: { digest: digest.toString('base64'), signature: { content, verifier: { publicKey: { rawBytes: k.der }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' } } } }
+    : { apiVersion: '0.0.1', kind: 'hashedrekord', spec: {
+        data: { hash: { algorithm: 'sha256', value: digest.toString('hex') } },
+        signature: { content, publicKey: { content: k.content } },
+      } }));
 }
 parentPort.postMessage(out.join('\\n'));
 `;
 
-async function entriesFile(): Promise<string> {
+async function entriesFile(v2 = false): Promise<string> {
   mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `http-entries-${ENTRIES}.ndjson`);
+  const file = join(OUT, `http-${v2 ? 'v2-' : ''}entries-${ENTRIES}.ndjson`);
   if (existsSync(file)) return file;
   const t = performance.now();
   const workers = 2;
@@ -91,7 +101,7 @@ async function entriesFile(): Promise<string> {
     Array.from({ length: workers }, (_, w) => {
       const n = Math.floor(ENTRIES / workers) + (w < ENTRIES % workers ? 1 : 0);
       return new Promise<string>((resolve, reject) => {
-        const worker = new Worker(GEN_WORKER, { eval: true, workerData: { n } });
+        const worker = new Worker(GEN_WORKER, { eval: true, workerData: { n, v2 } });
         worker.once('message', resolve);
         worker.once('error', reject);
       });
@@ -153,12 +163,12 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
   let next = a;
   let instance: CannonInstance | undefined;
   let ranOut = false;
-  if (mode === 'post') {
+  if (mode === 'post' || mode === 'post2') {
     // a = first body to use, b = file; every request gets the next distinct body.
     const bodies = readFileSync(process.argv[7], 'utf8').split('\n');
     request = {
       method: 'POST',
-      path: '/api/v1/log/entries',
+      path: mode === 'post' ? '/api/v1/log/entries' : '/api/v2/log/entries',
       headers: { 'content-type': 'application/json' },
       setupRequest: (req: CannonRequest) => {
         if (next >= bodies.length - 1) {
@@ -171,6 +181,10 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
         return { ...req, body: bodies[next++] };
       },
     };
+  } else if (mode === 'tsa') {
+    // What @sigstore/sign's TSAWitness posts: the SHA-256 of a signature, as JSON.
+    const body = JSON.stringify({ artifactHash: Buffer.alloc(32, 7).toString('base64'), hashAlgorithm: 'sha256' });
+    request = { method: 'POST', path: '/api/v1/timestamp', headers: { 'content-type': 'application/json' }, body };
   } else {
     // a = tree size: random indexes below it.
     request = { method: 'GET', setupRequest: (req: CannonRequest) => ({ ...req, path: `/api/v1/log/entries?logIndex=${Math.floor(Math.random() * a)}` }) };
@@ -180,7 +194,7 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
   });
   const statuses: Record<string, number> = {};
   for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (r[k]) statuses[k] = r[k];
-  const result: LoadResult = { sent: mode === 'post' ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses, ...(ranOut ? { ranOutAfter: r.duration } : {}) };
+  const result: LoadResult = { sent: mode.startsWith('post') ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses, ...(ranOut ? { ranOutAfter: r.duration } : {}) };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -191,26 +205,42 @@ async function treeSize(url: string): Promise<number> {
 async function main(): Promise<void> {
   console.log(`http bench: ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, load generator ${LOADGEN}, ${machine()}`);
   const file = await entriesFile();
+  const fileV2 = V2 ? await entriesFile(true) : '';
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-http-bench-'));
   const { child, url } = await startServer(dataDir);
   const ups: LoadResult[] = [];
+  const upsV2: LoadResult[] = [];
   const reads: LoadResult[] = [];
+  const stamps: LoadResult[] = [];
   let used = 0;
+  let usedV2 = 0;
+  const line = (name: string, r: LoadResult) =>
+    `${name} ${fmt(r.perSecond)}/s p50 ${r.p50} ms p99 ${r.p99} ms ${JSON.stringify(r.statuses)} errors ${r.errors}` +
+    `${r.ranOutAfter !== undefined ? ` (ran out after ${r.ranOutAfter} s; raise ENTRIES)` : ''}`;
   try {
     for (let run = 1; run <= RUNS; run++) {
       const up = await load([url, 'post', String(used), String(DURATION), file]);
       used += up.sent;
+      ups.push(up);
+      const parts = [line('v1 uploads', up)];
+      if (V2) {
+        const up2 = await load([url, 'post2', String(usedV2), String(DURATION), fileV2]);
+        usedV2 += up2.sent;
+        upsV2.push(up2);
+        parts.push(line('v2 uploads', up2));
+      }
       const size = await treeSize(url);
       const rd = await load([url, 'get', String(size), String(DURATION)]);
-      ups.push(up);
       reads.push(rd);
-      console.log(
-        `  run ${run}: uploads ${fmt(up.perSecond)}/s p50 ${up.p50} ms p99 ${up.p99} ms ${JSON.stringify(up.statuses)} errors ${up.errors}` +
-          `${up.ranOutAfter !== undefined ? ` (uploads ran out after ${up.ranOutAfter} s; raise ENTRIES)` : ''} | ` +
-          `proof reads ${fmt(rd.perSecond)}/s p50 ${rd.p50} ms p99 ${rd.p99} ms ${JSON.stringify(rd.statuses)} | tree ${fmt(size)}`,
-      );
+      parts.push(line('proof reads', rd));
+      if (TSA) {
+        const ts = await load([url, 'tsa', '0', String(DURATION)]);
+        stamps.push(ts);
+        parts.push(line('timestamps', ts));
+      }
+      console.log(`  run ${run}: ${parts.join(' | ')} | tree ${fmt(size)}`);
     }
-    const total = ups.reduce((s, u) => s + u.ok, 0);
+    const total = [...ups, ...upsV2].reduce((s, u) => s + u.ok, 0);
     const size = await treeSize(url);
     // Requests in flight when autocannon stops are integrated but not counted: at most one per connection.
     if (size < total || size > total + RUNS * CONNECTIONS) throw new Error(`tree size ${size} but ${total} uploads were acknowledged`);
@@ -220,8 +250,10 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const m = (xs: LoadResult[], f: (r: LoadResult) => number) => median(xs.map(f));
-  console.log(`median uploads: ${fmt(m(ups, (r) => r.perSecond))} entries/s, p50 ${m(ups, (r) => r.p50)} ms, p99 ${m(ups, (r) => r.p99)} ms`);
+  console.log(`median v1 uploads: ${fmt(m(ups, (r) => r.perSecond))} entries/s, p50 ${m(ups, (r) => r.p50)} ms, p99 ${m(ups, (r) => r.p99)} ms`);
+  if (V2) console.log(`median v2 uploads: ${fmt(m(upsV2, (r) => r.perSecond))} entries/s, p50 ${m(upsV2, (r) => r.p50)} ms, p99 ${m(upsV2, (r) => r.p99)} ms`);
   console.log(`median proof reads: ${fmt(m(reads, (r) => r.perSecond))} reads/s, p50 ${m(reads, (r) => r.p50)} ms, p99 ${m(reads, (r) => r.p99)} ms`);
+  if (TSA) console.log(`median timestamps: ${fmt(m(stamps, (r) => r.perSecond))} timestamps/s, p50 ${m(stamps, (r) => r.p50)} ms, p99 ${m(stamps, (r) => r.p99)} ms`);
 }
 
 if (process.argv[2] === 'load') await loader(process.argv[3], process.argv[4], Number(process.argv[5]), Number(process.argv[6]));
