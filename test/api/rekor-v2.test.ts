@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/index.js';
+import { AdmitPool, createApp } from '../../src/api/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { openNote, c2spVerifier, rekorVerifier, parseCheckpoint, rekorV2LogId } from '../../src/note/index.js';
 import { verifyInclusion } from '../../src/merkle/index.js';
@@ -77,6 +77,26 @@ describe('POST /api/v2/log/entries', () => {
     expect(log.size).toBe(0);
     // The server keeps serving.
     await request(app).post('/api/v2/log/entries').send(hashedRekord('after')).expect(201);
+  });
+
+  it('admits on the admission worker threads exactly as inline', async () => {
+    const pool = await AdmitPool.start({ size: 1 });
+    try {
+      const inline = createApp(openTestLog(), { publicUrl: 'http://127.0.0.1' });
+      const pooled = createApp(openTestLog(), { publicUrl: 'http://127.0.0.1', admission: pool });
+      const req = hashedRekord('pooled'); // ECDSA signatures are randomized: one request for both
+      const a = await request(inline).post('/api/v2/log/entries').send(req).expect(201);
+      const b = await request(pooled).post('/api/v2/log/entries').send(req).expect(201);
+      expect(b.body.canonicalizedBody).toBe(a.body.canonicalizedBody);
+      for (const body of ['not json', JSON.stringify(hashedRekord('x', { digest: 'AAAA' })), JSON.stringify({ ...hashedRekord('x'), extra: 1 })]) {
+        const x = await request(inline).post('/api/v2/log/entries').set('Content-Type', 'application/json').send(body);
+        const y = await request(pooled).post('/api/v2/log/entries').set('Content-Type', 'application/json').send(body);
+        expect([y.status, y.body]).toEqual([x.status, x.body]);
+        expect(y.status).toBe(400);
+      }
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses an oversized body with 413', async () => {
