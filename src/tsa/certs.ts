@@ -100,7 +100,7 @@ export function issueCertificate(s: CertSpec): Uint8Array {
     ext(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(issuerSpki)) })),
   );
   const serial = randomBytes(16);
-  serial[0] &= 0x7f; // positive
+  serial[0] = (serial[0] & 0x7f) || 1; // positive, and minimal DER: no leading zero byte
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: ab(serial),

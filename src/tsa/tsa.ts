@@ -92,7 +92,7 @@ export class TimestampAuthority {
     // Whole seconds: GeneralizedTime without a fraction is what every verifier reads.
     const genTime = new Date(Math.floor(this.now() / 1000) * 1000);
     const serial = randomBytes(20);
-    serial[0] &= 0x7f;
+    serial[0] = (serial[0] & 0x7f) || 1; // positive, and minimal DER: no leading zero byte
     const tstInfo = new TSTInfo({
       version: 1,
       policy: this.policy,

@@ -2,7 +2,7 @@
 // makes the queries and verifies the replies (RFC 3161 + RFC 5816 ESS signing certificate).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
@@ -137,6 +137,27 @@ describe('TSA: POST /api/v1/timestamp, verified by openssl ts -verify', () => {
     }
     const ok = await post(app, JSON.stringify({ artifactHash: Buffer.alloc(32).toString('base64'), hashAlgorithm: 'sha256' }), 'application/json');
     expect(ok.status).toBe(201);
+  });
+});
+
+describe('TSA serial numbers', () => {
+  it('are positive minimal DER integers of 20 bytes in tokens, and parse in certificates', async () => {
+    const { tsa } = setup();
+    const req = { hash: 'sha256' as const, digest: new Uint8Array(32), certReq: false };
+    // A random first byte of zero would make a non-minimal INTEGER (1 in 256): try enough to meet it.
+    for (let i = 0; i < 768; i++) {
+      const resp = AsnConvert.parse(tsa.timestamp(req), TimeStampResp);
+      const tst = AsnConvert.parse(AsnConvert.parse(resp.timeStampToken!.content, SignedData).encapContentInfo.eContent!.single!.buffer, TSTInfo);
+      const serial = new Uint8Array(tst.serialNumber);
+      expect(serial.length).toBe(20);
+      expect(serial[0] >= 1 && serial[0] <= 0x7f).toBe(true);
+    }
+    const { issueCertificate } = await import('../../src/tsa/index.js');
+    const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (let i = 0; i < 256; i++) {
+      const der = issueCertificate({ subject: 's', issuer: 's', publicKey: k.publicKey, issuerKey: k.privateKey, issuerPublicKey: k.publicKey, ca: true, notBefore: new Date(0), notAfter: new Date(1e12) });
+      expect(() => new X509Certificate(der)).not.toThrow();
+    }
   });
 });
 
