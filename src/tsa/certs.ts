@@ -99,8 +99,7 @@ export function issueCertificate(s: CertSpec): Uint8Array {
     ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId(spki))),
     ext(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(issuerSpki)) })),
   );
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] & 0x7f) || 1; // positive, and minimal DER: no leading zero byte
+  const serial = randomSerial(16);
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: ab(serial),
@@ -115,6 +114,16 @@ export function issueCertificate(s: CertSpec): Uint8Array {
   const signature = sign(hash, new Uint8Array(tbsDer), s.issuerKey);
   const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: alg, signatureValue: ab(signature) });
   return new Uint8Array(AsnConvert.serialize(cert));
+}
+
+/**
+ * randomSerial returns n random bytes usable as a DER INTEGER as they are (serial numbers are
+ * written byte for byte): positive, and minimal, so the first byte is neither 0x00 nor ≥ 0x80.
+ */
+export function randomSerial(n: number, bytes: Uint8Array = randomBytes(n)): Uint8Array {
+  const out = Uint8Array.from(bytes.subarray(0, n));
+  out[0] = (out[0] & 0x7f) || 1;
+  return out;
 }
 
 /** GeneratedTsa is a new TSA key and its chain (leaf first), as PEM. */

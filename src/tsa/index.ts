@@ -6,4 +6,4 @@
 export { TimestampAuthority, DEFAULT_POLICY, type TsaOptions } from './tsa.js';
 export { parseJsonRequest, parseTimeStampReq, MAX_REQUEST, type TimestampRequest, type TsaHash } from './request.js';
 export { openTsa, TSA_KEY_FILE, TSA_CHAIN_FILE, type TsaFiles } from './keyfile.js';
-export { generateTsa, issueCertificate, toPem, type CertSpec, type GeneratedTsa } from './certs.js';
+export { generateTsa, issueCertificate, randomSerial, toPem, type CertSpec, type GeneratedTsa } from './certs.js';

@@ -8,14 +8,14 @@
  * is then composed with asn1js around them. Serializing the whole response through @peculiar's
  * schema each time cost ~2 ms (it re-parses every ANY field), 50 times the ECDSA signature.
  */
-import { createHash, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Attribute, IssuerAndSerialNumber, SignerIdentifier, id_signedData } from '@peculiar/asn1-cms';
 import { MessageImprint, PKIStatus, TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { CairnError } from '../errors.js';
-import { ECDSA_WITH, signingHashOf, type SigningHash } from './certs.js';
+import { ECDSA_WITH, randomSerial, signingHashOf, type SigningHash } from './certs.js';
 import { HASH_OID, type TimestampRequest } from './request.js';
 
 /** DEFAULT_POLICY is the TSA policy OID sigstore's timestamp-authority issues under by default. */
@@ -91,8 +91,7 @@ export class TimestampAuthority {
     }
     // Whole seconds: GeneralizedTime without a fraction is what every verifier reads.
     const genTime = new Date(Math.floor(this.now() / 1000) * 1000);
-    const serial = randomBytes(20);
-    serial[0] = (serial[0] & 0x7f) || 1; // positive, and minimal DER: no leading zero byte
+    const serial = randomSerial(20);
     const tstInfo = new TSTInfo({
       version: 1,
       policy: this.policy,
@@ -100,7 +99,7 @@ export class TimestampAuthority {
         hashAlgorithm: new AlgorithmIdentifier({ algorithm: HASH_OID[req.hash] }),
         hashedMessage: new OctetString(req.digest),
       }),
-      serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.length),
+      serialNumber: serial.buffer as ArrayBuffer, // randomSerial returns an array of its own
       genTime,
       ...(req.nonce && { nonce: req.nonce.slice().buffer }),
     });
