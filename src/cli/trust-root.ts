@@ -73,7 +73,9 @@ export function readTrustInputs(v: Values): TrustInputs {
   const keyPath = (v.key as string | undefined) ?? join(dataDir, KEY_FILE);
   if (!existsSync(keyPath)) throw new CairnError('CONFIG', `log key ${keyPath} does not exist (start the server once, or give --key)`);
   const key = readPublicKey(readFileSync(keyPath, 'utf8'), keyPath);
-  const validFrom = v['valid-from'] !== undefined ? new Date(v['valid-from'] as string) : statSync(keyPath).mtime;
+  // Whole seconds: a v1 entry's integratedTime (what a verifier checks against this) is floored
+  // to the second, so an entry of the key's first second must still fall inside.
+  const validFrom = v['valid-from'] !== undefined ? new Date(v['valid-from'] as string) : new Date(Math.floor(statSync(keyPath).mtimeMs / 1000) * 1000);
   if (Number.isNaN(validFrom.getTime())) throw new CairnError('CONFIG', '--valid-from must be a date such as 2026-01-01T00:00:00Z');
   const chainPath = (v['tsa-cert-chain'] as string | undefined) ?? join(dataDir, TSA_CHAIN_FILE);
   let tsaChain: Uint8Array[] = [];

@@ -43,6 +43,11 @@ describe('cairn trust-root', () => {
     expect(root.timestampAuthorities).toHaveLength(1);
     expect(root.timestampAuthorities[0].certChain!.certificates.map((c) => Buffer.from(c.rawBytes))).toEqual(tsa.chain.map((c) => Buffer.from(c)));
     expect(root.timestampAuthorities[0].uri).toBe(`https://${origin}/api/v1/timestamp`);
+    // Valid from the key file's creation, in whole seconds (v1 integrated times are seconds).
+    const start = root.tlogs[0].publicKey!.validFor!.start!.getTime();
+    expect(start % 1000).toBe(0);
+    expect(start).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - start).toBeLessThan(60_000);
   });
 
   it('takes a public key file, leaves the TSA out with --no-tsa, and refuses a missing URL or key', async () => {
