@@ -189,7 +189,11 @@ describe('the API contract', () => {
     for (const r of fixture.requests) {
       const want = fixture.answers[r.name] ?? answers[r.name];
       const got = answers[r.name];
-      expect({ status: got.status, headers: got.headers }, r.name).toEqual({ status: want.status, headers: want.headers });
+      // A masked body's Content-Length depends on the tree ID's digits (random per log): the body itself is compared below
+      // (for HEAD, the same GET's body).
+      const masked = r.method === 'HEAD' || Buffer.from(want.body, 'base64').toString('latin1').includes('<treeId');
+      const headers = (a: Answer) => (masked ? a.headers.filter((h) => !h.startsWith('content-length: ')) : a.headers);
+      expect({ status: got.status, headers: headers(got) }, r.name).toEqual({ status: want.status, headers: headers(want) });
       expect(Buffer.from(got.body, 'base64').toString('latin1'), r.name).toBe(Buffer.from(want.body, 'base64').toString('latin1'));
     }
     expect(Object.keys(answers).length).toBe(fixture.requests.length);
