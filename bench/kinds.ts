@@ -1,15 +1,22 @@
 // Admission throughput per entry kind: admitEntry (parse, verify, canonicalize, index keys) on one
-// thread, median of repeated runs, P-256 keys. Kinds the checkout does not support are skipped,
-// so the same script measures an older checkout as a baseline (copy it into that checkout's bench/).
-// Run: npx tsx bench/kinds.ts [runs=7] [msPerRun=1000]
+// thread, P-256 keys. With a baseline checkout's path, its src/kinds is loaded into the same
+// process and the two are run in alternation, run by run, so load on a shared machine hits both
+// alike; the ratio reported is the median of the per-pair ratios.
+// Run: npx tsx bench/kinds.ts [runs=15] [msPerRun=400] [baseline checkout, e.g. a `git worktree` of main]
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { admitEntry, preAuthEncoding, supportedKinds } from '../src/kinds/index.js';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ours from '../src/kinds/index.js';
 import { fmt, machine, median, withServerFlags } from './lib.js';
 
 withServerFlags();
-const runs = Number(process.argv[2] ?? 7);
-const msPerRun = Number(process.argv[3] ?? 1000);
+const runs = Number(process.argv[2] ?? 15);
+const msPerRun = Number(process.argv[3] ?? 400);
+const baseDir = process.argv[4];
+type Kinds = Pick<typeof ours, 'admitEntry' | 'supportedKinds'>;
+const base: Kinds | undefined = baseDir ? await import(pathToFileURL(join(resolve(baseDir), 'src/kinds/index.ts')).href) : undefined;
+const { preAuthEncoding } = ours;
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
@@ -48,24 +55,30 @@ function coseEntry(): unknown {
   return { apiVersion: '0.0.1', kind: 'cose', spec: { message: b64(message), publicKey: b64(pem), data: {} } };
 }
 
-function rate(entry: unknown): number {
-  const xs: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let n = 0;
-    const end = performance.now() + msPerRun;
-    while (performance.now() < end) for (let i = 0; i < 50; i++, n++) admitEntry(entry);
-    xs.push(n / (msPerRun / 1000));
-  }
-  return median(xs);
+function rate(k: Kinds, entry: unknown): number {
+  let n = 0;
+  const end = performance.now() + msPerRun;
+  while (performance.now() < end) for (let i = 0; i < 20; i++, n++) k.admitEntry(entry);
+  return n / (msPerRun / 1000);
 }
 
-const supported = supportedKinds();
-console.log(`kinds benchmark: admitEntry/s, median of ${runs} runs x ${msPerRun} ms; ${machine()}; load ${loadavg()[0].toFixed(1)}`);
-for (const [name, entry] of Object.entries(entries)) {
+const supports = (k: Kinds, name: string) => {
   const [kind, version] = name.split(' ');
-  if (!new RegExp(`\\b${kind} [0-9./]*${version}`).test(supported)) {
-    console.log(`${name.padEnd(20)} (not supported by this checkout)`);
-    continue;
+  return new RegExp(`\\b${kind} [0-9./]*${version}`).test(k.supportedKinds());
+};
+
+console.log(`kinds benchmark: admitEntry/s, median of ${runs} runs x ${msPerRun} ms; ${machine()}; load ${loadavg()[0].toFixed(1)}`);
+console.log(`${'kind'.padEnd(20)} ${'this/s'.padStart(8)}${base ? ` ${'baseline/s'.padStart(11)} ${'ratio'.padStart(6)}` : ''}`);
+for (const [name, entry] of Object.entries(entries)) {
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  const withBase = base && supports(base, name);
+  for (let r = 0; r < runs; r++) {
+    // Alternate which goes first, so warm-up and drift favour neither.
+    if (withBase && r % 2) theirs.push(rate(base, entry));
+    mine.push(rate(ours, entry));
+    if (withBase && !(r % 2)) theirs.push(rate(base, entry));
   }
-  console.log(`${name.padEnd(20)} ${fmt(rate(entry)).padStart(8)}`);
+  const ratio = withBase ? median(mine.map((m, i) => m / theirs[i])).toFixed(2) : '-';
+  console.log(`${name.padEnd(20)} ${fmt(median(mine)).padStart(8)}${base ? ` ${(withBase ? fmt(median(theirs)) : '-').padStart(11)} ${ratio.padStart(6)}` : ''}`);
 }

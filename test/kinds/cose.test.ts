@@ -121,6 +121,14 @@ describe('cose: admits what Rekor admits', () => {
     expect(expectCode(() => admitEntry(coseEntry(sign1(prot, new Map(), payload, signCose(privateKey, prot, payload)), publicPem(publicKey))), 'INVALID_ENTRY')).toMatch(/no alg/);
   });
 
+  it('unknown fields are dropped, not refused (the cose schema does not forbid them)', () => {
+    const { message, pem } = good();
+    const plain = utf8(admitEntry(coseEntry(message, pem)).body);
+    const e = coseEntry(message, pem, { extra: 1 });
+    e.spec.extra = 'x';
+    expect(utf8(admitEntry(e).body)).toBe(plain);
+  });
+
   it('client-sent hashes are checked for shape and ignored', () => {
     const { message, pem } = good();
     const a = admitEntry(coseEntry(message, pem, { payloadHash: { algorithm: 'sha256', value: 'junk' } }));

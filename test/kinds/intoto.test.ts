@@ -173,6 +173,16 @@ describe('intoto v0.0.2: admits what Rekor admits', () => {
     expect(JSON.parse(utf8(a.body)).spec.content.envelope.signatures[0].sig).toBe(b64(text));
   });
 
+  it('unknown fields are dropped, not refused (the intoto schemas do not forbid them, and Rekor decodes known fields only)', () => {
+    const e = v2(IN_TOTO, payload, [signed('p256')]);
+    const plain = utf8(admitEntry(e).body);
+    e.spec.extra = 1;
+    e.spec.content.extra = { a: 1 };
+    e.spec.content.envelope.extra = 'x';
+    e.spec.content.envelope.signatures[0].extra = true;
+    expect(utf8(admitEntry(e).body)).toBe(plain);
+  });
+
   it('a submitted payloadHash equal to the payload\'s is accepted', () => {
     const e = v2(IN_TOTO, payload, [signed('p256')]);
     e.spec.content.payloadHash = { algorithm: 'sha256', value: sha256hex(payload).toUpperCase() };
