@@ -289,6 +289,14 @@ describe('intoto v0.0.1 (cosign attest before dsse)', () => {
     expect(admitEntry(v1(multi, rsaPem)).kind).toBe('intoto/0.0.1');
   });
 
+  it('a real public Rekor body (logIndex 3059470, cosign attest; from sigstore/policy-controller tests) canonicalizes to itself', () => {
+    const v = JSON.parse(fixture('policy-controller-intoto-v001.json'));
+    const body = Buffer.from(v.canonicalizedBody, 'base64');
+    const stored = JSON.parse(body.toString());
+    expect(stored.spec.publicKey).toMatch(/^LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t/); // a certificate, re-encoded as Rekor does
+    expect(Buffer.from(canonicalizeEntry(stored)).equals(body)).toBe(true);
+  });
+
   it('client-sent hashes are ignored, the stored form re-canonicalizes with the key re-encoded', () => {
     const e = v1(env, ecPem);
     e.spec.content.hash = { algorithm: 'sha256', value: 'junk' };
