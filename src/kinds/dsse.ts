@@ -10,12 +10,11 @@
  *
  * as RFC 8785 bytes, signatures sorted by their string, one per distinct string.
  */
-import { createHash, verify as nodeVerify } from 'node:crypto';
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
+import { IN_TOTO, firstVerified, inTotoDigestKeys, isRecord, paeOf, sha256 } from './envelope.js';
 import { parseVerifier, type Verifier } from './pki.js';
-import { verifyWith } from './prehashed.js';
-import { hashKey, isHashAlg, sanKeys, spkiKey } from './search-keys.js';
+import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
 const KIND = 'dsse';
@@ -27,8 +26,6 @@ const MAX_SIGNATURES = 16;
 const MAX_VERIFIERS = 16;
 const MAX_SIGNATURE = 4096;
 const MAX_VERIFIER = 64 * 1024;
-/** IN_TOTO is the payload type of in-toto statements, whose digests are indexed. */
-export const IN_TOTO = 'application/vnd.in-toto+json';
 
 /** dsse is the dsse kind. */
 export const dsse: EntryKind = {
@@ -144,8 +141,8 @@ function parseEnvelope(text: string): Envelope {
  * envelope order, that it verifies, and a verifier that verifies none is an error.
  */
 function matchSignatures(env: Envelope, verifiers: unknown[]): Map<string, Verifier> {
-  const pae = preAuthEncoding(env.payloadType, env.payload);
-  const paeDigest = sha256(pae);
+  const pae = paeOf(env.payloadType, env.payload);
+  const sigBytes = env.sigs.map((s) => s.bytes);
   const pending = new Set(env.sigs.map((s) => s.text));
   const owners = new Map<string, Verifier>();
   for (let i = 0; i < verifiers.length && pending.size > 0; i++) {
@@ -153,64 +150,11 @@ function matchSignatures(env: Envelope, verifiers: unknown[]): Map<string, Verif
     const raw = verifiers[i];
     if (typeof raw !== 'string' || raw === '') throw invalid(`${field} must be a non-empty base64 string`);
     const v = parseVerifier(decodeBase64(raw, field, MAX_VERIFIER), field);
-    const sig = env.sigs.find((s) => verifiesPae(v, pae, paeDigest, s.bytes));
+    const sig = env.sigs[firstVerified(v, pae, sigBytes)];
     if (!sig) throw invalid(`${field} verifies no signature in the envelope`);
     owners.set(sig.text, v);
     pending.delete(sig.text);
   }
   if (pending.size > 0) throw invalid('every envelope signature must be verified by one of spec.proposedContent.verifiers');
   return owners;
-}
-
-/** preAuthEncoding is DSSE's PAE: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in bytes. */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = Buffer.from(payloadType, 'utf8');
-  const head = Buffer.from(`DSSEv1 ${type.length} `, 'utf8');
-  return Buffer.concat([head, type, Buffer.from(` ${payload.length} `, 'utf8'), payload]);
-}
-
-// Rekor loads DSSE verifiers with SHA-256: ECDSA and RSA PKCS#1 v1.5 over SHA-256(PAE) whatever
-// the curve or modulus, and Ed25519 as pure Ed25519 over the PAE itself.
-function verifiesPae(v: Verifier, pae: Uint8Array, paeDigest: Uint8Array, sig: Uint8Array): boolean {
-  if (!v.ec && v.key.asymmetricKeyType === 'ed25519') {
-    try {
-      return nodeVerify(null, pae, v.key, sig);
-    } catch {
-      return false;
-    }
-  }
-  return verifyWith(v, 'sha256', paeDigest, sig);
-}
-
-/**
- * inTotoDigestKeys returns hash search keys for an in-toto statement's subject digests and its
- * predicate's materials digests (what Rekor indexes), skipping algorithms hashKey does not know.
- */
-export function inTotoDigestKeys(payload: Uint8Array): string[] {
-  let st: unknown;
-  try {
-    st = JSON.parse(new TextDecoder().decode(payload));
-  } catch {
-    return [];
-  }
-  const digests = (list: unknown): [string, unknown][] =>
-    Array.isArray(list) ? list.slice(0, 1024).flatMap((x) => (isRecord(x) && isRecord(x.digest) ? Object.entries(x.digest) : [])) : [];
-  const predicate = isRecord(st) && isRecord(st.predicate) ? st.predicate : {};
-  const all = [...digests(isRecord(st) ? st.subject : undefined), ...digests(predicate.materials)];
-  return all.flatMap(([alg, hex]) => {
-    if (!isHashAlg(alg) || typeof hex !== 'string') return [];
-    try {
-      return [hashKey(alg, hex)];
-    } catch {
-      return [];
-    }
-  });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function sha256(b: Uint8Array): Uint8Array {
-  return createHash('sha256').update(b).digest();
 }

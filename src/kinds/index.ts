@@ -6,6 +6,8 @@
 import { CairnError } from '../errors.js';
 import { dsse } from './dsse.js';
 import { hashedrekord } from './hashedrekord.js';
+import { intoto } from './intoto.js';
+import { cose } from './cose.js';
 import { invalid, object } from './encoding.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 import { nativeVerifyDigest } from './native.js';
@@ -15,7 +17,7 @@ export type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 export { canonicalJson, canonicalJsonBytes } from './jcs.js';
 export { verifyDigest, type DigestAlg, type VerifyOptions } from './prehashed.js';
 export { hashKey, isHashAlg, publicKeyKey, spkiKey, emailKey, uriKey, subjectKey, type HashAlg } from './search-keys.js';
-export { preAuthEncoding } from './dsse.js';
+export { preAuthEncoding } from './envelope.js';
 export { MAX_BODY } from './limits.js';
 export { admitCreateEntryRequest } from './v2/request.js';
 export { PUBLIC_KEY_DETAILS } from './v2/verifier.js';
@@ -27,7 +29,7 @@ export function hasNativeVerify(): boolean {
 }
 
 /** KINDS is the table of supported kinds, looked up by name. */
-export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord, dsse].map((k) => [k.kind, k]));
+export const KINDS: ReadonlyMap<string, EntryKind> = new Map([hashedrekord, dsse, intoto, cose].map((k) => [k.kind, k]));
 
 /** supportedKinds returns "hashedrekord 0.0.1, dsse 0.0.1"-style text for messages. */
 export function supportedKinds(): string {

@@ -4,7 +4,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/index.js';
@@ -121,5 +121,33 @@ describe('sigstore-js against Cairn', () => {
     expect(b.tlogEntries[0].canonicalizedBody).toEqual(a.tlogEntries[0].canonicalizedBody);
     const noFetch = new RekorWitness({ rekorBaseURL: url });
     await expect(noFetch.testify(content as never, pem)).rejects.toThrow(/equivalent entry already exists/);
+  });
+
+  it('uploads a DSSE attestation as an intoto 0.0.2 entry (entryType "intoto", legacyCompatibility) and verifies the bundle', async () => {
+    const log = openTestLog({ keyType: 'ecdsa-p256' });
+    const url = await serve(log);
+    const { signer, spki } = artifactSigner();
+    const builder = new DSSEBundleBuilder({ signer, witnesses: [new RekorWitness({ rekorBaseURL: url, entryType: 'intoto' })] });
+    const digest = createHash('sha256').update('the artifact').digest('hex');
+    const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: digest } }], predicateType: 'https://example.com/p', predicate: {} };
+    const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
+
+    const entry = bundle.verificationMaterial.tlogEntries[0];
+    expect(entry.kindVersion).toEqual({ kind: 'intoto', version: '0.0.2' });
+    const body = JSON.parse(entry.canonicalizedBody.toString());
+    expect(body.spec.content.envelope.payload).toBeUndefined(); // the payload is not stored
+    verifier(log.key.publicKeyPem, 'ecdsa-p256', spki).verify(toSignedEntity(bundle));
+
+    // Found by the statement's subject digest.
+    const post = (path: string, json: unknown) => fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).then((r) => r.json());
+    const uuids = (await post('/api/v1/index/retrieve', { hash: `sha256:${digest}` })) as string[];
+    expect(uuids).toHaveLength(1);
+    const found = (await post('/api/v1/log/entries/retrieve', { entryUUIDs: uuids })) as Record<string, { body: string }>[];
+    expect(Buffer.from(Object.values(found[0])[0].body, 'base64').equals(entry.canonicalizedBody)).toBe(true);
+
+    // A bundle whose envelope signature differs from the logged one does not verify.
+    const forged = structuredClone(bundle);
+    forged.content.dsseEnvelope.signatures[0].sig[5] ^= 1;
+    expect(() => verifier(log.key.publicKeyPem, 'ecdsa-p256', spki).verify(toSignedEntity(forged))).toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { admitEntry, canonicalizeEntry, preAuthEncoding } from '../../src/kinds/index.js';
 import { isCairnError } from '../../src/errors.js';
+import { sigStructure } from '../../src/kinds/cose.js';
 import { b64, digestOf, fixture, hashedrekordEntry, keyPair, publicPem, signArtifact } from './helpers.js';
 
 function onlyCodedErrors(json: unknown): void {
@@ -34,6 +35,28 @@ const goodDsse = {
   },
 };
 
+const paeSig = b64(sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), privateKey));
+const goodIntoto2 = {
+  apiVersion: '0.0.2',
+  kind: 'intoto',
+  spec: {
+    content: {
+      envelope: { payloadType: 'application/vnd.in-toto+json', payload: b64(b64(payload)), signatures: [{ keyid: 'k', sig: b64(paeSig), publicKey: b64(publicPem(publicKey)) }] },
+      hash: { algorithm: 'sha256', value: '00'.repeat(32) },
+    },
+  },
+};
+const goodIntoto1 = {
+  apiVersion: '0.0.1',
+  kind: 'intoto',
+  spec: { content: { envelope: goodDsse.spec.proposedContent.envelope }, publicKey: b64(publicPem(publicKey)) },
+};
+// COSE_Sign1 by hand: d2 84, protected {1: -7} as a byte string, empty unprotected map, payload, r||s.
+const coseProtected = Buffer.from('a10126', 'hex');
+const coseSig = sign('sha256', sigStructure(coseProtected, new Uint8Array(0), payload), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+const coseMessage = Buffer.concat([Buffer.from('d28443', 'hex'), coseProtected, Buffer.from([0xa0, 0x58, payload.length]), payload, Buffer.from([0x58, 0x40]), coseSig]);
+const goodCose = { apiVersion: '0.0.1', kind: 'cose', spec: { message: b64(coseMessage), publicKey: b64(publicPem(publicKey)), data: {} } };
+
 /** paths lists every [object, key] slot inside v, so a mutation can target any field. */
 function slots(v: unknown, out: [Record<string | number, unknown>, string | number][] = []): [Record<string | number, unknown>, string | number][] {
   if (v && typeof v === 'object') {
@@ -62,7 +85,7 @@ describe('admission never throws anything but coded errors', () => {
 
   it('on arbitrary {kind, apiVersion, spec} shapes', () => {
     fc.assert(
-      fc.property(fc.constantFrom('hashedrekord', 'dsse', 'intoto', ''), fc.constantFrom('0.0.1', '0.0.2', ''), fc.jsonValue({ maxDepth: 4 }), (kind, apiVersion, spec) =>
+      fc.property(fc.constantFrom('hashedrekord', 'dsse', 'intoto', 'cose', ''), fc.constantFrom('0.0.1', '0.0.2', ''), fc.jsonValue({ maxDepth: 4 }), (kind, apiVersion, spec) =>
         onlyCodedErrors({ kind, apiVersion, spec }),
       ),
       { numRuns: 300 },
@@ -73,7 +96,13 @@ describe('admission never throws anything but coded errors', () => {
     ['hashedrekord', goodHashedrekord],
     ['dsse', goodDsse],
     ['stored dsse', JSON.parse(new TextDecoder().decode(admitEntry(goodDsse).body))],
+    ['intoto 0.0.2', goodIntoto2],
+    ['stored intoto 0.0.2', JSON.parse(new TextDecoder().decode(admitEntry(goodIntoto2).body))],
+    ['intoto 0.0.1', goodIntoto1],
+    ['stored intoto 0.0.1', JSON.parse(new TextDecoder().decode(admitEntry(goodIntoto1).body))],
+    ['cose', goodCose],
   ])('on a valid %s entry with one field replaced by junk', (_name, good) => {
+    expect(canonicalizeEntry(good).length).toBeGreaterThan(0); // the starting point is valid
     const n = slots(structuredClone(good)).length;
     fc.assert(
       fc.property(fc.nat(n - 1), junkValue, (i, junk) => {
@@ -94,6 +123,30 @@ describe('admission never throws anything but coded errors', () => {
         onlyCodedErrors(e);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('on COSE messages with bytes changed, cut or added (cbor-x sees every shape)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(coseMessage.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(coseMessage.length), fc.uint8Array({ maxLength: 8 }), (edits, cut, extra) => {
+        const b = Buffer.from(coseMessage);
+        for (const [at, v] of edits) b[at] = v;
+        const e = structuredClone(goodCose);
+        e.spec.message = b64(Buffer.concat([b.subarray(0, cut), extra]));
+        onlyCodedErrors(e);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('on arbitrary CBOR after the COSE_Sign1 tag', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const e = structuredClone(goodCose);
+        e.spec.message = b64(Buffer.concat([Buffer.from('d284', 'hex'), bytes]));
+        onlyCodedErrors(e);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -241,7 +241,7 @@ describe('hashedrekord refuses bad entries with INVALID_ENTRY', () => {
 describe('admitEntry dispatch', () => {
   const e = () => hashedrekordEntry(new Uint8Array([1]), 'x', 'sha256', '00') as Record<string, unknown>;
   it.each([
-    ['unknown kind', { ...e(), kind: 'intoto' }, 'UNSUPPORTED_KIND', /unsupported kind "intoto"; supported: hashedrekord 0.0.1, dsse 0.0.1/],
+    ['unknown kind', { ...e(), kind: 'rekord' }, 'UNSUPPORTED_KIND', /unsupported kind "rekord"; supported: hashedrekord 0.0.1, dsse 0.0.1, intoto 0.0.1\/0.0.2, cose 0.0.1/],
     ['unknown version', { ...e(), apiVersion: '0.0.2' }, 'UNSUPPORTED_KIND', /unsupported hashedrekord apiVersion "0.0.2"; supported:/],
     ['kind from the prototype', { ...e(), kind: '__proto__' }, 'UNSUPPORTED_KIND', /unsupported kind/],
     ['kind not a string', { ...e(), kind: 7 }, 'INVALID_ENTRY', /entry.kind/],

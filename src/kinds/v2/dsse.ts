@@ -13,7 +13,7 @@
 import { createHash, verify as nodeVerify } from 'node:crypto';
 import { canonicalJsonBytes } from '../jcs.js';
 import { invalid, toHex } from '../encoding.js';
-import { IN_TOTO, inTotoDigestKeys, preAuthEncoding } from '../dsse.js';
+import { IN_TOTO, inTotoDigestKeys, preAuthEncoding } from '../envelope.js';
 import { verifyWith } from '../prehashed.js';
 import { hashKey, sanKeys, spkiKey } from '../search-keys.js';
 import type { Admitted } from '../kind.js';
