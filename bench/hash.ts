@@ -2,12 +2,12 @@
  * bench/hash.ts compares SHA-256 implementations on the two input shapes the Merkle tree hashes:
  * an interior node (0x01 || left || right = 65 bytes) and a leaf (0x00 || ~300-byte entry).
  * It prints the median ops/s over RUNS timed runs per candidate and the ratio to node:crypto
- * createHash. Last, a batch of 1024 leaf hashes as the sequencer takes them: kinds.leafHashes (one
+ * createHash. Last, a batch of 1024 leaf hashes as the sequencer takes them: merkle.leafHashes (one
  * native call) against merkle.leafHash per body. Run: npx tsx bench/hash.ts
  */
 import { createHash, hash as oneShot } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hasNativeLeafHashes, leafHashes } from '../src/kinds/index.js';
+import { hasNativeLeafHashes, leafHashes } from '../src/merkle/index.js';
 import { leafHash } from '../src/merkle/index.js';
 
 const RUNS = 7;
@@ -120,6 +120,6 @@ function benchLeafBatch(): void {
   const batch = perLeaf(() => leafHashes(bodies));
   console.log(`\nleaf hashes of a 1024-entry batch (350-byte bodies), median of ${RUNS} runs:`);
   console.log(`  merkle.leafHash per body (node:crypto)   ${js.toFixed(3)} µs/leaf`);
-  console.log(`  kinds.leafHashes (${hasNativeLeafHashes() ? 'native, one call' : 'NO ADDON: JS fallback'})     ${batch.toFixed(3)} µs/leaf  x${(js / batch).toFixed(2)}`);
+  console.log(`  merkle.leafHashes (${hasNativeLeafHashes() ? 'native, one call' : 'NO ADDON: JS fallback'})     ${batch.toFixed(3)} µs/leaf  x${(js / batch).toFixed(2)}`);
 }
 benchLeafBatch();

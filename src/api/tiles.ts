@@ -1,8 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { encodeBundle, tileWidthAt } from '../client/index.js';
+import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { HASH_SIZE, TILE_WIDTH, parseTilePath } from '../merkle/index.js';
+import { HASH_SIZE, TILE_WIDTH, parseTilePath, tileWidthAt } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './options.js';
 import { replyFor } from './errors.js';

@@ -3,7 +3,6 @@
  * verify every checkpoint and proof they receive. Imports merkle, note, errors and node only.
  */
 export { encodeBundle, parseBundle, MAX_BUNDLE_ENTRY } from './bundle.js';
-export { hashesAtLevel, tileWidthAt } from './layout.js';
 export { httpFetcher, dirFetcher, openFetcher, type Fetcher, type HttpFetcherOptions } from './fetcher.js';
 export { parseLogKey, type LogVerifierKey } from './keys.js';
 export { TileClient, type SignedTreeHead } from './tiles.js';

@@ -22,13 +22,13 @@ import {
   tileRoot,
   tilesBetween,
   type NodeId,
+  tileWidthAt,
   type ReadNodes,
   type Tile,
 } from '../merkle/index.js';
 import { openCheckpoint, parseCheckpoint, splitNote, type Checkpoint, type NoteVerifier } from '../note/index.js';
 import { parseBundle } from './bundle.js';
 import type { Fetcher } from './fetcher.js';
-import { tileWidthAt } from './layout.js';
 
 /** SignedTreeHead is a checkpoint whose signature verified, with the note it came in. */
 export interface SignedTreeHead {

@@ -21,7 +21,6 @@ export { preAuthEncoding } from './envelope.js';
 export { MAX_BODY } from './limits.js';
 export { admitCreateEntryRequest } from './v2/request.js';
 export { PUBLIC_KEY_DETAILS } from './v2/verifier.js';
-export { leafHashes, hasNativeLeafHashes, tileNodes, hasNativeTileNodes } from './native.js';
 
 /** hasNativeVerify reports whether signatures are checked by the native addon (else pure JS, far slower). */
 export function hasNativeVerify(): boolean {

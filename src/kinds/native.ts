@@ -1,12 +1,13 @@
 /**
- * The optional native addon (native/prehashed.c): ECDSA and RSA verification over a digest the
- * caller already has, through the OpenSSL inside node. node:crypto cannot do this (it always
- * hashes its input) and pure-JS ECDSA is ~5x slower. `npm install` builds it; when it is missing
- * or fails to load, or CAIRN_NO_NATIVE=1, nativeVerifyDigest is undefined and callers use JS.
+ * Signature verification through the optional native addon (src/native.ts): ECDSA and RSA over a
+ * digest the caller already has, through the OpenSSL inside node. node:crypto cannot do this (it
+ * always hashes its input) and pure-JS ECDSA is ~5x slower. Without the addon nativeVerifyDigest
+ * is undefined and callers use JS.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { HASH_SIZE, leafHash, tileNodes as jsTileNodes } from '../merkle/index.js';
+import { addon as loaded } from '../native.js';
+
+// A local const: TypeScript keeps its narrowing inside the closures below.
+const addon = loaded;
 
 /** Hash names OpenSSL knows (lowercase, as node:crypto spells them). */
 export type NativeHash = 'sha256' | 'sha384' | 'sha512';
@@ -25,73 +26,10 @@ export interface NativeVerifyOptions {
  */
 export type NativeVerifyDigest = (spkiDer: Uint8Array, digest: Uint8Array, derSignature: Uint8Array, opts?: NativeVerifyOptions) => boolean;
 
-interface Addon {
-  verifyDigest(spki: Uint8Array, digest: Uint8Array, sig: Uint8Array, hash?: string, padding?: string): boolean;
-  /** Absent from an addon built before it was added: then leafHashes falls back to JS. */
-  leafHashes?(bodies: readonly Uint8Array[]): Uint8Array;
-  /** Absent from an addon built before it was added: then tileNodes falls back to JS. */
-  tileNodes?(hashes: Uint8Array): Uint8Array;
-}
-
-/** Where scripts/build-native.mjs leaves the addon (same depth from src/ and dist/). */
-export const NATIVE_ADDON_PATH = join(import.meta.dirname, '..', '..', 'native', 'build', 'Release', 'prehashed.node');
-
-function load(): Addon | undefined {
-  if (process.env.CAIRN_NO_NATIVE === '1') return undefined;
-  try {
-    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as Partial<Addon>;
-    return typeof addon.verifyDigest === 'function' ? (addon as Addon) : undefined;
-  } catch {
-    return undefined; // not built (no compiler at install time) or built for another node
-  }
-}
-
-const addon = load();
-
 /** The native verifier, or undefined when the addon is unavailable (use the pure-JS path). */
 export const nativeVerifyDigest: NativeVerifyDigest | undefined = addon
   ? (spkiDer, digest, derSignature, opts) => addon.verifyDigest(spkiDer, digest, derSignature, opts?.hash, opts?.padding)
   : undefined;
-
-/**
- * leafHashes returns the RFC 6962 leaf hash of each body. With the addon it is one native call
- * for the whole batch: 0.48 against 2.0 µs a 350-byte body with node:crypto (bench/hash.ts), and
- * one buffer for all the hashes instead of one each (the garbage collector's work). Without it,
- * merkle.leafHash per body. The hashes are views into one buffer: do not mutate them.
- */
-export function leafHashes(bodies: readonly Uint8Array[]): Uint8Array[] {
-  const batch = addon?.leafHashes;
-  if (!batch) {
-    return bodies.map((b) => {
-      if (!(b instanceof Uint8Array)) throw new TypeError('leafHashes: each body must be a Uint8Array');
-      return leafHash(b);
-    });
-  }
-  const all = batch(bodies);
-  const out: Uint8Array[] = new Array(bodies.length);
-  for (let i = 0; i < bodies.length; i++) out[i] = all.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
-  return out;
-}
-
-/** hasNativeLeafHashes reports whether leafHashes runs natively (benchmarks, tests). */
-export function hasNativeLeafHashes(): boolean {
-  return typeof addon?.leafHashes === 'function';
-}
-
-/**
- * tileNodes returns the nodes above a tile's 1..256 hashes in merkle.tileNodes's layout (what
- * merkle.ExpandedTile takes). With the addon it is one native call for the tile's up to 255
- * node hashes, instead of a node:crypto call (and a buffer) each; without it, merkle.tileNodes.
- */
-export function tileNodes(hashes: Uint8Array): Uint8Array {
-  const native = addon?.tileNodes;
-  return native ? native(hashes) : jsTileNodes(hashes);
-}
-
-/** hasNativeTileNodes reports whether tileNodes runs natively (benchmarks, tests). */
-export function hasNativeTileNodes(): boolean {
-  return typeof addon?.tileNodes === 'function';
-}
 
 /** The named curves of the ECDSA fast path, as KeyObject.asymmetricKeyDetails names them. */
 export type NativeCurve = 'prime256v1' | 'secp384r1' | 'secp521r1';

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { HASH_SIZE, TILE_WIDTH, leafHash, rootHash } from '../merkle/index.js';
+import { HASH_SIZE, TILE_WIDTH, integrate, leafHash, rootHash } from '../merkle/index.js';
 import { openNote, rekorVerifier, c2spVerifier } from '../note/index.js';
 import { CheckpointStore, EntryStore, MetaStore, TileStore, auditKeyIndex, openDb, sqliteDamage } from '../storage/index.js';
-import { integrate } from './integrate.js';
 import { DB_FILE, INDEX_FILE } from './log.js';
 
 export interface AuditReport {

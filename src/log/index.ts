@@ -1,7 +1,6 @@
 export { Log, DB_FILE, INDEX_FILE, type LogConfig } from './log.js';
 export { Sequencer, type BatchStats } from './sequencer.js';
 export { CheckpointSigner } from './signer.js';
-export { integrate, type TileUpdate } from './integrate.js';
 export { auditDatabase, type AuditReport } from './audit.js';
 export { loadOrCreateKey, KEY_FILE, type KeyType } from './keyfile.js';
 export type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';

@@ -1,8 +1,6 @@
 import { CairnError } from '../errors.js';
-import { leafHashes, tileNodes } from '../kinds/index.js';
-import { ExpandedTile, inclusionProofs, rootHash, type RangeMemo, type ReadNodes } from '../merkle/index.js';
+import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import { tileKey, type KeyIndex, type TileKey, type LogWriter, type TileStore } from '../storage/index.js';
-import { integrate } from './integrate.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 

@@ -28,8 +28,11 @@ export {
   nodeInTile,
   subtreeHash,
   tileRoot,
-  tileNodes,
+  tileNodesJs,
+  hashesAtLevel,
+  tileWidthAt,
   ExpandedTile,
 } from './tile.js';
-export { CompactRange } from './range.js';
+export { leafHashes, hasNativeLeafHashes, tileNodes, hasNativeTileNodes } from './batch.js';
+export { integrate, type TileUpdate } from './integrate.js';
 export * as bits from './bits.js';

@@ -130,6 +130,23 @@ export function tilesBetween(oldSize: number, newSize: number): Tile[] {
   return tiles;
 }
 
+/** hashesAtLevel returns how many hashes tile level `level` holds in a tree of `size` leaves: floor(size / 256^level). */
+export function hashesAtLevel(size: number, level: number): number {
+  // 256^level is a power of two, so the division is exact in floating point for any level.
+  return Math.floor(size / TILE_WIDTH ** level);
+}
+
+/**
+ * tileWidthAt returns the width tile (level, index) has in a tree of `size` leaves: 256 when full,
+ * 1..255 when it is the partial right edge, 0 when the tree does not reach it. Entry bundles are
+ * level 0. The server, the exporter and the clients all ask this, so they agree on what "the tile
+ * at this size" means.
+ */
+export function tileWidthAt(size: number, level: number, index: number): number {
+  const have = hashesAtLevel(size, level) - index * TILE_WIDTH;
+  return have <= 0 ? 0 : Math.min(TILE_WIDTH, have);
+}
+
 /**
  * nodeInTile returns where the hashes perfect node `node` is built from live: the tile at tile
  * level floor(level/8) and its hashes [start, start+count), count = 2^(level mod 8). Those hashes
@@ -170,16 +187,16 @@ export function subtreeHash(hashes: readonly Uint8Array[], start: number, count:
  */
 export function tileRoot(tileData: Uint8Array): Uint8Array {
   if (tileData.length !== TILE_WIDTH * HASH_SIZE) throw new Error(`merkle: tileRoot of ${tileData.length} bytes, want a full tile`);
-  // The last of tileNodes' nodes is the tile's root (height 8).
-  return tileNodes(tileData).slice(-HASH_SIZE);
+  // The last of tileNodesJs' nodes is the tile's root (height 8).
+  return tileNodesJs(tileData).slice(-HASH_SIZE);
 }
 
 /**
- * tileNodes returns every complete node of a tile above its hashes (1..256 of them): height 1's
+ * tileNodesJs returns every complete node of a tile above its hashes (1..256 of them): height 1's
  * floor(width/2) nodes, then height 2's, ... up to height 8, back to back. It is the layout
- * ExpandedTile keeps, and the addon's tileNodes computes the same in one call.
+ * ExpandedTile keeps; batch.ts's tileNodes computes the same in one native call where it can.
  */
-export function tileNodes(data: Uint8Array): Uint8Array {
+export function tileNodesJs(data: Uint8Array): Uint8Array {
   const width = checkTileData(data);
   const out = new Uint8Array(upperCount(width) * HASH_SIZE);
   let src = data;
@@ -224,7 +241,7 @@ export class ExpandedTile {
   private readonly counts: number[]; // complete nodes at height r
 
   /**
-   * @param upper the nodes above data as tileNodes lays them out, when the caller has them
+   * @param upper the nodes above data as tileNodesJs lays them out, when the caller has them
    *   already (the append path computes them natively, in one call); computed here otherwise.
    *   Kept, not copied: do not mutate.
    */
@@ -241,7 +258,7 @@ export class ExpandedTile {
     if (upper !== undefined && upper.length !== total * HASH_SIZE) {
       throw new Error(`merkle: ${upper.length} bytes of nodes for a tile of width ${this.width}, want ${total * HASH_SIZE}`);
     }
-    this.upper = upper ?? tileNodes(data);
+    this.upper = upper ?? tileNodesJs(data);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompactRange, EMPTY_ROOT, rootNodes, type NodeId } from '../../src/merkle/index.js';
+import { EMPTY_ROOT, rootNodes, type NodeId } from '../../src/merkle/index.js';
+import { CompactRange } from './compact-range.js';
 import { hex, refReader } from './helpers.js';
 import { ReferenceTree } from './reference.js';
 

@@ -12,7 +12,7 @@ import {
   TILE_HEIGHT,
   TILE_WIDTH,
   tilePath,
-  tileNodes,
+  tileNodesJs as tileNodes,
   tileRoot,
   tilesBetween,
   tilesForSize,

@@ -1,5 +1,10 @@
-import { tileNodes } from '../kinds/index.js';
-import { ExpandedTile, HASH_SIZE, TILE_HEIGHT, TILE_WIDTH } from '../merkle/index.js';
+/**
+ * Tile building: what a batch of new leaves does to a tree's tiles (c2sp.org/tlog-tiles), for
+ * the sequencer and for verify-db's rebuild from stored bodies.
+ */
+import { tileNodes } from './batch.js';
+import { HASH_SIZE } from './hash.js';
+import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH } from './tile.js';
 
 /** TileUpdate is the new content of one tile after a batch: full tiles are final, partial ones grow. */
 export interface TileUpdate {

@@ -1,11 +1,12 @@
 /**
  * CompactRange is the right edge of a tree of `size` leaves: the hashes of its rootNodes(size),
- * which is all an appender needs to extend the tree and compute each new root.
+ * which is all an appender needs to extend the tree and compute each new root. A test-only second
+ * way to compute roots (the server builds tiles instead): test/merkle/integrate.test.ts checks the
+ * roots of integrate's tiles against it, as Tessera's TestIntegrate does.
  */
-import { countOnes, isSafeIndex, trailingZeros } from './bits.js';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
-import type { NodeId, ReadNodes } from './node.js';
-import { rootNodes } from './proof.js';
+import { EMPTY_ROOT, HASH_SIZE, bits, nodeHash, rootNodes, type NodeId, type ReadNodes } from '../../src/merkle/index.js';
+
+const { countOnes, isSafeIndex, trailingZeros } = bits;
 
 /** CompactRange holds the perfect-subtree hashes of leaves [0, size), largest first. */
 export class CompactRange {
