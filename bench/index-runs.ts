@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeRun, openIndexDb } from '../src/storage/key-index.js';
+import { mergeRun, openIndexDb } from '../src/storage/index-db.js';
 import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, openDb, type Db } from '../src/storage/index.js';
 import { fmt, machine, median } from './lib.js';
 

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// Dependencies point one way: merkle → (note, kinds) → storage → (log, tsa) → witness → api → cli.
+// Dependencies point one way: (threads, merkle) → (note, kinds) → storage → (log, tsa) → witness → api → cli.
 // A folder may import itself, folders of a lower rank (only through their index.ts), node:
 // built-ins, packages, and the leaf modules src/errors.ts, src/version.ts and src/native.ts.
-const RANK: Record<string, number> = { merkle: 0, note: 1, kinds: 1, client: 2, storage: 2, log: 3, tsa: 3, witness: 4, api: 5, cli: 6 };
+const RANK: Record<string, number> = { threads: 0, merkle: 0, note: 1, kinds: 1, client: 2, storage: 2, log: 3, tsa: 3, witness: 4, api: 5, cli: 6 };
 const SRC = join(import.meta.dirname, '..', 'src');
 
 function files(dir: string): string[] {

@@ -3,12 +3,11 @@
  * responses) is not also the one that parses JSON, verifies signatures and canonicalizes: on a
  * busy log those are the largest per-upload cost, and a second core sat idle beside them.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { CairnError, type ErrorCode } from '../errors.js';
 import type { Admitted } from '../kinds/index.js';
+import { Thread, threadModule } from '../threads/index.js';
 import { BodyNotJson } from './admission.js';
+import type { AdmitIn, AdmitOut, AdmitReply } from './admit-worker.js';
 
 export interface AdmitPoolOptions {
   /** Worker threads (at least 1). */
@@ -20,24 +19,6 @@ export interface AdmitPoolOptions {
   /** Told when a worker dies (it is replaced; its bodies fail with UNAVAILABLE). */
   onWorkerExit?: (why: string) => void;
 }
-
-/**
- * The worker's bootstrap, evaluated from a string so that one file serves tsx, vitest and compiled
- * JS: when the worker module is TypeScript (running from src/), tsx's ESM hooks are registered in
- * the thread first; from dist/ it is imported as it is. Only dynamic import(), so it runs as a
- * CommonJS script and as a module (a worker evaluates its string as one under --input-type=module).
- */
-const BOOTSTRAP = `
-import('node:worker_threads').then(async ({ workerData }) => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.target);
-}).catch((e) => { setImmediate(() => { throw e; }); });
-`;
-
-// The worker module sits beside this one, as .ts under tsx and vitest, as .js in dist/.
-const TARGET = new URL(import.meta.url.endsWith('.ts') ? './admit-worker.ts' : './admit-worker.js', import.meta.url).href;
-// tsx's ESM API: its CommonJS twin resolves its loader to a path that does not exist in a thread.
-const TSX = import.meta.url.endsWith('.ts') ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : undefined;
 
 /** How long start() waits for the workers to load. */
 const START_TIMEOUT_MS = 30_000;
@@ -51,16 +32,10 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  thread: Thread<AdmitIn, AdmitOut>;
   jobs: Map<number, Job>;
-  ready: boolean;
-  /** Exited: no new work until the slot's replacement starts. */
-  dead: boolean;
   native: boolean;
-  why?: string;
 }
-
-type Reply = [id: number, kind: string | null, a: unknown, b: unknown, c?: unknown];
 
 export class AdmitPool {
   private readonly slots: Slot[] = [];
@@ -70,8 +45,6 @@ export class AdmitPool {
   private queued = 0;
   private queuedBytes = 0;
   private closing = false;
-  private failedStarts = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(private readonly o: AdmitPoolOptions) {
     this.maxQueue = o.maxQueue ?? 1024;
@@ -121,7 +94,7 @@ export class AdmitPool {
       return Promise.reject(new CairnError('PUSHBACK', 'entry admission queue is full; retry later'));
     }
     let slot: Slot | undefined;
-    for (const s of this.slots) if (!s.dead && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+    for (const s of this.slots) if (s.thread.alive && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
     if (!slot) return Promise.reject(new CairnError('UNAVAILABLE', 'no entry admission worker is running; retry later'));
     const to = slot;
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
@@ -131,59 +104,57 @@ export class AdmitPool {
       to.jobs.set(id, { resolve, reject, bytes: msg.byteLength });
       this.queued++;
       this.queuedBytes += msg.byteLength;
-      to.worker.postMessage([id, msg, v2], [msg.buffer as ArrayBuffer]);
+      to.thread.post([id, msg, v2], [msg.buffer as ArrayBuffer]);
     });
   }
 
   /** close stops the workers; bodies still being admitted fail with UNAVAILABLE. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const t of this.timers) clearTimeout(t);
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.thread.stop(0)));
+    for (const s of this.slots) this.failJobs(s, 'the admission pool is closed');
   }
 
   /** spawn starts the worker of slot i; resolves when it is ready, rejects if it exits first. */
   private spawn(i: number): Promise<void> {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { target: TARGET, tsx: TSX } });
-    worker.unref(); // a server is kept alive by its sockets; a worker must not keep a finished test alive
-    const slot: Slot = { worker, jobs: new Map(), ready: false, dead: false, native: false };
-    this.slots[i] = slot;
     return new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: Reply | { ready: true; native: boolean }) => {
-        if (!Array.isArray(m)) {
-          slot.ready = true;
-          slot.native = m.native;
-          this.failedStarts = 0;
-          return resolve();
-        }
-        this.settle(slot, m);
-      });
-      worker.on('error', (e) => (slot.why = e.message));
-      worker.once('exit', (code) => {
-        slot.dead = true;
-        const why = slot.why ?? `exit code ${code}`;
-        for (const job of slot.jobs.values()) {
-          this.queued--;
-          this.queuedBytes -= job.bytes;
-          job.reject(new CairnError('UNAVAILABLE', this.closing ? 'the admission pool is closed' : `entry admission failed: its worker thread died (${why}); retry`));
-        }
-        slot.jobs.clear();
-        if (!slot.ready) reject(new Error(why));
-        if (this.closing) return;
-        this.o.onWorkerExit?.(why);
-        // One that served is replaced at once; one that never got ready is likely to fail again: back off.
-        if (slot.ready) return void this.spawn(i).catch(() => {});
-        const delay = Math.min(5000, RESPAWN_DELAY_MS * 2 ** this.failedStarts++);
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          if (!this.closing) this.spawn(i).catch(() => {});
-        }, delay);
-        this.timers.add(t);
-      });
+      let ready = false;
+      const slot: Slot = {
+        jobs: new Map(),
+        native: false,
+        thread: new Thread<AdmitIn, AdmitOut>({
+          name: 'entry admission',
+          module: threadModule(import.meta.url, 'admit-worker'),
+          onMessage: (m) => {
+            if (Array.isArray(m)) return this.settle(slot, m);
+            ready = true;
+            slot.native = m.native;
+            resolve();
+          },
+          onExit: (why) => {
+            this.failJobs(slot, `entry admission failed: its worker thread died (${why}); retry`);
+            if (!ready) return reject(new Error(why));
+            this.o.onWorkerExit?.(why);
+          },
+          // One that served is replaced at once; one that dies before it is ready is likely to fail
+          // again: back off, doubling up to 5 s, so a broken worker does not spin.
+          respawn: (failures) => (this.closing ? undefined : failures === 1 ? 0 : Math.min(5000, RESPAWN_DELAY_MS * 2 ** (failures - 2))),
+        }),
+      };
+      this.slots[i] = slot;
     });
   }
 
-  private settle(slot: Slot, [id, kind, a, b, c]: Reply): void {
+  private failJobs(slot: Slot, message: string): void {
+    for (const job of slot.jobs.values()) {
+      this.queued--;
+      this.queuedBytes -= job.bytes;
+      job.reject(new CairnError('UNAVAILABLE', message));
+    }
+    slot.jobs.clear();
+  }
+
+  private settle(slot: Slot, [id, kind, a, b, c]: AdmitReply): void {
     const job = slot.jobs.get(id);
     if (!job) return;
     slot.jobs.delete(id);

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { CHECKPOINT_INSERT_SQL } from './statements.js';
 
 /** CheckpointRow is one checkpoint the log signed. */
 export interface CheckpointRow {
@@ -20,9 +21,6 @@ interface RawRow {
 function fromRaw(r: RawRow): CheckpointRow {
   return { size: r.size, rootHash: r.root_hash, signedAt: r.signed_at, c2sp: r.c2sp, rekor: r.rekor };
 }
-
-/** The statement that stores a newly signed checkpoint (here and on the log writer's thread). */
-export const CHECKPOINT_INSERT_SQL = 'INSERT INTO checkpoints (size, root_hash, signed_at, c2sp, rekor) VALUES (?, ?, ?, ?, ?)';
 
 /**
  * CheckpointStore records every checkpoint the log signs. put MUST refuse a different root for a

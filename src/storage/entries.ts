@@ -26,10 +26,7 @@ function fromRaw(r: RawRow): EntryRow {
   return e;
 }
 
-/** The statement that stores an entry (on the log writer's thread). A reused index fails on the primary key; duplicates are the sequencer's to catch (KeyIndex). */
-export const ENTRY_INSERT_SQL = 'INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)';
-
-/** EntryStore reads entries by log index (KeyIndex finds them by hash or key). The log writer's thread stores them (ENTRY_INSERT_SQL). */
+/** EntryStore reads entries by log index (KeyIndex finds them by hash or key). The log writer's thread stores them (ENTRY_INSERT_SQL, statements.ts). */
 export class EntryStore {
   private readonly byIndexStmt;
   private readonly rangeStmt;

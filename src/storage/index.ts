@@ -1,7 +1,9 @@
 export { openDb, migrations, sqliteDamage, type Db, type OpenDbOptions } from './db.js';
 export { MetaStore } from './meta.js';
-export { EntryStore, ENTRY_INSERT_SQL, type EntryRow } from './entries.js';
-export { KeyIndex, auditKeyIndex, ENTRY_KEYS_INSERT_SQL, type KeyIndexOptions } from './key-index.js';
+export { EntryStore, type EntryRow } from './entries.js';
+export { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL, CHECKPOINT_INSERT_SQL } from './statements.js';
+export { KeyIndex, type KeyIndexOptions } from './key-index.js';
+export { auditKeyIndex } from './index-db.js';
 export { TileStore, tileKey, type TileKey } from './tiles.js';
 export { CheckpointStore, type CheckpointRow } from './checkpoints.js';
 export { WalCheckpointer, INLINE_CHECKPOINT_PAGES } from './checkpointer.js';

@@ -1,9 +1,7 @@
-import Database from 'better-sqlite3';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Thread, threadModule } from '../threads/index.js';
 import type { Db } from './db.js';
+import { mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
 import { LeafFilter } from './leaf-filter.js';
 import { TailIndex } from './tail-index.js';
 
@@ -20,7 +18,7 @@ import { TailIndex } from './tail-index.js';
  * rebuilt if it is missing, damaged or of another version.
  *
  * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
- * with the entry, as ENTRY_KEYS_INSERT_SQL, by the log writer), truncate() when that batch
+ * with the entry, in entry_keys, by the log writer), truncate() when that batch
  * fails, committed() after it commits.
  */
 export class KeyIndex {
@@ -35,7 +33,7 @@ export class KeyIndex {
   private readonly filter: LeafFilter;
   private readonly leafStmt;
   private readonly searchStmt;
-  private worker?: Worker;
+  private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
   private lookups = 0;
@@ -123,12 +121,12 @@ export class KeyIndex {
 
   /** committed tells the worker that entries below size are durable in cairn.db and may be indexed. */
   committed(size: number): void {
-    this.worker?.postMessage({ size });
+    this.worker?.post({ type: 'committed', size });
   }
 
   /** flush resolves once every entry below size is in index.db (the tail no longer holds them). */
   async flush(size: number): Promise<void> {
-    this.worker?.postMessage({ size, flush: true });
+    this.worker?.post({ type: 'committed', size, flush: true });
     while (this.indexed < size) {
       if (this.closing || !this.worker) throw new Error('key index: closed before the flush finished');
       await this.progress();
@@ -145,42 +143,28 @@ export class KeyIndex {
     this.closing = true;
     const w = this.worker;
     this.worker = undefined;
-    if (w) {
-      const exited = new Promise<void>((r) => w.once('exit', () => r()));
-      w.postMessage({ stop: true });
-      const timer = setTimeout(() => void w.terminate(), STOP_WAIT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    await w?.stop(STOP_WAIT_MS, { type: 'stop' });
     for (const r of this.progressWaiters.splice(0)) r();
     if (this.idb.open) this.idb.close();
   }
 
   private startWorker(): void {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const w = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { driver, indexPath: this.o.indexPath, logPath: this.o.logPath, sql: MERGE_SQL, minRun: this.o.minRun ?? DEFAULT_MIN_RUN, maxRun: this.o.maxRun ?? DEFAULT_MAX_RUN },
+    const data: IndexWorkerData = { indexPath: this.o.indexPath, logPath: this.o.logPath, minRun: this.o.minRun ?? DEFAULT_MIN_RUN, maxRun: this.o.maxRun ?? DEFAULT_MAX_RUN };
+    this.worker = new Thread<IndexIn, IndexOut>({
+      name: 'key index',
+      module: threadModule(import.meta.url, 'index-thread'),
+      data,
+      onMessage: (m) => {
+        if ('indexed' in m) this.merged(m.indexed);
+        else this.o.onError?.(new Error(`key index: ${m.error}`));
+        for (const r of this.progressWaiters.splice(0)) r();
+      },
+      // Lookups stay right meanwhile (the tail just grows); the new worker picks up where the old
+      // one stopped, from index.db's stored progress.
+      onExit: (why) => this.o.onError?.(new Error(`${why}; restarting it`)),
+      respawn: () => RESPAWN_MS,
+      onRespawn: () => this.committed(this.indexed + this.tail.size),
     });
-    w.unref();
-    w.on('message', (m: { indexed?: number; error?: string }) => {
-      if (m.indexed !== undefined) this.merged(m.indexed);
-      if (m.error !== undefined) this.o.onError?.(new Error(`key index: ${m.error}`));
-      for (const r of this.progressWaiters.splice(0)) r();
-    });
-    w.on('error', (e) => this.o.onError?.(e));
-    w.on('exit', () => {
-      if (this.closing || this.worker !== w) return;
-      // Lookups stay right (the tail just grows); a new worker picks up where the old one stopped.
-      this.o.onError?.(new Error('key index: worker exited; restarting it'));
-      this.worker = undefined;
-      setTimeout(() => {
-        if (this.closing) return;
-        this.startWorker();
-        this.committed(this.indexed + this.tail.size);
-      }, 1000).unref();
-    });
-    this.worker = w;
   }
 
   /** merged drops tail entries below `to`, which the worker has committed to index.db. */
@@ -243,151 +227,10 @@ const DEFAULT_MIN_RUN = 65536;
 const DEFAULT_MAX_RUN = 131072;
 const DEFAULT_MAX_TAIL = 1 << 18;
 const STOP_WAIT_MS = 5000;
+const RESPAWN_MS = 1000;
 /**
  * The leaf filter starts with room for this many leaves (1.25 MiB): grown from a small first part,
  * a new log's filter had ~9 parts by 200k entries, each probed on every miss, and their false
  * positives added up to ~5% (each a lookup in index.db) against <1% (bench/leaf-filter.ts).
  */
 const MIN_FILTER_CAPACITY = 1 << 20;
-
-const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/001-index.sql', import.meta.url)), 'utf8');
-/** index.db's format version (PRAGMA user_version); a file of another version is rebuilt. */
-const INDEX_VERSION = 1;
-
-// Run on a connection to index.db with the log's database attached as "log". Sorted inserts: the
-// run's keys go into each b-tree in order, so every touched page is written once.
-const MERGE_SQL = {
-  leaves: 'INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash',
-  keys: 'INSERT INTO index_keys (key, idx) SELECT k.value, e.idx FROM log.entry_keys e, json_each(e.keys) k WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2',
-  progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
-};
-
-/**
- * mergeRun returns a function that indexes entries [from, to) in one transaction (from must be
- * the stored progress); idb must have the log's database attached as "log". Exported for
- * bench/index-runs.ts, which measures what a run costs against its size.
- */
-export function mergeRun(idb: Db): (from: number, to: number) => void {
-  const leaves = idb.prepare(MERGE_SQL.leaves);
-  const keys = idb.prepare(MERGE_SQL.keys);
-  const progress = idb.prepare(MERGE_SQL.progress);
-  return idb.transaction((from: number, to: number) => {
-    if (progress.run(to, from).changes !== 1) throw new Error(`key index: run from ${from} does not continue the stored progress`);
-    leaves.run(from, to);
-    keys.run(from, to);
-  });
-}
-
-// The worker is plain CommonJS evaluated from a string so it runs the same under tsx, vitest and
-// compiled JS (see checkpointer.ts); the SQL comes from MERGE_SQL above. index.db is derived
-// data, so synchronous=NORMAL: a power cut can only roll its progress back, never tear it.
-const WORKER_SOURCE = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-const Database = require(w.driver);
-const db = new Database(w.indexPath);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 5000');
-db.pragma('cache_size = -65536');
-db.prepare('ATTACH DATABASE ? AS log').run(w.logPath);
-const leaves = db.prepare(w.sql.leaves), keys = db.prepare(w.sql.keys), progress = db.prepare(w.sql.progress);
-const run = db.transaction((from, to) => {
-  if (progress.run(to, from).changes !== 1) throw new Error('run from ' + from + ' does not continue the stored progress');
-  leaves.run(from, to);
-  keys.run(from, to);
-});
-let indexed = db.prepare('SELECT indexed_size FROM progress').pluck().get();
-let target = indexed, flushTo = 0, queued = false, stopped = false;
-function step() {
-  queued = false;
-  if (stopped) return;
-  const lag = target - indexed;
-  if (lag <= 0 || (lag < w.minRun && flushTo <= indexed)) return;
-  const to = Math.min(target, indexed + w.maxRun);
-  try {
-    run(indexed, to);
-  } catch (e) {
-    indexed = db.prepare('SELECT indexed_size FROM progress').pluck().get();
-    parentPort.postMessage({ error: String((e && e.message) || e) });
-    setTimeout(kick, 1000);
-    return;
-  }
-  indexed = to;
-  parentPort.postMessage({ indexed });
-  kick();
-}
-function kick() { if (!queued) { queued = true; setImmediate(step); } }
-parentPort.on('message', (m) => {
-  if (m.stop) { stopped = true; db.close(); process.exit(0); }
-  target = Math.max(target, m.size);
-  if (m.flush) flushTo = Math.max(flushTo, m.size);
-  kick();
-});
-`;
-
-/** openIndexDb opens index.db, creating it, or recreating it if it is damaged or of another version. */
-export function openIndexDb(path: string): Db {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const db = new Database(path);
-      try {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma('busy_timeout = 5000');
-        // As the worker's: a catch-up at start rewrites index pages run after run.
-        db.pragma('cache_size = -65536');
-        const version = db.pragma('user_version', { simple: true }) as number;
-        if (version === 0 && !db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'progress'").get()) {
-          db.transaction(() => {
-            db.exec(INDEX_SCHEMA);
-            db.pragma(`user_version = ${INDEX_VERSION}`);
-          })();
-          return db;
-        }
-        if (version !== INDEX_VERSION) throw new Error(`index.db version ${version}`);
-        const qc = db.pragma('quick_check(1)', { simple: true });
-        if (qc !== 'ok') throw new Error(`index.db: ${String(qc)}`);
-        return db;
-      } catch (e) {
-        db.close();
-        throw e;
-      }
-    } catch (e) {
-      // Derived data: never worth refusing to start over. Start it afresh (once).
-      if (attempt > 0) throw e;
-      rmIndexDb(path);
-    }
-  }
-}
-
-function rmIndexDb(path: string): void {
-  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) rmSync(f);
-}
-
-/**
- * auditKeyIndex names the first way index.db disagrees with the entries it claims to cover, or
- * returns undefined (also when there is no index.db: it is built at start). For verify-db: a
- * lookup by UUID or a duplicate check would otherwise go wrong silently.
- */
-export function auditKeyIndex(logDb: Db, indexPath: string): string | undefined {
-  if (!existsSync(indexPath)) return undefined;
-  const idb = new Database(indexPath, { readonly: true, fileMustExist: true });
-  // Random lookups over the whole index: a page cache that can hold it (allocated only as used).
-  idb.pragma('cache_size = -262144');
-  try {
-    const indexed = idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck().get() ?? 0;
-    const find = idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    for (const r of logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx < ? ORDER BY idx').iterate(indexed)) {
-      if (find.get(r.leaf_hash) !== r.idx) return `entry ${r.idx} is not found by its leaf hash in index.db`;
-    }
-    const rows = idb.prepare<[], number>('SELECT COUNT(*) FROM leaf_index').pluck().get()!;
-    if (rows !== indexed) return `index.db's leaf index holds ${rows} rows for ${indexed} indexed entries`;
-    return undefined;
-  } catch (e) {
-    return `index.db is unreadable (${(e as Error).message}); delete it and it is rebuilt at start`;
-  } finally {
-    idb.close();
-  }
-}
-
-

@@ -2,15 +2,12 @@ import { CairnError } from '../errors.js';
 import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
 import type { Db } from './db.js';
 
-/** The statement that stores a tile's current bytes (here and on the log writer's thread). */
-export const TILE_PUT_SQL = 'INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes';
-
 /**
  * TileStore keeps the tree's hashes as C2SP tiles (height 8) in SQLite and answers the merkle
  * layer's batched node reads from them. Each tile read is expanded once into all its internal
  * nodes and kept in a bounded LRU, so a warm proof is only map lookups.
  *
- * Tiles are written by the log writer's thread (TILE_PUT_SQL); the sequencer install()s them
+ * Tiles are written by the log writer's thread (TILE_PUT_SQL, statements.ts); the sequencer install()s them
  * here once their transaction has committed, so readers never see tiles of an uncommitted batch.
  */
 export class TileStore {

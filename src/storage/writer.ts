@@ -1,10 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import { CHECKPOINT_INSERT_SQL } from './checkpoints.js';
-import { ENTRY_INSERT_SQL, type EntryRow } from './entries.js';
-import { ENTRY_KEYS_INSERT_SQL } from './key-index.js';
-import { TILE_PUT_SQL } from './tiles.js';
+import { Thread, threadModule } from '../threads/index.js';
 import type { CheckpointRow } from './checkpoints.js';
+import type { EntryRow } from './entries.js';
+import type { BatchMessage, WriterData, WriterIn, WriterOut } from './writer-thread.js';
 
 /** BatchWrite is everything one sequencer batch stores, in one transaction. */
 export interface BatchWrite {
@@ -17,10 +14,15 @@ export interface BatchWrite {
   checkpoint: CheckpointRow;
 }
 
+/** How long close() waits for the thread to finish its writes and close its connection. */
+const STOP_WAIT_MS = 10_000;
+
 /**
- * LogWriter commits the sequencer's batches on a thread of its own, through its own connection
- * to cairn.db (WAL, synchronous=FULL by default): SQLite's inserts, the commit and its fsync no
- * longer hold the event loop, and the sequencer prepares the next batch while one commits.
+ * LogWriter commits the sequencer's batches on a thread of its own (writer-thread.ts, where the
+ * commit point and its crash notes are), through its own connection to cairn.db (WAL,
+ * synchronous=FULL by default): SQLite's inserts, the commit and its fsync no longer hold the
+ * event loop, and the sequencer prepares the next batch while one commits. Heartbeat re-signs and
+ * witness cosignatures go through the same thread: it is cairn.db's only writer while the log runs.
  *
  * write() resolves only once the batch's transaction has committed. Batches commit strictly in
  * the order written, and each names the size it builds on: after a failure the writer refuses
@@ -28,12 +30,11 @@ export interface BatchWrite {
  * one that continues what is committed.
  */
 export class LogWriter {
-  private readonly worker: Worker;
+  private readonly thread: Thread<WriterIn, WriterOut>;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private dead?: Error;
   private closing = false;
-  private readonly exited: Promise<void>;
   /** Buffers of earlier batches, moved back by the thread once stored, for pack() to reuse. */
   private readonly spare: ArrayBuffer[] = [];
 
@@ -41,37 +42,24 @@ export class LogWriter {
   onDeath?: (e: Error) => void;
 
   constructor(path: string, committedSize: number, opts: { synchronous?: string; autocheckpointPages?: number } = {}) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver,
-        path,
-        size: committedSize,
-        synchronous: opts.synchronous ?? 'FULL',
-        autocheckpoint: opts.autocheckpointPages ?? 0,
-        sql: { entry: ENTRY_INSERT_SQL, keys: ENTRY_KEYS_INSERT_SQL, tile: TILE_PUT_SQL, checkpoint: CHECKPOINT_INSERT_SQL },
-      },
+    const data: WriterData = { path, size: committedSize, synchronous: opts.synchronous ?? 'FULL', autocheckpoint: opts.autocheckpointPages ?? 0 };
+    // No respawn: a new thread would not know which batches the sequencer still has in flight.
+    // The sequencer fails them all and the log reports unready; a restart recovers.
+    this.thread = new Thread<WriterIn, WriterOut>({
+      name: 'log writer',
+      module: threadModule(import.meta.url, 'writer-thread'),
+      data,
+      onMessage: (m) => this.answer(m),
+      onExit: (why) => this.die(new Error(why)),
     });
-    this.worker.unref();
-    this.worker.on('message', (m: { seq: number; value?: unknown; error?: string; code?: string; spare?: ArrayBuffer[] }) => {
-      if (m.spare) for (const s of m.spare) if (this.spare.length < MAX_SPARE && s.byteLength <= MAX_SPARE_BYTES) this.spare.push(s);
-      const w = this.waiting.get(m.seq);
-      if (!w) return;
-      this.waiting.delete(m.seq);
-      if (m.error === undefined) w.resolve(m.value);
-      else w.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
-    });
-    this.worker.on('error', (e) => this.die(e));
-    this.exited = new Promise((r) => this.worker.once('exit', () => r()));
-    void this.exited.then(() => this.die(new Error('log writer thread exited')));
   }
 
   /** write stores a batch; resolves once it has committed, rejects (with SQLite's code) if it did not. */
   write(b: BatchWrite): Promise<void> {
     const { bytes, nums, kinds, keys } = pack(b, (n) => this.buffer(n));
     const c = b.checkpoint;
-    const msg = {
+    const msg: Omit<BatchMessage, 'seq'> = {
+      type: 'batch',
       oldSize: b.oldSize,
       first: b.entries.length > 0 ? b.entries[0].index : b.oldSize,
       count: b.entries.length,
@@ -83,6 +71,16 @@ export class LogWriter {
       nums,
     };
     return this.call(msg, [bytes.buffer as ArrayBuffer, nums.buffer as ArrayBuffer]) as Promise<void>;
+  }
+
+  /** resign replaces the signatures of the stored checkpoint with c's size and root; resolves false if none matched. */
+  resign(c: CheckpointRow): Promise<boolean> {
+    return this.call({ type: 'resign', size: c.size, rootHash: c.rootHash, signedAt: c.signedAt, c2sp: c.c2sp, rekor: c.rekor }) as Promise<boolean>;
+  }
+
+  /** cosigned stores a witness's latest cosignature of the log (replacing its previous one). */
+  cosigned(witness: string, size: number, checkpoint: string, lines: string): Promise<void> {
+    return this.call({ type: 'cosigned', witness, size, checkpoint, lines }) as Promise<void>;
   }
 
   /**
@@ -99,29 +97,33 @@ export class LogWriter {
 
   /** pragma runs a PRAGMA on the writer's connection and returns its simple value (fault-injection tests, tuning). */
   pragma(p: string): Promise<unknown> {
-    return this.call({ pragma: p });
+    return this.call({ type: 'pragma', pragma: p });
   }
 
   /** close stops the thread once every write sent has finished, and closes its connection. */
   async close(): Promise<void> {
     this.closing = true;
-    if (!this.dead) {
-      try {
-        await this.call({ stop: true });
-      } catch {
-        // Already dying: terminate below.
-      }
-    }
-    await this.worker.terminate();
-    await this.exited;
+    const stopped = this.dead ? Promise.resolve() : this.call({ type: 'stop' }).catch(() => {});
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    await this.thread.stop(0);
+    this.die(new Error('closed'));
   }
 
-  private call(msg: object, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  private answer(m: WriterOut): void {
+    for (const s of m.spare) if (this.spare.length < MAX_SPARE && s.byteLength <= MAX_SPARE_BYTES) this.spare.push(s);
+    const w = this.waiting.get(m.seq);
+    if (!w) return;
+    this.waiting.delete(m.seq);
+    if (m.error === undefined) w.resolve(m.value);
+    else w.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
+  }
+
+  private call(msg: DistributiveOmit<WriterIn, 'seq'>, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, ...msg }, transfer);
+      if (!this.thread.post({ seq, ...msg } as WriterIn, transfer)) this.die(new Error('thread not running'));
     });
   }
 
@@ -133,6 +135,8 @@ export class LogWriter {
     if (!this.closing) this.onDeath?.(this.dead);
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Spare buffers kept for reuse, and the largest kept (a batch of huge bodies is not worth holding on to). */
 const MAX_SPARE = 4;
@@ -195,49 +199,3 @@ function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8
   nums[o++] = at += b.checkpoint.rootHash.length;
   return { bytes, nums, kinds, keys };
 }
-
-// Plain CommonJS evaluated from a string so it runs the same under tsx, vitest and compiled JS
-// (as checkpointer.ts and key-index.ts do); the SQL comes from the stores that read those rows.
-const WORKER_SOURCE = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-const Database = require(w.driver);
-const db = new Database(w.path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = ' + w.synchronous);
-db.pragma('busy_timeout = 5000');
-// 8 MiB, not the 64 MiB of the reading connection: this one only appends, so what it needs is
-// one batch's dirty pages and the b-trees' right edges; with 64 MiB every new process spent its
-// first ~150k entries faulting in fresh cache pages (2.5-3x the insert time of a batch).
-db.pragma('cache_size = -8192');
-if (w.autocheckpoint > 0) db.pragma('wal_autocheckpoint = ' + w.autocheckpoint);
-const entry = db.prepare(w.sql.entry), keys = db.prepare(w.sql.keys), tile = db.prepare(w.sql.tile), checkpoint = db.prepare(w.sql.checkpoint);
-let committed = w.size;
-const write = db.transaction((m) => {
-  const b = m.bytes, o = m.nums;
-  let at = 0, k = 0, t = 0;
-  const next = () => { const end = o[k++]; if (end < 0) return null; const v = b.subarray(at, end); at = end; return v; };
-  for (let i = 0; i < m.count; i++) {
-    const leaf = next(), body = next(), ts = next(), time = o[k++], kind = m.kinds[o[k++]], n = o[k++];
-    entry.run(m.first + i, leaf, body, kind, time, ts);
-    if (n > 0) keys.run(m.first + i, JSON.stringify(m.keys.slice(t, t += n)));
-  }
-  for (const [level, index] of m.tiles) tile.run(level, index, next());
-  const [size, signedAt, c2sp, rekor] = m.checkpoint;
-  checkpoint.run(size, next(), signedAt, c2sp, rekor);
-});
-parentPort.on('message', (m) => {
-  // A batch's buffers go back for reuse once its statements have run (they copy what they bind).
-  const spare = m.bytes ? [m.bytes.buffer, m.nums.buffer] : [];
-  const reply = (x) => parentPort.postMessage(Object.assign({ seq: m.seq, spare }, x), spare);
-  try {
-    if (m.stop) { db.close(); reply({}); process.exit(0); }
-    if (m.pragma !== undefined) { reply({ value: db.pragma(m.pragma, { simple: true }) }); return; }
-    if (m.oldSize !== committed) { reply({ error: 'batch builds on size ' + m.oldSize + ' but ' + committed + ' is committed (an earlier batch failed)', code: 'CAIRN_STALE_BATCH' }); return; }
-    write(m);
-    committed = m.checkpoint[0];
-    reply({});
-  } catch (e) {
-    reply({ error: String((e && e.message) || e), code: e && e.code });
-  }
-});
-`;

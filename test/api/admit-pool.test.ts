@@ -1,18 +1,17 @@
-import type { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, relative } from 'node:path';
-import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdmitPool, createApp } from '../../src/api/index.js';
 import { BodyNotJson, admitBody } from '../../src/api/admission.js';
 import { CairnError } from '../../src/errors.js';
+import type { Thread } from '../../src/threads/index.js';
+import { compileSrc } from '../helpers/compiled.js';
 import { openTestLog } from '../helpers/test-log.js';
 import { newSigner, proposedEntry } from './entries-gen.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const enc = (s: string) => new TextEncoder().encode(s);
 
 const pools: AdmitPool[] = [];
@@ -44,7 +43,7 @@ async function outcome(f: () => unknown): Promise<unknown> {
 
 /** workers reaches into the pool for its threads: only a test may kill one. */
 function workers(pool: AdmitPool) {
-  return (pool as unknown as { slots: { worker: Worker }[] }).slots.map((s) => s.worker);
+  return (pool as unknown as { slots: { thread: Thread<unknown, unknown> }[] }).slots.map((s) => s.thread);
 }
 
 describe('AdmitPool', () => {
@@ -94,8 +93,9 @@ describe('AdmitPool', () => {
     const pool = await start({ size: 1, maxQueue: 10_000, onWorkerExit: (why) => exits.push(why) });
     const body = JSON.stringify(proposedEntry(newSigner()));
     const [dying] = workers(pool);
+    const dyingId = dying.threadId;
     const inFlight = Array.from({ length: 200 }, () => pool.admit(enc(body)).then(() => 'ok', (e: CairnError) => e));
-    void dying.terminate(); // as a crash would: the pool did not ask for it
+    void dying.kill(); // as a crash would: the pool did not ask for it
     const results = await Promise.all(inFlight);
     const failed = results.filter((r) => r !== 'ok') as CairnError[];
     expect(failed.length).toBeGreaterThan(0);
@@ -108,7 +108,7 @@ describe('AdmitPool', () => {
     expect(pool.pending).toBe(0);
     await expect(pool.admit(enc(body))).resolves.toMatchObject({ kind: 'hashedrekord/0.0.1' });
     expect(pool.size).toBe(1);
-    expect(workers(pool)[0].threadId).not.toBe(dying.threadId);
+    expect(workers(pool)[0].threadId).not.toBe(dyingId);
   });
 
   it('through the API: an upload whose worker dies gets 503 with Retry-After, and the server keeps serving', async () => {
@@ -123,7 +123,12 @@ describe('AdmitPool', () => {
     // with the upload in flight whatever the machine's load (a terminate() racing the worker's
     // reply was flaky).
     const w = workers(pool)[0];
-    w.postMessage = () => void w.terminate();
+    const hand = w.post.bind(w);
+    w.post = () => {
+      w.post = hand; // only this upload: the replacement thread serves the next one
+      void w.kill();
+      return true;
+    };
     const r = await post();
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('1');
@@ -140,17 +145,9 @@ describe('AdmitPool', () => {
   });
 
   it('runs from compiled JavaScript, without tsx', { timeout: 120_000 }, async () => {
-    // Transpile src/ file by file into a directory at dist/'s depth (so the native addon and
-    // node_modules resolve as from dist/), then admit in a plain node process.
-    const out = mkdtempSync(join(ROOT, '.test-dist-'));
+    // src/ transpiled to a directory at dist/'s depth, then admit in a plain node process.
+    const out = compileSrc();
     try {
-      const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-      for (const f of walk(join(ROOT, 'src')).filter((f) => f.endsWith('.ts'))) {
-        const js = ts.transpileModule(readFileSync(f, 'utf8'), { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }, fileName: f }).outputText;
-        const to = join(out, relative(join(ROOT, 'src'), f)).replace(/\.ts$/, '.js');
-        mkdirSync(dirname(to), { recursive: true });
-        writeFileSync(to, js);
-      }
       const body = JSON.stringify(proposedEntry(newSigner()));
       const script = `
         const { AdmitPool } = await import(${JSON.stringify(join(out, 'api', 'index.js'))});

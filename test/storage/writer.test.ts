@@ -132,7 +132,7 @@ describe('LogWriter', () => {
     writer.onDeath = (e) => deaths.push(e);
     await writer.write(batch(0, 1));
     // (Terminated while idle: a thread terminated inside an SQLite call takes the process down.)
-    await (writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (writer as unknown as { thread: { kill(): Promise<number> } }).thread.kill();
     await new Promise((r) => setTimeout(r, 20));
     await expect(writer.write(batch(1, 1))).rejects.toThrow(/log writer/);
     await expect(writer.write(batch(1, 1))).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' });
