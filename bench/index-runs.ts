@@ -9,7 +9,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeRun, openIndexDb } from '../src/storage/index-db.js';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, openDb, type Db } from '../src/storage/index.js';
+import { openDb, type Db } from '../src/storage/db.js';
+import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../src/storage/statements.js';
 import { fmt, machine, median } from './lib.js';
 
 const base = Number(process.argv[2] ?? 200_000);

@@ -1,6 +1,10 @@
 // Proof benchmark: inclusion and consistency proofs per second on a 1,000,000-entry log at random
 // indices and sizes, from a warm tile cache. Usage: npx tsx bench/proof.ts [size=1000000] [runs=7]
+import type { Log } from '../src/log/index.js';
 import { benchLog, fmt, machine, median } from './lib.js';
+
+// The tile cache is the log's own: reached behind its back for this one count.
+const tileMisses = (log: Log) => (log as unknown as { tiles: { misses: number } }).tiles.misses;
 
 const size = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 7);
@@ -15,7 +19,7 @@ const rand = (n: number) => {
 
 // Warm the cache: one pass over every level-0 tile.
 for (let i = 0; i < size; i += 256) log.inclusionProof(i, size);
-const missesBefore = log.tiles.misses;
+const missesBefore = tileMisses(log);
 
 function measure(op: () => void): number {
   const t0 = performance.now();
@@ -42,5 +46,5 @@ console.log(`proof benchmark — ${machine()} — tree of ${fmt(size)} entries, 
 console.log(`inclusion proofs:   ${fmt(median(incl)).padStart(9)} /s  (runs: ${incl.map(fmt).join(', ')})`);
 console.log(`consistency proofs: ${fmt(median(cons)).padStart(9)} /s  to the current size (runs: ${cons.map(fmt).join(', ')})`);
 console.log(`consistency proofs: ${fmt(median(consAny)).padStart(9)} /s  between random sizes (runs: ${consAny.map(fmt).join(', ')})`);
-console.log(`tile cache misses after warm-up: ${log.tiles.misses - missesBefore}`);
+console.log(`tile cache misses after warm-up: ${tileMisses(log) - missesBefore}`);
 await log.close();

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchStats, Log } from '../log/index.js';
 import { VERSION } from '../version.js';
@@ -106,7 +105,7 @@ export class Metrics {
       help: 'Size of the SQLite database file plus its write-ahead log.',
       registers,
       collect() {
-        if (self.log) this.set(fileSize(self.log.db.name) + fileSize(self.log.db.name + '-wal'));
+        if (self.log) this.set(self.log.storageStats().bytes);
       },
     });
     this.indexLag = new Gauge({
@@ -114,7 +113,7 @@ export class Metrics {
       help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
       registers,
       collect() {
-        if (self.log) this.set(self.log.keys.tailSize);
+        if (self.log) this.set(self.log.storageStats().indexLag);
       },
     });
     this.witnessCosignatureAge = new Gauge({
@@ -190,13 +189,5 @@ export class Metrics {
   /** render returns the text exposition of every metric and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }

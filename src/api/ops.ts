@@ -1,5 +1,3 @@
-import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
@@ -66,21 +64,8 @@ export class Readiness {
   }
 
   private database(log: Log): Check {
-    if (!log.db.open) return { ok: false, detail: 'database is closed' };
-    // A write rolled back at once on the log's own connection: fails with SQLITE_READONLY when
-    // that connection may not write (e.g. query_only), at no cost to the log.
-    try {
-      log.db.exec('SAVEPOINT readyz');
-      try {
-        log.db.prepare("INSERT INTO meta (key, value) VALUES ('readyz-probe', '') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();
-      } finally {
-        log.db.exec('ROLLBACK TO readyz; RELEASE readyz');
-      }
-    } catch (e) {
-      return { ok: false, detail: `not writable: ${(e as Error).message}` };
-    }
-    const files = filesWritable(log.db.name);
-    if (files) return { ok: false, detail: `not writable: ${files}` };
+    const problem = log.storageProblem();
+    if (problem) return { ok: false, detail: problem };
     // Neither probe commits, so neither sees a commit fail (disk full, I/O error): the sequencer does.
     if (this.lastError) return { ok: false, detail: `last batch failed: ${this.lastError}` };
     return { ok: true };
@@ -94,23 +79,6 @@ export class Readiness {
     }
     return { ok: true, detail: `${log.pending} pending` };
   }
-}
-
-/**
- * filesWritable returns why the database's files or directory could not be opened for writing
- * now. The log's connection keeps the descriptors it opened, so a chmod or chown after start does
- * not stop its writes, but it would stop the next start: report it now. access(2) answers for the
- * current permissions and read-only mounts.
- */
-function filesWritable(dbPath: string): string | undefined {
-  for (const p of [dbPath, dbPath + '-wal', dbPath + '-shm', dirname(dbPath)]) {
-    try {
-      if (p === dbPath || existsSync(p)) accessSync(p, constants.W_OK);
-    } catch (e) {
-      return `${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-    }
-  }
-  return undefined;
 }
 
 const PROBE = new TextEncoder().encode('cairn readiness probe\n');

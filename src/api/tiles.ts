@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { HASH_SIZE, TILE_WIDTH, parseTilePath, tileWidthAt } from '../merkle/index.js';
+import { TILE_WIDTH, parseTilePath, tileWidthAt } from '../merkle/index.js';
 import type { Log } from '../log/index.js';
 import type { AppOptions } from './options.js';
 import { replyFor } from './errors.js';
@@ -66,7 +66,7 @@ async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Prom
   if (!t.entries) {
     let body = full ? cache.get('tile', req.path) : undefined;
     if (!body) {
-      body = asBuffer(tile(log, t.level, t.index, t.width));
+      body = asBuffer(log.tile(t.level, t.index, t.width));
       if (full) cache.set(req.path, body);
     }
     return { status: 200, headers, body };
@@ -85,17 +85,9 @@ async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Prom
   return { status: 200, headers, body };
 }
 
-function tile(log: Log, level: number, index: number, width: number): Uint8Array {
-  const stored = log.tiles.read(level, index);
-  if (!stored || stored.length < width * HASH_SIZE) {
-    throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
-  }
-  return stored.subarray(0, width * HASH_SIZE);
-}
-
 function bundle(log: Log, index: number, width: number): Uint8Array {
   const start = index * TILE_WIDTH;
-  const rows = log.entries.range(start, start + width);
+  const rows = log.entries(start, start + width);
   if (rows.length !== width) throw new CairnError('CORRUPT', `entries ${start}..${start + width - 1} are not all stored`);
   try {
     return encodeBundle(rows.map((e) => e.body));

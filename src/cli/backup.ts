@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { DB_FILE, KEY_FILE } from '../log/index.js';
-import { MetaStore, openDb } from '../storage/index.js';
+import { DB_FILE, KEY_FILE, openSnapshot, type LogSnapshot } from '../log/index.js';
 import { loadPrivateKey } from '../note/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
@@ -16,8 +15,8 @@ export interface BackupResult {
 
 /**
  * backup writes a consistent copy of a log's database to `to` while a server may be writing:
- * SQLite's online backup copies every page in one step, inside one read transaction, so the copy
- * is the database as of one commit (WAL readers never block the writer). It is written to a
+ * the storage's snapshot backup copies the database as of one commit (SQLite: its online backup
+ * in one step, inside one read transaction; WAL readers never block the writer). It is written to a
  * temporary name and renamed into place, so `to` never holds a partial backup.
  *
  * The signing key is copied too, as `to`.key with mode 0600: a backup without its key restores a
@@ -26,8 +25,15 @@ export interface BackupResult {
  * be a reason, not an accident, so it is an explicit flag.
  */
 export async function backup(dataDir: string, to: string, opts: { keyFile?: string; withoutKey?: boolean } = {}): Promise<BackupResult> {
-  const dbPath = join(dataDir, DB_FILE);
-  if (!existsSync(dbPath)) throw new CairnError('CONFIG', `no log database at ${dbPath} (check --data)`);
+  const snap = openSnapshot(dataDir);
+  try {
+    return await backupFrom(snap, dataDir, to, opts);
+  } finally {
+    snap.close();
+  }
+}
+
+async function backupFrom(snap: LogSnapshot, dataDir: string, to: string, opts: { keyFile?: string; withoutKey?: boolean }): Promise<BackupResult> {
   if (existsSync(to)) throw new CairnError('CONFIG', `${to} already exists; refusing to overwrite it`);
   const keyFrom = opts.keyFile ?? join(dataDir, KEY_FILE);
   const keyTo = to + '.key';
@@ -40,20 +46,15 @@ export async function backup(dataDir: string, to: string, opts: { keyFile?: stri
   const keyPem = opts.withoutKey ? undefined : readFileSync(keyFrom, 'utf8');
 
   const tmp = `${to}.partial-${process.pid}`;
-  const db = openDb(dbPath, { readonly: true });
   try {
-    if (keyPem !== undefined && loadPrivateKey(keyPem).publicKeyPem.trim() !== new MetaStore(db).get('public_key')) {
+    if (keyPem !== undefined && loadPrivateKey(keyPem).publicKeyPem.trim() !== snap.identity()?.publicKeyPem) {
       throw new CairnError('CONFIG', `${keyFrom} is not this log's signing key (its public key differs from the one the log was created with)`);
     }
-    // Copy all remaining pages per step: one step is one read transaction, hence one snapshot. With
-    // small steps a concurrent writer would restart the copy after every commit, forever under load.
-    await db.backup(tmp, { progress: () => 0x7fffffff });
+    await snap.backup(tmp);
   } catch (e) {
     rmSync(tmp, { force: true });
     if (e instanceof CairnError) throw e;
     throw new CairnError('UNAVAILABLE', `backup failed: ${(e as Error).message}`);
-  } finally {
-    db.close();
   }
   renameSync(tmp, to);
 

@@ -2,10 +2,9 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { DB_FILE } from '../log/index.js';
+import { TileCache, openSnapshot } from '../log/index.js';
 import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesForSize } from '../merkle/index.js';
 import { parseCheckpoint, splitNote } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, openDb } from '../storage/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
 
@@ -28,16 +27,13 @@ export interface ExportResult {
  */
 export function exportLog(dataDir: string, outArg: string): ExportResult {
   const outDir = resolve(outArg);
-  const dbPath = join(dataDir, DB_FILE);
-  if (!existsSync(dbPath)) throw new CairnError('CONFIG', `no log database at ${dbPath} (check --data)`);
-  const db = openDb(dbPath, { readonly: true });
+  const snap = openSnapshot(dataDir); // one snapshot for checkpoint, tiles and entries
   try {
-    db.exec('BEGIN'); // one snapshot for checkpoint, tiles and entries
-    const cp = new CheckpointStore(db).latest();
-    const origin = new MetaStore(db).get('origin');
+    const cp = snap.latest();
+    const origin = snap.identity()?.origin;
     if (!cp || origin === undefined) throw new CairnError('CORRUPT', 'the database holds no checkpoint');
-    const tiles = new TileStore(db, 16);
-    const entries = new EntryStore(db);
+    // Full tiles are checked against their parents as they load, as the server's are.
+    const tiles = new TileCache((l, i) => snap.tile(l, i), 16);
     // Refuse to publish a tree the stored tiles do not support.
     if (!bytesEqual(rootHash(cp.size, tiles.readNodes), cp.rootHash)) {
       throw new CairnError('CORRUPT', `stored tiles do not hash to the checkpoint at size ${cp.size}; run cairn verify-db`);
@@ -62,7 +58,7 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
       result.written++;
       if (t.level === 0) {
         const start = t.index * TILE_WIDTH;
-        const rows = entries.range(start, start + t.width);
+        const rows = snap.entries(start, start + t.width);
         if (rows.length !== t.width) throw new CairnError('CORRUPT', `entries ${start}..${start + t.width - 1} are not all stored`);
         writeAtomic(join(outDir, paths[1]), encodeBundle(rows.map((r) => r.body)));
         written.add(dirname(join(outDir, paths[1])));
@@ -81,8 +77,7 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
     result.written++;
     return result;
   } finally {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    db.close();
+    snap.close();
   }
 }
 

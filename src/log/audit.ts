@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, TILE_WIDTH, integrate, leafHash, rootHash } from '../merkle/index.js';
 import { openNote, rekorVerifier, c2spVerifier } from '../note/index.js';
-import { CheckpointStore, EntryStore, MetaStore, TileStore, auditKeyIndex, openDb, sqliteDamage } from '../storage/index.js';
-import { DB_FILE, INDEX_FILE } from './log.js';
+import { DB_FILE, openSnapshot, sqliteDamage, type LogSnapshot } from '../storage/index.js';
+import { TileCache } from './tile-cache.js';
 
 export interface AuditReport {
   size: number;
@@ -23,41 +23,31 @@ const CHUNK = 4096;
 export function auditDatabase(dataDir: string, onProgress?: (done: number, total: number) => void): AuditReport {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw new CairnError('CONFIG', `no Cairn database at ${path}`);
-  let db: ReturnType<typeof openDb>;
+  let snap: LogSnapshot;
   try {
-    db = openDb(path, { readonly: true });
+    // One snapshot: consistent even while a server appends.
+    snap = openSnapshot(dataDir);
   } catch (e) {
-    const bad = sqliteDamage(e);
-    if (bad) return { size: 0, checkpointsChecked: 0, problem: bad };
+    if ((e as CairnError).code === 'CORRUPT') return { size: 0, checkpointsChecked: 0, problem: (e as Error).message };
     throw e;
   }
   try {
-    // One read transaction: a consistent snapshot even while a server appends.
-    db.exec('BEGIN');
-    // SQLite's own structural check first: it also covers pages the rebuild below never reads.
-    const qc = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
-    if (qc.join() !== 'ok') {
-      // Name the table or index behind each "Tree <root page>" SQLite reports.
-      const names = new Map(db.prepare<[], { name: string; rootpage: number }>('SELECT name, rootpage FROM sqlite_schema').all().map((r) => [String(r.rootpage), r.name]));
-      const text = qc.join('; ').replace(/\n/g, '; ').replace(/Tree (\d+)/g, (m, p: string) => (names.has(p) ? `${m} (${names.get(p)})` : m));
-      return { size: 0, checkpointsChecked: 0, problem: `SQLite quick_check: ${text}` };
-    }
-    const meta = new MetaStore(db);
-    const entries = new EntryStore(db);
-    const tiles = new TileStore(db, 64);
-    const checkpoints = new CheckpointStore(db);
-    const latest = checkpoints.latest();
+    // The storage's own structural check first: it also covers pages the rebuild below never reads.
+    const damage = snap.damage();
+    if (damage) return { size: 0, checkpointsChecked: 0, problem: damage };
+    const tiles = new TileCache((l, i) => snap.tile(l, i), 64);
+    const latest = snap.latest();
     if (!latest) return { size: 0, checkpointsChecked: 0, problem: 'no checkpoint stored' };
     const size = latest.size;
     const report = (problem: string): AuditReport => ({ size, checkpointsChecked: 0, problem });
 
-    const count = entries.count();
+    const count = snap.count();
     if (count !== size) return report(`database holds ${count} entries but the latest checkpoint is for size ${size}`);
 
     // Rebuild every tile from the bodies, comparing each tile once it reaches its final content.
     const edge = new Map<string, Uint8Array>();
     for (let start = 0; start < size; start += CHUNK) {
-      const rows = entries.range(start, Math.min(start + CHUNK, size));
+      const rows = snap.entries(start, Math.min(start + CHUNK, size));
       const hashes: Uint8Array[] = [];
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
@@ -87,13 +77,12 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
     }
 
     // Every checkpoint: its root must be the tree's root at its size, and its signatures valid.
-    const origin = meta.get('origin')!;
-    const pem = meta.get('public_key')!;
+    const { origin, publicKeyPem: pem } = snap.identity()!;
     const verifiers = { c2sp: [c2spVerifier(origin, pem)], rekor: [rekorVerifier(origin, pem)] };
     let checked = 0;
-    for (const cp of db.prepare<[], { size: number; root_hash: Buffer; c2sp: string; rekor: string }>('SELECT size, root_hash, c2sp, rekor FROM checkpoints ORDER BY size').iterate()) {
+    for (const cp of snap.checkpoints()) {
       const root = rootHash(cp.size, tiles.readNodes);
-      if (!Buffer.from(root).equals(cp.root_hash)) return { size, checkpointsChecked: checked, problem: `checkpoint at size ${cp.size}: root does not match the tree` };
+      if (!Buffer.from(root).equals(cp.rootHash)) return { size, checkpointsChecked: checked, problem: `checkpoint at size ${cp.size}: root does not match the tree` };
       for (const [name, note] of [['c2sp', cp.c2sp], ['rekor', cp.rekor]] as const) {
         try {
           const opened = openNote(note, verifiers[name]);
@@ -105,7 +94,7 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
       checked++;
     }
     // Last: the leaf-hash index is derived data, so damage to the tree itself is named first.
-    const badIndex = auditKeyIndex(db, join(dataDir, INDEX_FILE));
+    const badIndex = snap.indexProblem();
     if (badIndex) return { size, checkpointsChecked: checked, problem: badIndex };
     return { size, checkpointsChecked: checked };
   } catch (e) {
@@ -113,13 +102,12 @@ export function auditDatabase(dataDir: string, onProgress?: (done: number, total
     if (bad) return { size: 0, checkpointsChecked: 0, problem: bad };
     throw e;
   } finally {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    db.close();
+    snap.close();
   }
 }
 
 /** compareTile names the first hash where the stored tile differs from the recomputed one. */
-function compareTile(tiles: TileStore, level: number, index: number, want: Uint8Array): string | undefined {
+function compareTile(tiles: TileCache, level: number, index: number, want: Uint8Array): string | undefined {
   const got = tiles.get(level, index);
   if (!got) return `tile ${level}/${index} is missing`;
   const n = Math.max(got.length, want.length) / HASH_SIZE;

@@ -1,7 +1,10 @@
-export { Log, DB_FILE, INDEX_FILE, type LogConfig } from './log.js';
+export { Log, type LogConfig } from './log.js';
 export { Sequencer, type BatchStats } from './sequencer.js';
 export { CheckpointSigner } from './signer.js';
+export { TileCache } from './tile-cache.js';
 export { auditDatabase, type AuditReport } from './audit.js';
 export { loadOrCreateKey, KEY_FILE, type KeyType } from './keyfile.js';
 export type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 export { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type EntryTimestampFields } from './set.js';
+// The data directory's files and read-only snapshots (export, backup, verify-db): the log's driver's.
+export { DB_FILE, INDEX_FILE, openSnapshot, type Cosignature, type LogSnapshot } from '../storage/index.js';

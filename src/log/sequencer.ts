@@ -1,6 +1,7 @@
 import { CairnError } from '../errors.js';
 import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import { tileKey, type KeyIndex, type TileKey, type LogWriter, type TileStore } from '../storage/index.js';
+import type { SyncLogStorage } from '../storage/index.js';
+import { tileKey, type TileCache, type TileKey } from './tile-cache.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 
@@ -39,10 +40,9 @@ export interface BatchStats {
 }
 
 export interface SequencerOptions {
-  keys: KeyIndex;
-  tiles: TileStore;
-  /** Commits each batch's rows, tiles and checkpoint in one transaction, on its own thread. */
-  writer: LogWriter;
+  /** The driver: stages leaves for dedup and commits each batch's rows, tiles and checkpoint as one unit. */
+  storage: SyncLogStorage;
+  tiles: TileCache;
   signer: CheckpointSigner;
   /** Signs an entry's Rekor SET (for submissions that ask for one). */
   entryTimestamp: (e: StoredEntry) => Uint8Array;
@@ -68,8 +68,8 @@ const MAX_IN_FLIGHT = 2;
 /**
  * Sequencer is the log's single writer. Submissions queue; each turn of the event loop it takes
  * up to maxBatch of them, assigns indexes, computes the new tiles and signs the new checkpoint,
- * and hands the batch to the LogWriter, which stores leaves, search keys, tiles and checkpoint in
- * ONE SQLite transaction on its own thread. Only after that commit is durable does it resolve
+ * and hands the batch to the storage driver, which stores leaves, search keys, tiles and checkpoint
+ * as ONE atomic unit (SQLite: one transaction on the log writer's thread). Only after that commit is durable does it resolve
  * each submission with its index and an inclusion proof to that checkpoint (group commit: at low
  * load a lone entry goes at once, at high load batches grow while earlier ones commit).
  *
@@ -162,11 +162,12 @@ export class Sequencer {
   private turn(): void {
     this.scheduled = false;
     if (this.inFlight.length >= MAX_IN_FLIGHT) return; // a commit's settle() schedules the next turn
-    if (this.o.keys.tailSize >= this.o.keys.maxTail) {
-      // Memory stays bounded when the index worker falls behind: wait for it (the queue, and
-      // past maxQueue PUSHBACK, absorb the wait).
+    const wait = this.o.storage.backpressure();
+    if (wait) {
+      // Memory the driver holds stays bounded (say, its index worker fell behind): wait for it
+      // (the queue, and past maxQueue PUSHBACK, absorb the wait).
       this.scheduled = true;
-      void this.o.keys.progress().then(() => this.turn());
+      void wait.then(() => this.turn());
       return;
     }
     const batch = this.queue.splice(0, this.o.maxBatch);
@@ -190,14 +191,14 @@ export class Sequencer {
       for (let i = 0; i < batch.length; i++) batch[i].leafHash = hashes[i];
       for (const p of batch) {
         // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
-        const existing = this.o.keys.indexOf(p.leafHash!);
+        const existing = this.o.storage.leafIndex(p.leafHash!);
         if (existing !== undefined) {
           rejected.push({ p, index: existing });
           continue;
         }
         const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash!, body: p.sub.body, kind: p.sub.kind, integratedTime };
         if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
-        this.o.keys.add(entry.index, entry.leafHash, p.sub.indexKeys);
+        this.o.storage.stage(entry.index, entry.leafHash, p.sub.indexKeys);
         accepted.push({ p, entry });
       }
       if (accepted.length === 0) {
@@ -216,7 +217,7 @@ export class Sequencer {
         // No memo here: it may only ever hold hashes of committed leaves.
         f.checkpoint = this.o.signer.sign(newSize, rootHash(newSize, this.read), now);
         this.tipSize = newSize;
-        write = this.o.writer.write({
+        write = this.o.storage.commit({
           oldSize,
           entries: accepted.map((a) => a.entry),
           keys: accepted.map((a) => a.p.sub.indexKeys),
@@ -257,7 +258,6 @@ export class Sequencer {
       this.o.tiles.install(f.tiles);
       for (const [k, t] of f.tiles) if (this.pendingTiles.get(k) === t) this.pendingTiles.delete(k);
       this.latestCheckpoint = f.checkpoint;
-      this.o.keys.committed(size);
     }
     for (const { p, index } of f.rejected) {
       p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
@@ -281,7 +281,7 @@ export class Sequencer {
     const failed = this.inFlight.splice(0);
     this.pendingTiles.clear();
     this.tipSize = this.latestCheckpoint.size;
-    this.o.keys.truncate(this.tipSize);
+    this.o.storage.unstage(this.tipSize);
     const err = storageError(e);
     this.o.onError?.(e);
     for (const f of failed) for (const p of f.batch) p.reject(err);

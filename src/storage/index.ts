@@ -1,11 +1,10 @@
-export { openDb, migrations, sqliteDamage, type Db, type OpenDbOptions } from './db.js';
-export { MetaStore } from './meta.js';
-export { EntryStore, type EntryRow } from './entries.js';
-export { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL, CHECKPOINT_INSERT_SQL } from './statements.js';
-export { KeyIndex, type KeyIndexOptions } from './key-index.js';
-export { auditKeyIndex } from './index-db.js';
-export { TileStore, tileKey, type TileKey } from './tiles.js';
-export { CheckpointStore, type CheckpointRow } from './checkpoints.js';
-export { WalCheckpointer, INLINE_CHECKPOINT_PAGES } from './checkpointer.js';
-export { lockDataDir, LOCK_FILE, type WriterLock } from './lock.js';
-export { LogWriter, type BatchWrite } from './writer.js';
+/**
+ * storage: the driver contract (contract.ts) and its SQLite driver. Only the contract's types, the
+ * driver's opener and snapshots leave this folder: nothing else holds a database handle.
+ */
+export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, EntryRow, LogIdentity, LogSnapshot, LogStorage, StorageStats, SyncLogStorage } from './contract.js';
+export { SqliteStorage, DB_FILE, INDEX_FILE, type SqliteOptions } from './sqlite.js';
+export { openSnapshot } from './snapshot.js';
+export { sqliteDamage } from './db.js';
+// The witness server's own database (witness.db; witness/witness.ts), not a log's.
+export { openDb, type Db } from './db.js';

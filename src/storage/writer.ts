@@ -1,18 +1,6 @@
 import { Thread, threadModule } from '../threads/index.js';
-import type { CheckpointRow } from './checkpoints.js';
-import type { EntryRow } from './entries.js';
+import type { BatchWrite, CheckpointRow, Cosignature } from './contract.js';
 import type { BatchMessage, WriterData, WriterIn, WriterOut } from './writer-thread.js';
-
-/** BatchWrite is everything one sequencer batch stores, in one transaction. */
-export interface BatchWrite {
-  /** Tree size before the batch: the writer refuses a batch that does not continue what it committed. */
-  oldSize: number;
-  entries: readonly EntryRow[];
-  /** Per entry: its search keys (stored as entry_keys for index.db's worker). */
-  keys: readonly (readonly string[])[];
-  tiles: readonly { level: number; index: number; data: Uint8Array }[];
-  checkpoint: CheckpointRow;
-}
 
 /** How long close() waits for the thread to finish its writes and close its connection. */
 const STOP_WAIT_MS = 10_000;
@@ -79,8 +67,8 @@ export class LogWriter {
   }
 
   /** cosigned stores a witness's latest cosignature of the log (replacing its previous one). */
-  cosigned(witness: string, size: number, checkpoint: string, lines: string): Promise<void> {
-    return this.call({ type: 'cosigned', witness, size, checkpoint, lines }) as Promise<void>;
+  cosigned(c: Cosignature): Promise<void> {
+    return this.call({ type: 'cosigned', ...c }) as Promise<void>;
   }
 
   /**

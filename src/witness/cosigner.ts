@@ -5,18 +5,20 @@
  * fresh on an idle log. It runs beside the log, never in the sequencer's path: a slow or dead
  * witness delays only its own cosignature. Every request has a timeout; a failed witness is tried
  * again for a later checkpoint after a backoff. The latest cosignature of each witness is kept in
- * the log's database (witness_cosignatures), so a restart resumes from the witnesses' sizes.
+ * the log's storage (through the log's single writer), so a restart resumes from the witnesses' sizes.
  */
-import { type SignedCheckpoint } from '../log/index.js';
+import type { Cosignature, SignedCheckpoint } from '../log/index.js';
 import { appendSignatures, cosignatureTimestamp, openNote, parseSignatureLine, splitNote } from '../note/index.js';
-import type { Db } from '../storage/index.js';
 import type { WitnessEndpoint } from './config.js';
 import { formatAddCheckpoint, parseSizeBody } from './protocol.js';
 
 /** CosignerSource is what the cosigner needs from the log (Log satisfies it). */
 export interface CosignerSource {
-  readonly db: Db;
+  /** True once the log is closing: the cosigner stops. */
+  readonly closed: boolean;
   latest(): SignedCheckpoint;
+  cosignatures(): Cosignature[];
+  saveCosignature(c: Cosignature): Promise<void>;
   checkpointAt(size: number): SignedCheckpoint | undefined;
   consistencyProof(m: number, n: number): Uint8Array[];
 }
@@ -94,7 +96,6 @@ export class Cosigner {
   private readonly report: (level: CosignerLevel, message: string) => void;
   private readonly onCosigned: (witness: string, time: number) => void;
   private readonly abort = new AbortController();
-  private readonly upsert;
   private timer?: NodeJS.Timeout;
   private published?: Published;
   private lastNote = '';
@@ -113,15 +114,9 @@ export class Cosigner {
     this.fetch = cfg.fetch ?? fetch;
     this.onCosigned = cfg.onCosigned ?? (() => {});
     this.report = cfg.report ?? ((level, m) => (level === 'info' ? console.log : console.error)(`cairn: ${m}`));
-    this.upsert = this.log.db.prepare(
-      `INSERT INTO witness_cosignatures (witness, size, checkpoint, lines) VALUES (?, ?, ?, ?)
-       ON CONFLICT (witness) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint, lines = excluded.lines`,
-    );
-    const get = this.log.db.prepare<[string], { size: number; checkpoint: string; lines: string }>(
-      'SELECT size, checkpoint, lines FROM witness_cosignatures WHERE witness = ?',
-    );
+    const stored = new Map(this.log.cosignatures().map((c) => [c.witness, c]));
     this.states = cfg.witnesses.map((w) => {
-      const row = get.get(w.vkey);
+      const row = stored.get(w.vkey);
       return { w, size: row?.size ?? 0, text: row?.checkpoint, lines: row?.lines, failures: 0, retryAt: 0 };
     });
     for (const s of this.states) {
@@ -194,7 +189,7 @@ export class Cosigner {
 
   private tick(): void {
     if (this.abort.signal.aborted) return;
-    if (!this.log.db.open) {
+    if (this.log.closed) {
       void this.stop(); // the log closed under us
       return;
     }
@@ -246,7 +241,7 @@ export class Cosigner {
       });
       const answer = await res.text();
       if (answer.length > MAX_RESPONSE_CHARS) throw new Error(`response of ${answer.length} characters`);
-      if (res.status === 200) return this.accept(s, cp, text, answer);
+      if (res.status === 200) return await this.accept(s, cp, text, answer);
       if (res.status === 409 && attempt === 0) {
         const size = parseSizeBody(answer);
         if (size === undefined) throw new Error(`409 without a tree size: ${JSON.stringify(answer.slice(0, 100))}`);
@@ -258,14 +253,14 @@ export class Cosigner {
     }
   }
 
-  /** accept verifies the witness's answer against its key and cp's body, then records it. */
-  private accept(s: State, cp: SignedCheckpoint, text: string, answer: string): void {
+  /** accept verifies the witness's answer against its key and cp's body, then records it (durably, first). */
+  private async accept(s: State, cp: SignedCheckpoint, text: string, answer: string): Promise<void> {
     // The response is signature lines for cp: appended to cp's note, the note verifier checks each
     // line by this witness's name and key ID (others are ignored) and needs at least one to verify.
     const opened = openNote(appendSignatures(cp.c2sp, answer), [s.w.verifier]);
     if (opened.verified.some((sig) => cosignatureTimestamp(sig.signature) === 0)) throw new Error('cosignature has a zero timestamp');
     const lines = opened.verified.map((sig) => sig.line + '\n').join('');
-    this.upsert.run(s.w.vkey, cp.size, text, lines);
+    await this.log.saveCosignature({ witness: s.w.vkey, size: cp.size, checkpoint: text, lines });
     Object.assign(s, { size: cp.size, text, lines, signedAt: cp.signedAt });
     this.report('info', `witness ${s.w.name} cosigned size ${cp.size}`);
     this.noteTimes(s);

@@ -9,6 +9,7 @@ import { appendSignatures, cosign, generateKey, loadPrivateKey, splitNote, verif
 import { serveFakeRekor } from '../client/fake-rekor.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { growTo, runCommand, serveLog } from '../tiles/helpers.js';
+import { dirOf } from '../helpers/sqlite.js';
 
 const vkey = (log: Log) => verifierKeyString(TEST_ORIGIN, log.key);
 
@@ -54,7 +55,7 @@ describe('cairn monitor', () => {
     await growTo(a, 10);
     const state = join(tempDir(), 'state.json');
     expect((await monitor(await serveLog(a), vkey(a), state)).code).toBe(0);
-    const b = twin(a.db.name.replace(`/${DB_FILE}`, ''));
+    const b = twin(dirOf(a));
     await growTo(b, 10, 'fork');
     const r = await monitor(await serveLog(b), vkey(a), state);
     expect(r.code).toBe(1);
@@ -69,7 +70,7 @@ describe('cairn monitor', () => {
     await growTo(a, 300);
     const state = join(tempDir(), 'state.json');
     expect((await monitor(await serveLog(a), vkey(a), state)).code).toBe(0);
-    const b = twin(a.db.name.replace(`/${DB_FILE}`, ''));
+    const b = twin(dirOf(a));
     await growTo(b, 299);
     await growTo(b, 600, 'fork'); // same first 299 leaves, then different ones
     const r = await monitor(await serveLog(b), vkey(a), state);
@@ -82,7 +83,7 @@ describe('cairn monitor', () => {
     await growTo(a, 20);
     const state = join(tempDir(), 'state.json');
     expect((await monitor(await serveLog(a), vkey(a), state)).code).toBe(0);
-    const b = twin(a.db.name.replace(`/${DB_FILE}`, ''));
+    const b = twin(dirOf(a));
     await growTo(b, 12); // an honest prefix of a, but older than what the monitor trusts
     const r = await monitor(await serveLog(b), vkey(a), state);
     expect(r.code).toBe(1);
@@ -178,8 +179,8 @@ describe('cairn monitor', () => {
     const a = openTestLog();
     await growTo(a, 10);
     const out = tempDir();
-    exportLog(a.db.name.replace(`/${DB_FILE}`, ''), out);
-    const b = twin(a.db.name.replace(`/${DB_FILE}`, ''));
+    exportLog(dirOf(a), out);
+    const b = twin(dirOf(a));
     await growTo(b, 10, 'fork');
     const state = join(tempDir(), 'state.json');
     const running = runCommand(monitorCommand, ['--url', out, '--key', vkey(a), '--state', state, '--interval', '1']);

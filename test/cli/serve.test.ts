@@ -75,7 +75,7 @@ describe('cairn serve', () => {
     expect(res.status).toBe(201);
     await stopping;
     expect(Date.now() - t0).toBeLessThan(5000); // not the 60 s keep-alive timeout
-    expect(r.log.db.open).toBe(false);
+    expect(r.log.closed).toBe(true);
     expect(r.readiness.isDraining).toBe(true);
     agent.destroy();
   });

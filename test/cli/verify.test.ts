@@ -9,6 +9,7 @@ import { generateKey, loadPrivateKey, verifierKeyString } from '../../src/note/i
 import { serveFakeRekor } from '../client/fake-rekor.js';
 import { body, openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { growTo, runCommand, serveLog } from '../tiles/helpers.js';
+import { dirOf } from '../helpers/sqlite.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -138,7 +139,7 @@ describe('cairn verify-consistency', () => {
 
   it('catches a fork and a split view between two logs under one key', async () => {
     const a = await grownLog(50);
-    const b = await grownLog(50, { keyFile: join(a.db.name.replace(/\/[^/]+$/, ''), KEY_FILE) });
+    const b = await grownLog(50, { keyFile: join(dirOf(a), KEY_FILE) });
     await growTo(b, 50); // already there; b's leaves are the same so far
     const key = verifierKeyString(TEST_ORIGIN, a.key);
     const aOld = file('a50', a.latest().c2sp);

@@ -8,6 +8,7 @@ import { leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/i
 import { generateKey } from '../../src/note/index.js';
 import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/test-log.js';
 import { referenceRoot } from '../helpers/reference-root.js';
+import { sqliteOf } from '../helpers/sqlite.js';
 
 async function fill(log: Log, n: number, salt = ''): Promise<void> {
   await Promise.all(Array.from({ length: n }, (_, i) => log.append({ body: body(i, salt), kind: 'test', indexKeys: [`k:${i % 7}`] })));
@@ -111,16 +112,16 @@ describe('Log', () => {
       expect(log.size).toBe(100);
     };
     await check(a); // all in memory
-    await a.keys.flush(60);
-    expect([a.keys.indexedSize, a.keys.tailSize]).toEqual([80, 20]);
+    await sqliteOf(a).flushIndex(60);
+    expect(sqliteOf(a).indexState).toEqual({ indexed: 80, tail: 20 });
     await check(a); // split
     await a.close();
     expect(auditDatabase(dir).problem).toBeUndefined();
     const b = openTestLog({ dataDir: dir, index });
-    expect([b.keys.indexedSize, b.keys.tailSize]).toEqual([80, 20]); // the tail came back from cairn.db
+    expect(sqliteOf(b).indexState).toEqual({ indexed: 80, tail: 20 }); // the tail came back from cairn.db
     await check(b);
     await b.flushIndex();
-    expect(b.keys.tailSize).toBe(0);
+    expect(sqliteOf(b).indexState.tail).toBe(0);
     await check(b); // all in index.db
   });
 
@@ -209,7 +210,7 @@ describe('Log', () => {
     db.close();
     const b = openTestLog({ dataDir: dir });
     expect(() => b.inclusionProof(7, 700)).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringMatching(/tile 0\/0 does not hash/) }));
-    expect(() => b.tiles.read(0, 0)).toThrow(expect.objectContaining({ code: 'CORRUPT' })); // what the tile API and export serve
+    expect(() => b.tile(0, 0, 256)).toThrow(expect.objectContaining({ code: 'CORRUPT' })); // what the tile API and export serve
     // Other parts of the tree are still served, and stay correct.
     expect(() => verifyInclusion(leafHash(body(600)), 600, 700, b.inclusionProof(600, 700), b.latest().rootHash)).not.toThrow();
   });

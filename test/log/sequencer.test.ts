@@ -7,15 +7,22 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
-import { CheckpointSigner, Sequencer, loadOrCreateKey, type Receipt } from '../../src/log/index.js';
+import { CheckpointSigner, Sequencer, TileCache, loadOrCreateKey, type Receipt } from '../../src/log/index.js';
 import { EMPTY_ROOT, leafHash, verifyInclusion } from '../../src/merkle/index.js';
-import { KeyIndex, TileStore, openDb, type BatchWrite, type LogWriter } from '../../src/storage/index.js';
+import { openDb } from '../../src/storage/db.js';
+import { KeyIndex } from '../../src/storage/key-index.js';
+import type { BatchWrite, SyncLogStorage } from '../../src/storage/index.js';
 import { TEST_ORIGIN, body, tempDir } from '../helpers/test-log.js';
 
-/** A LogWriter stand-in: records each batch and lets the test commit or fail it. */
+/** A storage driver stand-in: a real key index, but each commit is recorded and the test commits or fails it. */
 class HandWriter {
   calls: { b: BatchWrite; commit: () => void; fail: (code: string) => void }[] = [];
-  write(b: BatchWrite): Promise<void> {
+  constructor(private readonly keys: KeyIndex) {}
+  leafIndex = (h: Uint8Array) => this.keys.indexOf(h);
+  stage = (i: number, h: Uint8Array, k: readonly string[]) => this.keys.add(i, h, k);
+  unstage = (size: number) => this.keys.truncate(size);
+  backpressure = () => undefined;
+  commit(b: BatchWrite): Promise<void> {
     return new Promise((resolve, reject) => {
       this.calls.push({ b, commit: resolve, fail: (code) => reject(Object.assign(new Error(`injected ${code}`), { code })) });
     });
@@ -38,11 +45,11 @@ function setup() {
   const keys = KeyIndex.open({ logDb: db, logPath, indexPath: join(dir, 'index.db'), minRun: 1e9 }, 0);
   indexes.push(keys);
   const signer = new CheckpointSigner(TEST_ORIGIN, loadOrCreateKey(dir, undefined, 'ed25519').key);
-  const writer = new HandWriter();
+  const writer = new HandWriter(keys);
   const seq = new Sequencer({
-    keys,
-    tiles: new TileStore(db),
-    writer: writer as unknown as LogWriter,
+    storage: writer as unknown as SyncLogStorage,
+    // Nothing reaches storage here: every tile the sequencer reads is one of its batches'.
+    tiles: new TileCache(() => undefined),
     signer,
     entryTimestamp: () => new Uint8Array(0),
     now: () => 1_700_000_000_000,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
 import { body } from '../helpers/test-log.js';
 import { blockSequencer, opsLog } from './helpers.js';
+import { sqliteOf } from '../helpers/sqlite.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -62,8 +63,7 @@ describe('GET /healthz and /readyz', () => {
     // nothing). query_only makes SQLite itself refuse every write on the log's own connection with
     // SQLITE_READONLY: what a read-only remount or a revoked lock looks like to the sequencer.
     // Both connections that write get it: the probe's (this one) and the log writer thread's.
-    log.db.pragma('query_only = ON');
-    await log.writerPragma('query_only = ON');
+    await sqliteOf(log).pragma('query_only = ON');
     const r = await request(app).get('/readyz').expect(503);
     expect(r.body.status).toBe('not ready');
     expect(r.body.checks.database.ok).toBe(false);
@@ -76,8 +76,7 @@ describe('GET /healthz and /readyz', () => {
     expect(log.size).toBe(1);
 
     // Writable again: the probe passes, but the failed batch keeps the log unready until one commits.
-    log.db.pragma('query_only = OFF');
-    await log.writerPragma('query_only = OFF');
+    await sqliteOf(log).pragma('query_only = OFF');
     const r2 = await request(app).get('/readyz').expect(503);
     expect(r2.body.checks.database.detail).toMatch(/last batch failed/);
     await log.append({ body: body(2), kind: 'test', indexKeys: [] });

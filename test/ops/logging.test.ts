@@ -8,6 +8,7 @@ import { SERVE_OPTIONS, serve } from '../../src/cli/serve.js';
 import { body, TEST_ORIGIN, tempDir } from '../helpers/test-log.js';
 import { opsLog } from './helpers.js';
 import { VERSION } from '../../src/version.js';
+import { dbOf } from '../helpers/sqlite.js';
 
 /** sink returns a stream and the JSON objects written to it so far. */
 function sink(): { stream: PassThrough; lines: () => Record<string, unknown>[]; text: () => string } {
@@ -24,7 +25,7 @@ describe('logs', () => {
     await log.append({ body: body(1), kind: 'test', indexKeys: [] });
     await request(app).get('/checkpoint').set('Authorization', 'Bearer secret-token').expect(200);
     await request(app).get(`/api/v1/log/entries/${'ab'.repeat(32)}`).expect(404);
-    log.db.close(); // every read now fails inside the route: a 500
+    dbOf(log).close(); // every read now fails inside the route: a 500
     await request(app).get('/api/v1/log/entries?logIndex=0').expect(500);
     await new Promise((r) => setImmediate(r));
     const lines = out.lines();

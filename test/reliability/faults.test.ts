@@ -10,6 +10,7 @@ import { DB_FILE, Log, auditDatabase, type Receipt } from '../../src/log/index.j
 import { verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/test-log.js';
+import { dbOf, sqliteOf } from '../helpers/sqlite.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -17,11 +18,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * Faults are injected where SQLite itself sees them (root ignores chmod), on both connections
  * that write: the writer thread's (batches) and the main one (heartbeat, readiness probe).
  */
-const onBoth = async (log: Log, pragma: string) => {
-  log.db.pragma(pragma);
-  await log.writerPragma(pragma);
-};
-const diskFull = (log: Log) => onBoth(log, `max_page_count = ${log.db.pragma('page_count', { simple: true })}`);
+const onBoth = (log: Log, pragma: string) => sqliteOf(log).pragma(pragma);
+const diskFull = async (log: Log) => onBoth(log, `max_page_count = ${await onBoth(log, 'page_count')}`);
 const diskFreed = (log: Log) => onBoth(log, 'max_page_count = 1073741823');
 const readOnly = (log: Log) => onBoth(log, 'query_only = 1');
 const writable = (log: Log) => onBoth(log, 'query_only = 0');
@@ -155,7 +153,7 @@ describe('storage faults', () => {
     const before = snapshot(log);
     await readOnly(log);
     await log.close(); // the final re-sign fails; the checkpoint stored with the last batch stands
-    expect(log.db.open).toBe(false);
+    expect(dbOf(log).open).toBe(false);
     const reopened = Log.open({ dataDir: dir, origin: TEST_ORIGIN, heartbeatMs: 0 });
     expect(snapshot(reopened)).toEqual(before);
     await reopened.close();
@@ -167,7 +165,7 @@ describe('storage faults', () => {
     const log = openTestLog({ dataDir: dir, maxBatch: 4 });
     await fill(log, 30, 'base');
     // Room for a few batches only: the stream runs into SQLITE_FULL part way.
-    await onBoth(log, `max_page_count = ${(log.db.pragma('page_count', { simple: true }) as number) + 12}`);
+    await onBoth(log, `max_page_count = ${((await onBoth(log, 'page_count')) as number) + 12}`);
     const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => log.append({ body: bigBody(i, 'stream'), kind: 'test', indexKeys: [] })));
     const ok = results.filter((r): r is PromiseFulfilledResult<Receipt> => r.status === 'fulfilled').map((r) => r.value);
     const failed = results.filter((r) => r.status === 'rejected');
@@ -195,7 +193,7 @@ describe('storage faults', () => {
     await fill(log, 3, 'hb');
     const first = log.latest();
     await readOnly(log);
-    expect(() => log.resign()).toThrow(/readonly/);
+    await expect(log.resign()).rejects.toThrow(/readonly/);
     t += 10_000;
     await new Promise((r) => setTimeout(r, 250));
     expect(log.latest().signedAt).toBe(first.signedAt);

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WalCheckpointer, openDb } from '../../src/storage/index.js';
+import { WalCheckpointer } from '../../src/storage/checkpointer.js';
+import { openDb } from '../../src/storage/db.js';
 import { tempDir } from '../helpers/test-log.js';
 
 describe('WalCheckpointer', () => {

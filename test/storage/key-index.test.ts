@@ -4,7 +4,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, EntryStore, KeyIndex, auditKeyIndex, migrations, openDb, type Db, type KeyIndexOptions } from '../../src/storage/index.js';
+import { migrations, openDb, type Db } from '../../src/storage/db.js';
+import { auditKeyIndex } from '../../src/storage/index-db.js';
+import { KeyIndex, type KeyIndexOptions } from '../../src/storage/key-index.js';
+import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
+import { Tables } from '../../src/storage/tables.js';
 import { tempDir } from '../helpers/test-log.js';
 
 const hashOf = (n: number) => new Uint8Array(createHash('sha256').update(`leaf ${n}`).digest());
@@ -23,16 +27,16 @@ class Model {
 }
 
 /** A log database and its index, opened the way Log.open does (runs only when flushed, unless minRun says otherwise). */
-function open(dir: string, extra: Partial<KeyIndexOptions> = {}): { db: Db; idx: KeyIndex; entries: EntryStore } {
+function open(dir: string, extra: Partial<KeyIndexOptions> = {}): { db: Db; idx: KeyIndex; entries: Tables } {
   const logPath = join(dir, 'cairn.db');
   const db = openDb(logPath);
-  const entries = new EntryStore(db);
+  const entries = new Tables(db);
   const idx = KeyIndex.open({ logDb: db, logPath, indexPath: join(dir, 'index.db'), minRun: 1e9, maxRun: 7, ...extra }, entries.count());
   return { db, idx, entries };
 }
 
 /** append writes a batch the way the sequencer and log writer do: add, then the entry and its keys in one transaction. */
-function append(s: { db: Db; idx: KeyIndex; entries: EntryStore }, model: Model, batch: { leaf: number; keys: string[] }[], fail = false): void {
+function append(s: { db: Db; idx: KeyIndex; entries: Tables }, model: Model, batch: { leaf: number; keys: string[] }[], fail = false): void {
   const start = model.leaves.length;
   let next = start;
   const accepted: typeof batch = [];

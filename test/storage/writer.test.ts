@@ -2,7 +2,10 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckpointStore, EntryStore, LogWriter, TileStore, openDb, type BatchWrite, type Db } from '../../src/storage/index.js';
+import { openDb, type Db } from '../../src/storage/db.js';
+import type { BatchWrite } from '../../src/storage/index.js';
+import { Tables } from '../../src/storage/tables.js';
+import { LogWriter } from '../../src/storage/writer.js';
 import { tempDir } from '../helpers/test-log.js';
 
 const h = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
@@ -49,10 +52,10 @@ describe('LogWriter', () => {
     const b1 = batch(0, 5);
     const b2 = batch(5, 3);
     await Promise.all([writer.write(b1), writer.write(b2)]);
-    const entries = new EntryStore(db);
+    const entries = new Tables(db);
     expect(entries.count()).toBe(8);
     for (const e of [...b1.entries, ...b2.entries]) {
-      const got = entries.byIndex(e.index)!;
+      const got = entries.entry(e.index)!;
       expect(Buffer.from(got.body).toString()).toBe(Buffer.from(e.body).toString());
       expect(Buffer.compare(got.leafHash, e.leafHash)).toBe(0);
       expect(got.kind).toBe(e.kind);
@@ -61,10 +64,10 @@ describe('LogWriter', () => {
     }
     const keys = db.prepare<[], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys ORDER BY idx').all();
     expect(keys).toEqual([1, 3, 5, 7].map((i) => ({ idx: i, keys: JSON.stringify([`k:${i}`, 'k:all']) })));
-    const cp = new CheckpointStore(db).latest()!;
+    const cp = new Tables(db).latest()!;
     expect(cp).toMatchObject({ size: 8, c2sp: 'c2sp 8', rekor: 'rekor 8', signedAt: 1700000000008 });
     expect(Buffer.compare(cp.rootHash, h('root 8'))).toBe(0);
-    expect(new TileStore(db).get(0, 0)).toEqual(Buffer.from(b2.tiles[0].data));
+    expect(new Tables(db).tile(0, 0)).toEqual(Buffer.from(b2.tiles[0].data));
   });
 
   it('stores search keys and kinds exactly as text, whatever their characters, and many kinds in one batch', async () => {
@@ -98,17 +101,17 @@ describe('LogWriter', () => {
       size += n;
       expect(spare()).toBeGreaterThan(0);
     }
-    const entries = new EntryStore(db);
+    const entries = new Tables(db);
     expect(entries.count()).toBe(size);
     for (const e of written.flatMap((b) => b.entries)) {
-      const got = entries.byIndex(e.index)!;
+      const got = entries.entry(e.index)!;
       expect(Buffer.compare(got.body, e.body), `body ${e.index}`).toBe(0);
       expect(Buffer.compare(got.leafHash, e.leafHash)).toBe(0);
       expect(got.entryTimestamp && Buffer.from(got.entryTimestamp).toString('hex')).toBe(e.entryTimestamp && Buffer.from(e.entryTimestamp).toString('hex'));
     }
-    const cp = new CheckpointStore(db).latest()!;
+    const cp = new Tables(db).latest()!;
     expect(Buffer.compare(cp.rootHash, h(`root ${size}`))).toBe(0);
-    expect(new TileStore(db).get(0, 0)).toEqual(Buffer.from(written[4].tiles[0].data));
+    expect(new Tables(db).tile(0, 0)).toEqual(Buffer.from(written[4].tiles[0].data));
   });
 
   it('refuses every batch built on a failed one, then takes one that continues what is committed', async () => {
@@ -120,10 +123,10 @@ describe('LogWriter', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect((results[0] as PromiseRejectedResult).reason.code).toMatch(/SQLITE_CONSTRAINT/);
     expect((results[1] as PromiseRejectedResult).reason.code).toBe('CAIRN_STALE_BATCH');
-    expect(new EntryStore(db).count()).toBe(4);
-    expect(new CheckpointStore(db).latest()!.size).toBe(4);
+    expect(new Tables(db).count()).toBe(4);
+    expect(new Tables(db).latest()!.size).toBe(4);
     await writer.write(batch(4, 2, 'again'));
-    expect(new EntryStore(db).count()).toBe(6);
+    expect(new Tables(db).count()).toBe(6);
   });
 
   it('fails every write once its thread is gone, and says so once', async () => {
@@ -157,6 +160,6 @@ describe('LogWriter', () => {
     expect(db.pragma('cache_size', { simple: true })).toBe(-65536);
     await writer.pragma('query_only = 1');
     await expect(writer.write(batch(0, 1))).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
-    expect(new EntryStore(db).count()).toBe(0);
+    expect(new Tables(db).count()).toBe(0);
   });
 });

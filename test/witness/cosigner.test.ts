@@ -69,7 +69,7 @@ describe('Cosigner', () => {
     // A heartbeat re-signature is sent again (old size = size, empty proof) for a fresh timestamp.
     const before = specCheck(bodyOf(log.latest().c2sp), cosignaturesOn(log, c.checkpointNote(log.latest()), [w.witness]).lines[0], w.witness.vkey);
     await new Promise((r) => setTimeout(r, 1100));
-    log.resign();
+    await log.resign();
     await c.sync();
     expect(exchanges[3]).toEqual({ old: 44, status: 200 });
     const after = specCheck(bodyOf(log.latest().c2sp), cosignaturesOn(log, c.checkpointNote(log.latest()), [w.witness]).lines[0], w.witness.vkey);

@@ -57,7 +57,7 @@ describe('cairn serve --witness with cairn witness', () => {
     expect(age).not.toBeNull();
     expect(Number(age![1])).toBeLessThan(60);
     await running.stop();
-    expect(running.log.db.open).toBe(false);
+    expect(running.log.closed).toBe(true);
   });
 
   it('checks the witnessing options', async () => {

@@ -1,30 +1,30 @@
 import { CairnError } from '../errors.js';
 import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
-import type { Db } from './db.js';
 
 /**
- * TileStore keeps the tree's hashes as C2SP tiles (height 8) in SQLite and answers the merkle
- * layer's batched node reads from them. Each tile read is expanded once into all its internal
- * nodes and kept in a bounded LRU, so a warm proof is only map lookups.
+ * TileCache answers the merkle layer's batched node reads from the tree's C2SP tiles (height 8),
+ * which the storage driver keeps. Each tile read is expanded once into all its internal nodes and
+ * kept in a bounded LRU, so a warm proof is only map lookups.
  *
- * Tiles are written by the log writer's thread (TILE_PUT_SQL, statements.ts); the sequencer install()s them
- * here once their transaction has committed, so readers never see tiles of an uncommitted batch.
+ * The sequencer install()s a batch's tiles once the storage has committed them, so readers never
+ * see tiles of an uncommitted batch.
  */
-export class TileStore {
-  private readonly getStmt;
+export class TileCache {
   private readonly lru = new Map<TileKey, ExpandedTile>();
   /** Tile reads that missed the cache (for metrics and tests). */
   misses = 0;
 
-  constructor(db: Db, readonly cacheSize = 8192) {
-    this.getStmt = db.prepare<[number, number], { hashes: Buffer }>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?');
-  }
+  /** @param load reads a tile's stored bytes (the storage driver's tile()). */
+  constructor(
+    private readonly load: (level: number, index: number) => Uint8Array | undefined,
+    readonly cacheSize = 8192,
+  ) {}
 
   /** get returns the stored bytes of tile (level, index): full or the current partial, or undefined. */
   get(level: number, index: number): Uint8Array | undefined {
     const cached = this.lru.get(tileKey(level, index));
     if (cached) return cached.data;
-    return this.getStmt.get(level, index)?.hashes;
+    return this.load(level, index);
   }
 
   /**
@@ -61,7 +61,7 @@ export class TileStore {
     const { tile, start, count } = nodeInTile(n);
     const t = overlay?.get(tileKey(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
     if (!t || t.width < start + count) {
-      throw new Error(`storage: tile ${tile.level}/${tile.index} missing or too short for node ${n.level}/${n.index}`);
+      throw new Error(`log: tile ${tile.level}/${tile.index} missing or too short for node ${n.level}/${n.index}`);
     }
     return t.node(n.level % 8, start / count);
   }
@@ -76,9 +76,9 @@ export class TileStore {
       return hit;
     }
     this.misses++;
-    const row = this.getStmt.get(level, index);
-    if (!row) return undefined;
-    const t = new ExpandedTile(new Uint8Array(row.hashes));
+    const stored = this.load(level, index);
+    if (!stored) return undefined;
+    const t = new ExpandedTile(new Uint8Array(stored));
     if (t.width === TILE_WIDTH) this.checkParent(level, index, t);
     this.remember(k, t);
     return t;

@@ -1,0 +1,135 @@
+/**
+ * Opening a log: the data directory, the signing key, the storage driver (which applies its
+ * migrations), the identity binding and the start-up check. What passes is handed to Log, the
+ * running service; what fails is closed again and reported.
+ */
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { CairnError } from '../errors.js';
+import { EMPTY_ROOT, bytesEqual, leafHash, rootHash } from '../merkle/index.js';
+import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
+import { SqliteStorage, sqliteDamage, type SyncLogStorage } from '../storage/index.js';
+import { loadOrCreateKey, type KeyType } from './keyfile.js';
+import type { BatchStats } from './sequencer.js';
+import { CheckpointSigner } from './signer.js';
+import { TileCache } from './tile-cache.js';
+
+export interface LogConfig {
+  dataDir: string;
+  /** Checkpoint origin and signature name, e.g. "log.example.com/cairn". Fixed at creation. */
+  origin: string;
+  /** PKCS#8 PEM private key file; default: generated into the data directory on first start. */
+  keyFile?: string;
+  keyType?: KeyType;
+  maxBatch?: number;
+  maxQueue?: number;
+  /** Re-sign an idle log's checkpoint this often (ms); 0 disables. */
+  heartbeatMs?: number;
+  /** Tuning of the leaf-hash and search-key index (see KeyIndex): run sizes, and the tail kept in memory. */
+  index?: { minRun?: number; maxRun?: number; maxTail?: number };
+  /** Tiles kept expanded in memory (each ~16 KiB). */
+  tileCacheSize?: number;
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Clock in Unix milliseconds. */
+  now?: () => number;
+  onBatch?: (s: BatchStats) => void;
+  onError?: (e: unknown) => void;
+  /** Called after each index lookup with its duration in milliseconds (metrics). */
+  onSearch?: (ms: number) => void;
+  /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
+  walCheckpointer?: boolean;
+}
+
+/** OpenedLog is what opening a log hands the running service (Log). */
+export interface OpenedLog {
+  key: LogKey;
+  treeId: string;
+  /** The storage driver, checked at open; the Log owns it from here on and closes it. */
+  storage: SyncLogStorage;
+  tiles: TileCache;
+  signer: CheckpointSigner;
+}
+
+/**
+ * openChecked opens (or creates) the log in cfg.dataDir up to the point where it may serve: the
+ * storage open, the identity bound, the start-up check passed. Log.open runs the service on it.
+ */
+export function openChecked(cfg: LogConfig): OpenedLog {
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const { key } = loadOrCreateKey(cfg.dataDir, cfg.keyFile, cfg.keyType ?? 'ed25519');
+  let storage: SqliteStorage | undefined;
+  try {
+    storage = SqliteStorage.open(cfg.dataDir, { synchronous: cfg.synchronous, index: cfg.index, walCheckpointer: cfg.walCheckpointer, onError: cfg.onError });
+    const signer = new CheckpointSigner(cfg.origin, key);
+    const treeId = bindIdentity(storage, signer, key, cfg.now ?? Date.now);
+    const tiles = new TileCache((l, i) => storage!.tile(l, i), cfg.tileCacheSize);
+    quickCheck(storage, tiles, cfg.origin, key);
+    return { key, treeId, storage, tiles, signer };
+  } catch (e) {
+    storage?.abandon();
+    const damage = sqliteDamage(e);
+    if (damage) throw new CairnError('CORRUPT', `${damage}; run cairn verify-db`);
+    throw e;
+  }
+}
+
+/** bindIdentity records origin, key and tree ID in a new log, or checks them against an existing one; returns the tree ID. */
+function bindIdentity(storage: SyncLogStorage, signer: CheckpointSigner, key: LogKey, now: () => number): string {
+  const pem = key.publicKeyPem.trim();
+  const id = storage.identity();
+  if (id === undefined) {
+    const treeId = (randomBytes(8).readBigUInt64BE() >> 1n).toString();
+    storage.create({ origin: signer.origin, publicKeyPem: pem, treeId }, signer.sign(0, EMPTY_ROOT, now()));
+    return treeId;
+  }
+  if (id.origin !== signer.origin) {
+    throw new CairnError('CONFIG', `this log was created with origin "${id.origin}", not "${signer.origin}"; start with --origin ${id.origin}`);
+  }
+  if (id.publicKeyPem !== pem) {
+    throw new CairnError('CONFIG', 'this log was created with a different signing key; start it with its original key (--key)');
+  }
+  return id.treeId;
+}
+
+/**
+ * quickCheck refuses to sign on top of a damaged database: the latest checkpoint's signatures
+ * must cover its stored root, the entry count must match it and the stored tiles must hash to it.
+ */
+function quickCheck(storage: SyncLogStorage, tiles: TileCache, origin: string, key: LogKey): void {
+  const cp = storage.latest()!;
+  // The latest row's root must be the one its own signatures cover: a log that trusted a
+  // rewritten root_hash (with tiles to match) would re-sign this size with a second root.
+  const pem = key.publicKeyPem;
+  for (const [name, note, verifier] of [['C2SP', cp.c2sp, c2spVerifier(origin, pem)], ['Rekor', cp.rekor, rekorVerifier(origin, pem)]] as const) {
+    let signed;
+    try {
+      signed = openCheckpoint(note, [verifier]).checkpoint;
+    } catch (e) {
+      throw new CairnError('CORRUPT', `the latest checkpoint's ${name} note does not verify with the log's key (${(e as Error).message}); run cairn verify-db`);
+    }
+    if (signed.size !== cp.size || !bytesEqual(signed.rootHash, cp.rootHash)) {
+      throw new CairnError('CORRUPT', `the latest checkpoint (size ${cp.size}) holds a root its ${name} signature does not cover; run cairn verify-db`);
+    }
+  }
+  const count = storage.count();
+  if (count !== cp.size) {
+    throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
+  }
+  if (cp.size > 0) {
+    // Probe the newest entry both ways (by index, then by leaf hash through the key index): cheap,
+    // and it catches a key index that lost the log's newest entries.
+    const [last] = storage.entries(cp.size - 1, cp.size);
+    if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || storage.leafIndex(last.leafHash) !== cp.size - 1) {
+      throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
+    }
+  }
+  let root: Uint8Array;
+  try {
+    root = rootHash(cp.size, tiles.readNodes);
+  } catch (e) {
+    throw new CairnError('CORRUPT', `cannot rebuild the tree from stored tiles (${(e as Error).message}); run cairn verify-db`);
+  }
+  if (!bytesEqual(root, cp.rootHash)) {
+    throw new CairnError('CORRUPT', `stored tiles do not hash to the latest checkpoint's root at size ${cp.size}; run cairn verify-db`);
+  }
+}
