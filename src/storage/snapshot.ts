@@ -22,7 +22,10 @@ export function openSnapshot(dataDir: string): LogSnapshot {
   let db: Db;
   try {
     db = openDb(path, { readonly: true });
+    // A deferred transaction takes its snapshot at its first read: read now, so the snapshot is
+    // the log as of this call, not of whenever the caller first looks.
     db.exec('BEGIN');
+    db.prepare('SELECT COUNT(*) FROM sqlite_schema').get();
     return new SqliteSnapshot(db, join(dataDir, INDEX_FILE));
   } catch (e) {
     const bad = sqliteDamage(e);
