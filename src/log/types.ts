@@ -2,6 +2,7 @@
  * The log service's public surface, written first so the HTTP layer and the CLI can be built
  * against it. Everything here is synchronous except append, whose promise is the one async seam.
  */
+import type { EntryRow } from '../storage/index.js';
 
 /** A checkpoint the log signed: the same body carried with two kinds of signature line. */
 export interface SignedCheckpoint {
@@ -16,18 +17,8 @@ export interface SignedCheckpoint {
   rekor: string;
 }
 
-/** An entry as stored. */
-export interface StoredEntry {
-  index: number;
-  leafHash: Uint8Array;
-  /** The canonical body: the bytes that were hashed into the leaf. */
-  body: Uint8Array;
-  kind: string;
-  /** Unix seconds when the entry's batch was integrated. */
-  integratedTime: number;
-  /** Rekor's signed entry timestamp (see set.ts), when it was signed at integration. */
-  entryTimestamp?: Uint8Array;
-}
+/** An entry as stored: the storage contract's row (its body is the canonical body, the bytes hashed into the leaf; its SET is set.ts's). */
+export type StoredEntry = EntryRow;
 
 /** What a submitter passes to Log.append. */
 export interface Submission {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ADDON_PATH } from '../../src/native.js';
 import { ecdsaDer, ecSpki, nativeVerifyDigest, nativeVerifyEcdsa, type NativeCurve, type NativeVerifyDigest } from '../../src/kinds/native.js';
+import { rng } from '../helpers/rng.js';
 
 // CI must not go green without the addon: `npm ci` builds it, so only an explicit
 // CAIRN_NO_NATIVE=1 may turn these tests off.
@@ -17,16 +18,6 @@ const CURVES = {
   'P-521': { noble: p521, bytes: 66, name: 'secp521r1' },
 } as const;
 type Curve = keyof typeof CURVES;
-
-/** Deterministic PRNG so a failing random case can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const isHighS = (curve: Curve, sig: Uint8Array) => CURVES[curve].noble.Signature.fromBytes(sig, 'der').hasHighS();
 

@@ -1,20 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ExpandedTile, TILE_HEIGHT, hasNativeLeafHashes, hasNativeTileNodes, leafHashes, tileNodes, tileNodesJs as jsTileNodes } from '../../src/merkle/index.js';
+import { rng } from '../helpers/rng.js';
 
 // The batched hashers of the append path: native where the addon is built (npm install builds
 // it; only an explicit CAIRN_NO_NATIVE=1 turns it off), the JS of merkle otherwise.
 const forcedOff = process.env.CAIRN_NO_NATIVE === '1';
-
-/** Deterministic PRNG so a failing random case can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe.skipIf(forcedOff)('native batch hashers', () => {
   it("names the function in the batch hashers' type errors", () => {
