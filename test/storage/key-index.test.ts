@@ -9,6 +9,7 @@ import { auditKeyIndex } from '../../src/storage/index-db.js';
 import { KeyIndex, type KeyIndexOptions } from '../../src/storage/key-index.js';
 import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
 import { Tables } from '../../src/storage/tables.js';
+import type { Thread } from '../../src/threads/index.js';
 import { tempDir } from '../helpers/test-log.js';
 
 const hashOf = (n: number) => new Uint8Array(createHash('sha256').update(`leaf ${n}`).digest());
@@ -139,6 +140,23 @@ describe('KeyIndex', () => {
     append(s, model, Array.from({ length: 25 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`] })));
     while (s.idx.indexedSize < 25) await s.idx.progress();
     expect(s.idx.tailSize).toBe(0);
+    check(s.idx, model, 25, 3);
+    await s.idx.close();
+    s.db.close();
+  });
+
+  it('replaces a worker that dies: lookups stay right meanwhile, and the new one indexes what is committed', async () => {
+    const errors: string[] = [];
+    const s = open(tempDir(), { minRun: 10, maxRun: 1000, onError: (e) => errors.push((e as Error).message) });
+    const model = new Model();
+    const worker = (s.idx as unknown as { worker: Thread<unknown, unknown> }).worker;
+    const first = worker.threadId;
+    await worker.kill(); // as a crash would: the index did not ask for it
+    append(s, model, Array.from({ length: 25 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`] })));
+    check(s.idx, model, 25, 3); // from the tail while no worker runs
+    while (s.idx.indexedSize < 25) await s.idx.progress();
+    expect(worker.threadId).not.toBe(first);
+    expect(errors).toEqual([expect.stringMatching(/^key index thread exited: .*; restarting it$/)]);
     check(s.idx, model, 25, 3);
     await s.idx.close();
     s.db.close();
