@@ -68,13 +68,14 @@ const MAX_IN_FLIGHT = 2;
 /**
  * Sequencer is the log's single writer. Submissions queue; each turn of the event loop it takes
  * up to maxBatch of them, assigns indexes, computes the new tiles and signs the new checkpoint,
- * and hands the batch to the storage driver, which stores leaves, search keys, tiles and checkpoint
- * as ONE atomic unit (SQLite: one transaction on the log writer's thread). Only after that commit is durable does it resolve
- * each submission with its index and an inclusion proof to that checkpoint (group commit: at low
- * load a lone entry goes at once, at high load batches grow while earlier ones commit).
+ * and hands the batch to the storage driver, which stores leaves, search keys, tiles and
+ * checkpoint as ONE atomic unit (SQLite: one transaction on the log writer's thread). Only after
+ * that commit is durable does it resolve each submission with its index and an inclusion proof to
+ * that checkpoint (group commit: at low load a lone entry goes at once, at high load batches grow
+ * while earlier ones commit).
  *
  * A batch is built on top of the batches still being committed. If one fails, every later one
- * fails with it (the writer refuses them too), the key index and tiles forget them, and the next
+ * fails with it (the driver refuses them too), staged leaves and tiles are forgotten, and the next
  * batch builds on what is committed again: nothing is acknowledged that is not durable, and no
  * signed checkpoint leaves the process before its transaction has committed.
  */
