@@ -3,11 +3,11 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { readBody } from './body.js';
 import { replyFor } from './errors.js';
-import { clientOf, type WriteLimiter } from './limits.js';
+import { clientOf, refusalReply, type WriteLimiter } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { recordRequest, type Readiness } from './ops.js';
-import { errorReply, writeReply } from './reply.js';
-import { routeLabel, type Route } from './route.js';
+import { writeReply } from './reply.js';
+import { routeLabel, type FastMatch, type Route } from './route.js';
 
 /** DispatchContext is the request pipeline's state, shared with the express middleware (app.ts). */
 export interface DispatchContext {
@@ -41,7 +41,7 @@ export function dispatcher(app: Express, routes: readonly Route[], ctx: Dispatch
   };
 }
 
-function answer(ctx: DispatchContext, r: Route, m: NonNullable<ReturnType<NonNullable<Route['fast']>>>, req: IncomingMessage, res: ServerResponse): void {
+function answer(ctx: DispatchContext, r: Route, m: FastMatch, req: IncomingMessage, res: ServerResponse): void {
   let label = routeLabel(r);
   let error: unknown;
   recordRequest(ctx.metrics, ctx.logger, req, res, () => label, () => error);
@@ -50,7 +50,7 @@ function answer(ctx: DispatchContext, r: Route, m: NonNullable<ReturnType<NonNul
     const refused = ctx.limiter.take(clientOf(req));
     if (refused) {
       label = 'unmatched';
-      return writeReply(res, errorReply(429, refused.message, { 'Retry-After': String(refused.retryAfter) }));
+      return writeReply(res, refusalReply(refused));
     }
   }
   readBody(

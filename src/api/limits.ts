@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { errorReply, writeReply } from './reply.js';
+import { errorReply, writeReply, type Reply } from './reply.js';
 
 /** MIB is the default request body limit. */
 export const MIB = 1024 * 1024;
@@ -69,6 +69,11 @@ export class WriteLimiter {
   }
 }
 
+/** refusalReply is the answer to a write the limiter refused: 429 with Retry-After. */
+export function refusalReply(r: Refusal): Reply {
+  return errorReply(429, r.message, { 'Retry-After': String(r.retryAfter) });
+}
+
 /** clientOf is the rate limit's client key: the socket's peer address. */
 export function clientOf(req: { socket: { remoteAddress?: string } }): string {
   return req.socket.remoteAddress ?? 'unknown';
@@ -82,6 +87,6 @@ export function writeRateLimit(o: RateLimitOptions | WriteLimiter): RequestHandl
     if (SAFE.has(req.method)) return next();
     const refused = limiter.take(clientOf(req));
     if (!refused) return next();
-    writeReply(res, errorReply(429, refused.message, { 'Retry-After': String(refused.retryAfter) }));
+    writeReply(res, refusalReply(refused));
   };
 }

@@ -31,7 +31,13 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string | RegExp;
   handler: Handler;
-  fast?: (url: string) => { params: Record<string, string>; query: Record<string, unknown> } | undefined;
+  fast?: (url: string) => FastMatch | undefined;
+}
+
+/** FastMatch is what Route.fast makes of a canonical URL: its path parameters and query. */
+export interface FastMatch {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
 }
 
 // Content negotiation as express did it (its accepts() wraps the same package).
