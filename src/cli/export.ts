@@ -3,10 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { TileCache, openSnapshot } from '../log/index.js';
-import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesForSize } from '../merkle/index.js';
+import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesBetween, tilesForSize } from '../merkle/index.js';
 import { parseCheckpoint, splitNote } from '../note/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
+import { Progress } from './progress.js';
 
 export interface ExportResult {
   size: number;
@@ -25,7 +26,16 @@ export interface ExportResult {
  * sees a checkpoint whose tiles are missing. Partials of earlier widths are left in place, since
  * readers holding an earlier checkpoint still need them.
  */
-export function exportLog(dataDir: string, outArg: string): ExportResult {
+export interface ExportOptions {
+  /**
+   * A size this process already exported from this log and checked (export --follow): tiles that
+   * were full then are skipped without looking at the disk; only what grew is written.
+   */
+  since?: number;
+  onProgress?: (entries: number, size: number) => void;
+}
+
+export function exportLog(dataDir: string, outArg: string, opts: ExportOptions = {}): ExportResult {
   const outDir = resolve(outArg);
   const snap = openSnapshot(dataDir); // one snapshot for checkpoint, tiles and entries
   try {
@@ -38,11 +48,12 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
     if (!bytesEqual(rootHash(cp.size, tiles.readNodes), cp.rootHash)) {
       throw new CairnError('CORRUPT', `stored tiles do not hash to the checkpoint at size ${cp.size}; run cairn verify-db`);
     }
-    checkPrevious(outDir, origin, cp.size, cp.rootHash);
+    checkPrevious(outDir, origin, cp.size, cp.rootHash, tiles);
 
     const result: ExportResult = { size: cp.size, written: 0, kept: 0 };
     const written = new Set<string>(); // directories that gained files
-    for (const t of tilesForSize(cp.size)) {
+    const since = opts.since !== undefined && opts.since <= cp.size ? opts.since : undefined;
+    for (const t of since === undefined ? tilesForSize(cp.size) : tilesBetween(since, cp.size)) {
       const paths = [tilePath(t), ...(t.level === 0 ? [entriesPath(t.index, t.width)] : [])];
       const full = t.width === TILE_WIDTH;
       if (full && paths.every((p) => existsSync(join(outDir, p)))) {
@@ -63,6 +74,7 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
         writeAtomic(join(outDir, paths[1]), encodeBundle(rows.map((r) => r.body)));
         written.add(dirname(join(outDir, paths[1])));
         result.written++;
+        opts.onProgress?.(start + t.width, cp.size);
       }
     }
     // The renames above must be durable before the checkpoint that refers to them is.
@@ -81,8 +93,11 @@ export function exportLog(dataDir: string, outArg: string): ExportResult {
   }
 }
 
-/** checkPrevious refuses to export over another log's files, or to roll an export back. */
-function checkPrevious(outDir: string, origin: string, size: number, root: Uint8Array): void {
+/**
+ * checkPrevious refuses to export over another log's files, to roll an export back, or to extend
+ * an export with a tree that does not contain the exported one (its full tiles would be kept).
+ */
+function checkPrevious(outDir: string, origin: string, size: number, root: Uint8Array, tiles: TileCache): void {
   const path = join(outDir, 'checkpoint');
   if (!existsSync(path)) return;
   let prev;
@@ -95,6 +110,9 @@ function checkPrevious(outDir: string, origin: string, size: number, root: Uint8
   if (prev.size > size) throw new CairnError('CONFIG', `${outDir} holds a newer tree (size ${prev.size}) than this database (size ${size})`);
   if (prev.size === size && !bytesEqual(prev.rootHash, root)) {
     throw new CairnError('CONFIG', `${outDir} holds a different tree of the same size ${size}: not this log's export`);
+  }
+  if (prev.size < size && !bytesEqual(prev.rootHash, rootHash(prev.size, tiles.readNodes))) {
+    throw new CairnError('CONFIG', `${outDir} holds a tree of size ${prev.size} that this log's tree does not contain: not this log's export`);
   }
 }
 
@@ -128,18 +146,79 @@ function fsyncDir(dir: string): void {
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new.',
-  usage: 'cairn export --data DIR --to OUT',
+  summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new; --follow keeps them current.',
+  usage: 'cairn export --data DIR --to OUT [--follow [--interval S]]',
   options: [
     dataOption('Data directory of the log (opened read-only).'),
     { name: 'to', env: 'CAIRN_EXPORT_DIR', type: 'string', help: 'Directory to write the static log into (created if missing).' },
+    { name: 'follow', env: 'CAIRN_EXPORT_FOLLOW', type: 'bool', default: false, help: 'Keep running: export what the log adds every --interval seconds, until SIGTERM or SIGINT.' },
+    { name: 'interval', env: 'CAIRN_EXPORT_INTERVAL', type: 'int', default: 1, min: 1, help: 'With --follow: seconds between passes.' },
   ],
   run: async (v) => {
     if (v.to === undefined) throw new CairnError('CONFIG', 'missing --to OUT');
-    const t0 = performance.now();
-    const r = exportLog(v.data as string, v.to as string);
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    console.log(`export: tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+    const [data, to] = [v.data as string, v.to as string];
+    const pass = (since?: number): ExportResult => {
+      const t0 = performance.now();
+      const progress = new Progress('export', 'entries');
+      const r = exportLog(data, to, { since, onProgress: (done, total) => progress.update(done, total) });
+      progress.end();
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      if (r.size !== since) console.log(`export: tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+      return r;
+    };
+    let size = pass().size;
+    if (!v.follow) return 0;
+    const stop = new StopSignal();
+    try {
+      while (!(await stop.sleep((v.interval as number) * 1000))) {
+        try {
+          size = pass(size).size;
+        } catch (e) {
+          // A busy or briefly unreadable database is retried on the next pass; anything else
+          // (another log, a damaged tree) ends the command.
+          if ((e as CairnError).code !== 'UNAVAILABLE') throw e;
+          console.error(`export: pass failed, retrying in ${v.interval as number} s: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      stop.dispose();
+    }
+    console.log(`export: stopped on ${stop.signal}; ${to} holds the log at tree size ${size}`);
     return 0;
   },
 };
+
+/**
+ * StopSignal turns the first SIGTERM or SIGINT into the end of the current or next sleep: a pass in
+ * progress always finishes (its files and checkpoint are written whole) before the command ends.
+ */
+class StopSignal {
+  signal?: string;
+  private wake = (): void => {};
+  private readonly on = (sig: NodeJS.Signals): void => {
+    this.signal = sig;
+    this.wake();
+  };
+
+  constructor() {
+    process.on('SIGTERM', this.on);
+    process.on('SIGINT', this.on);
+  }
+
+  /** sleep resolves true once a signal came (now or during the sleep), false after ms. */
+  sleep(ms: number): Promise<boolean> {
+    return new Promise((done) => {
+      if (this.signal) return done(true);
+      const t = setTimeout(() => done(false), ms);
+      this.wake = () => {
+        clearTimeout(t);
+        done(true);
+      };
+    });
+  }
+
+  dispose(): void {
+    process.off('SIGTERM', this.on);
+    process.off('SIGINT', this.on);
+  }
+}

@@ -1,6 +1,7 @@
 import { auditDatabase } from '../log/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
+import { Progress } from './progress.js';
 
 export const verifyDbCommand: Command = {
   name: 'verify-db',
@@ -9,7 +10,9 @@ export const verifyDbCommand: Command = {
   options: [dataOption('Data directory of the log.')],
   run: async (v) => {
     const t0 = performance.now();
-    const r = auditDatabase(v.data as string);
+    const progress = new Progress('verify-db', 'entries');
+    const r = auditDatabase(v.data as string, (done, total) => progress.update(done, total));
+    progress.end();
     if (r.problem) {
       console.error(`verify-db: FAILED at tree size ${r.size}: ${r.problem}`);
       return 1;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { exportCommand } from '../../src/cli/export.js';
 import { monitorCommand } from '../../src/cli/monitor.js';
 import { TileClient, dirFetcher, parseLogKey } from '../../src/client/index.js';
 import { bytesEqual } from '../../src/merkle/index.js';
-import { verifierKeyString } from '../../src/note/index.js';
+import { parseCheckpoint, splitNote, verifierKeyString } from '../../src/note/index.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { get, growTo, runCommand, serveLog } from '../tiles/helpers.js';
 import { specTilePath, specWidth } from '../tiles/spec-reader.js';
@@ -121,8 +122,54 @@ describe('cairn export', () => {
     await growTo(logD, 2);
     await logD.close();
     expect((await runCommand(exportCommand, ['--data', d, '--to', out])).err).toMatch(/newer tree/);
+    // Same origin, a larger tree that does not contain the exported one: its full tiles would be kept wrongly.
+    const e = tempDir();
+    const logE = openTestLog({ dataDir: e });
+    await growTo(logE, 5, 'fork');
+    await logE.close();
+    expect((await runCommand(exportCommand, ['--data', e, '--to', out])).err).toMatch(/does not contain/);
     writeFileSync(join(out, 'checkpoint'), 'garbage');
     expect((await runCommand(exportCommand, ['--data', a, '--to', out])).code).toBe(2);
     expect((await runCommand(exportCommand, ['--data', tempDir(), '--to', out])).err).toMatch(/no log database/);
+  });
+
+  it('--follow keeps the directory in step with a growing log and finishes its pass on SIGTERM', async () => {
+    const data = tempDir();
+    const out = join(tempDir(), 'static');
+    const log = openTestLog({ dataDir: data, maxBatch: 4096 });
+    const url = await serveLog(log);
+    await growTo(log, 300);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--data', data, '--to', out, '--follow', '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const exportedSize = (): number => {
+        try {
+          return parseCheckpoint(splitNote(readFileSync(join(out, 'checkpoint'), 'utf8')).text).size;
+        } catch {
+          return -1;
+        }
+      };
+      const waitFor = async (size: number): Promise<void> => {
+        for (const t0 = Date.now(); exportedSize() !== size; ) {
+          if (Date.now() - t0 > 30_000) throw new Error(`export never reached size ${size}:\n${text}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await waitFor(300);
+      await growTo(log, 1500);
+      await waitFor(1500);
+      expect(files(out)).toEqual([...new Set([...expected(300), ...expected(1500)])].sort());
+      await sameAsServer(out, url);
+      child.kill('SIGTERM');
+      expect(await exited, text).toBe(0);
+      expect(text).toMatch(/export: tree size 300: wrote/);
+      expect(text).toMatch(/export: tree size 1500: wrote/);
+      expect(text).toMatch(/stopped on SIGTERM; .* tree size 1500/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
