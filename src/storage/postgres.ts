@@ -28,9 +28,34 @@ export class PostgresStorage implements LogStorage {
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: pg.Client,
+    private writer: pg.Client,
     private readonly o: PostgresOptions,
-  ) {}
+  ) {
+    this.watch(writer);
+  }
+
+  /** watch marks the writing connection dead when it fails (e.g. pg_terminate_backend), so the next write opens another. */
+  private watch(c: pg.Client): void {
+    const dead = () => {
+      if (this.writer === c) this.writerDead = true;
+    };
+    c.on('error', dead);
+    c.on('end', dead);
+  }
+  private writerDead = false;
+
+  /** writing returns the writing connection, replacing a dead one. */
+  private async writing(): Promise<pg.Client> {
+    if (this.writerDead && !this.closed) {
+      const c = new pg.Client(clientConfig(this.o));
+      c.on('error', () => {});
+      await c.connect();
+      this.writer = c;
+      this.writerDead = false;
+      this.watch(c);
+    }
+    return this.writer;
+  }
 
   /** open connects, applies migrations, and (unless lead is false) takes the lead or fails with UNAVAILABLE. */
   static async open(o: PostgresOptions): Promise<PostgresStorage> {
@@ -72,6 +97,11 @@ export class PostgresStorage implements LogStorage {
   /** role is this node's part now: 'leader' while its term holds (checked against the lease), else 'follower'. */
   get role(): 'leader' | 'follower' {
     return this.term?.leading ? 'leader' : 'follower';
+  }
+
+  /** epoch is the current term's fencing epoch, while this node leads. */
+  get epoch(): number | undefined {
+    return this.term?.leading ? this.term.epoch : undefined;
   }
 
   /** onLost calls fn when the current term ends (the log stops sequencing and reports it). */
@@ -153,7 +183,7 @@ export class PostgresStorage implements LogStorage {
   async resign(cp: CheckpointRow): Promise<boolean> {
     const epoch = this.fence().epoch;
     // Fenced like commit: a checkpoint is published only by the current term.
-    const r = await this.writer.query(
+    const r = await (await this.writing()).query(
       'UPDATE checkpoints c SET signed_at = $3, c2sp = $4, rekor = $5 FROM head h WHERE c.size = $1 AND c.root_hash = $2 AND h.epoch = $6',
       [cp.size, Buffer.from(cp.rootHash), cp.signedAt, cp.c2sp, cp.rekor, epoch],
     );
@@ -208,7 +238,7 @@ export class PostgresStorage implements LogStorage {
   }
 
   async saveCosignature(c: Cosignature): Promise<void> {
-    await this.writer.query(
+    await (await this.writing()).query(
       'INSERT INTO cosignatures (witness, size, checkpoint, lines) VALUES ($1, $2, $3, $4) ON CONFLICT (witness) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint, lines = excluded.lines',
       [c.witness, c.size, c.checkpoint, c.lines],
     );
@@ -242,12 +272,13 @@ export class PostgresStorage implements LogStorage {
 
   /** tx runs fn in one transaction on the writing connection. */
   private async tx(fn: (c: pg.Client) => Promise<void>): Promise<void> {
-    await this.writer.query('BEGIN');
+    const c = await this.writing();
+    await c.query('BEGIN');
     try {
-      await fn(this.writer);
-      await this.writer.query('COMMIT');
+      await fn(c);
+      await c.query('COMMIT');
     } catch (e) {
-      await this.writer.query('ROLLBACK').catch(() => {});
+      await c.query('ROLLBACK').catch(() => {});
       throw e;
     }
   }
