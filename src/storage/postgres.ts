@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { CairnError } from '../errors.js';
-import type { BatchWrite, CheckpointRow, Cosignature, EntryRow, LogIdentity, LogStorage, StorageStats } from './contract.js';
+import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, EntryRow, LogIdentity, StorageStats } from './contract.js';
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
@@ -20,7 +20,7 @@ export interface PostgresOptions extends PostgresPlace, LeadOptions {
 }
 
 /** PostgresStorage is the PostgreSQL driver: one per node; the leading node's instance sequences. */
-export class PostgresStorage implements LogStorage {
+export class PostgresStorage implements ElectedLogStorage {
   private readonly staged = new Map<string, number>();
   private readonly stagedOrder: [number, string][] = [];
   private term?: Leadership;
