@@ -16,6 +16,7 @@ interface Dump {
   checkpoints: CheckpointRow[];
   entries: EntryRow[];
   tiles: [number, number, Uint8Array][];
+  keys: [string, number][];
   cosignatures: Cosignature[];
 }
 
@@ -31,6 +32,7 @@ export async function openPostgresSnapshot(place: PostgresPlace): Promise<LogSna
       checkpoints: (await c.query<RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size')).rows.map(checkpointOf),
       entries: (await c.query<RawEntry>('SELECT * FROM entries ORDER BY idx')).rows.map(entryOf),
       tiles: (await c.query<{ level: number; idx: string; hashes: Buffer }>('SELECT * FROM tiles')).rows.map((r) => [r.level, Number(r.idx), r.hashes]),
+      keys: (await c.query<{ key: string; idx: string }>('SELECT key, idx FROM search_keys ORDER BY idx')).rows.map((r) => [r.key, Number(r.idx)]),
       cosignatures: (await c.query<Cosignature & { size: string }>('SELECT * FROM cosignatures')).rows.map((r) => ({ ...r, size: Number(r.size) })),
     };
     const orphans = (await c.query<{ n: string }>('SELECT count(*) AS n FROM search_keys k WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.idx = k.idx)')).rows[0].n;
@@ -92,6 +94,7 @@ class PostgresSnapshot implements LogSnapshot {
       checkpoints: this.d.checkpoints.map((c) => ({ ...c, rootHash: b64(c.rootHash) })),
       entries: this.d.entries.map((e) => ({ ...e, leafHash: b64(e.leafHash), body: b64(e.body), entryTimestamp: e.entryTimestamp && b64(e.entryTimestamp) })),
       tiles: this.d.tiles.map(([l, i, h]) => [l, i, b64(h)]),
+      keys: this.d.keys,
       cosignatures: this.d.cosignatures,
     });
     await writeFile(path + '.tmp', json);
@@ -115,6 +118,7 @@ export async function restorePostgres(file: string, place: PostgresPlace): Promi
     await c.query('INSERT INTO identity (origin, public_key, tree_id) VALUES ($1, $2, $3)', [origin, publicKeyPem, treeId]);
     for (const e of j.entries) await c.query('INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6)', [e.index, bin(e.leafHash), bin(e.body), e.kind, e.integratedTime, e.entryTimestamp ? bin(e.entryTimestamp) : null]);
     for (const [l, i, h] of j.tiles) await c.query('INSERT INTO tiles VALUES ($1, $2, $3)', [l, i, bin(h)]);
+    for (const [k, i] of j.keys) await c.query('INSERT INTO search_keys VALUES ($1, $2)', [k, i]);
     for (const cp of j.checkpoints) await c.query('INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5)', [cp.size, bin(cp.rootHash), cp.signedAt, cp.c2sp, cp.rekor]);
     for (const w of j.cosignatures) await c.query('INSERT INTO cosignatures VALUES ($1, $2, $3, $4)', [w.witness, w.size, w.checkpoint, w.lines]);
     await c.query('UPDATE head SET size = $1', [j.entries.length]);
