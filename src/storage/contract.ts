@@ -197,3 +197,26 @@ export interface LogSnapshot {
   backup(path: string): Promise<void>;
   close(): void;
 }
+
+/**
+ * ElectedLogStorage is a driver that many nodes open at once (PostgreSQL), of which one at a time
+ * sequences. Every node reads; only the current leader's instance calls create, stage, commit,
+ * resign and saveCosignature.
+ *
+ * - campaign MUST resolve true only once this node holds the lead, and at most one node holds it
+ *   at any moment; it resolves false when waitMs passes without it.
+ * - A node MUST lose the lead when its connection to the database is gone or it has been silent
+ *   (e.g. paused) longer than its lease; role then reads 'follower' and every onLost callback is
+ *   called once, with the reason.
+ * - Fencing: create, commit and resign MUST store nothing, rejecting (resign: resolving false),
+ *   unless this node's term is still the current one at the moment they commit, checked in the
+ *   same transaction that writes; so a node that lost the lead without knowing it can neither
+ *   append a batch nor publish a checkpoint, and two roots for one size are never stored.
+ * - A new term MUST begin from the committed tree: any batch of an earlier term has either
+ *   committed before the term began or will never commit.
+ */
+export interface ElectedLogStorage extends LogStorage {
+  campaign(waitMs?: number): Promise<boolean>;
+  readonly role: 'leader' | 'follower';
+  onLost(fn: (why: string) => void): void;
+}

@@ -2,9 +2,12 @@
  * storage: the driver contract (contract.ts) and its SQLite driver. Only the contract's types, the
  * driver's opener and snapshots leave this folder: nothing else holds a database handle.
  */
-export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, EntryRow, LogIdentity, LogSnapshot, LogStorage, StorageStats, SyncLogStorage } from './contract.js';
+export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, EntryRow, LogIdentity, LogSnapshot, LogStorage, StorageStats, SyncLogStorage } from './contract.js';
 export { SqliteStorage, DB_FILE, INDEX_FILE, type SqliteOptions } from './sqlite.js';
 export { openSnapshot } from './snapshot.js';
 export { sqliteDamage } from './db.js';
 // The witness server's own database (witness.db; witness/witness.ts), not a log's.
 export { openDb, type Db } from './db.js';
+export { PostgresStorage, type PostgresOptions } from './postgres.js';
+export { type PostgresPlace } from './postgres-schema.js';
+export { openPostgresSnapshot, restorePostgres } from './postgres-snapshot.js';
