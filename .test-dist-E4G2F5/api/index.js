@@ -1,0 +1,11 @@
+export { createApp } from './app.js';
+export { STATUS, errorHandler, replyFor } from './errors.js';
+export { errorReply, writeReply } from './reply.js';
+export { Readiness } from './ops.js';
+export { MIB } from './limits.js';
+export { createWitnessApp } from './witness.js';
+export { createHttpServer } from './http-server.js';
+export { Metrics } from './metrics.js';
+export { AdmitPool } from './admit-pool.js';
+export { RekorV2, rekorV2Routes, v2Error } from './rekor-v2.js';
+export { timestampReply, timestampRoutes } from './timestamp.js';

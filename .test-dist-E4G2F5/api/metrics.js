@@ -1,0 +1,176 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../version.js';
+// All of Cairn's Prometheus collectors, built here on their own Registry (never prom-client's
+// global one, so two logs in one process, e.g. in tests, do not share counters). It lives in the
+// HTTP layer, which serves it; the log feeds it through its hooks (onBatch, onSearch) and the
+// witness cosigner through a callback, so neither layer below needs to import it.
+/** HTTP methods kept as label values; anything else is counted as "other" to bound cardinality. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+// Seconds. The low end resolves sub-millisecond reads; the top end a commit stuck on a slow disk.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Metrics holds Cairn's collectors and the registry GET /metrics renders. */
+export class Metrics {
+    registry = new Registry();
+    treeSize;
+    entriesAppended;
+    batchSize;
+    sequencingDuration;
+    checkpointAge;
+    httpRequests;
+    httpDuration;
+    searchDuration;
+    sqliteSize;
+    indexLag;
+    /** Seconds since each witness's newest cosignature; set through setCosignature. */
+    witnessCosignatureAge;
+    log;
+    cosignedAt = new Map();
+    immutableCache;
+    cacheBytes;
+    now;
+    constructor(opts = {}) {
+        const registers = [this.registry];
+        const now = (this.now = opts.now ?? Date.now);
+        // Gauges that describe state are read at scrape time (collect), so they cost nothing per request.
+        const self = this;
+        this.treeSize = new Gauge({
+            name: 'cairn_tree_size',
+            help: 'Tree size of the latest signed checkpoint.',
+            registers,
+            collect() {
+                if (self.log)
+                    this.set(self.log.size);
+            },
+        });
+        // The usual *_build_info shape: constant 1, the build in its labels.
+        new Gauge({ name: 'cairn_build_info', help: 'Which build this process runs: always 1, with its version and Node.js version as labels.', labelNames: ['version', 'node'], registers }).set({ version: VERSION, node: process.versions.node }, 1);
+        this.entriesAppended = new Counter({ name: 'cairn_entries_appended_total', help: 'Entries integrated into the log by this process.', registers });
+        this.batchSize = new Histogram({
+            name: 'cairn_batch_size',
+            help: 'Submissions per sequencer batch (one SQLite transaction).',
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+            registers,
+        });
+        this.sequencingDuration = new Histogram({
+            name: 'cairn_sequencing_duration_seconds',
+            help: 'Time to integrate, sign and commit one sequencer batch.',
+            buckets: LATENCY_BUCKETS,
+            registers,
+        });
+        this.checkpointAge = new Gauge({
+            name: 'cairn_checkpoint_age_seconds',
+            help: 'Seconds since the latest checkpoint was signed.',
+            registers,
+            collect() {
+                if (self.log)
+                    this.set(Math.max(0, (now() - self.log.latest().signedAt) / 1000));
+            },
+        });
+        this.httpRequests = new Counter({
+            name: 'cairn_http_requests_total',
+            help: 'HTTP requests answered, by route pattern, method and status.',
+            labelNames: ['route', 'method', 'status'],
+            registers,
+        });
+        this.httpDuration = new Histogram({
+            name: 'cairn_http_request_duration_seconds',
+            help: 'Time from receiving a request to finishing its response, by route pattern, method and status.',
+            labelNames: ['route', 'method', 'status'],
+            buckets: LATENCY_BUCKETS,
+            registers,
+        });
+        this.searchDuration = new Histogram({
+            name: 'cairn_search_duration_seconds',
+            help: 'Time to look up one search key in the index.',
+            buckets: LATENCY_BUCKETS,
+            registers,
+        });
+        this.sqliteSize = new Gauge({
+            name: 'cairn_sqlite_size_bytes',
+            help: 'Size of the SQLite database file plus its write-ahead log.',
+            registers,
+            collect() {
+                if (self.log)
+                    this.set(self.log.storageStats().bytes);
+            },
+        });
+        this.indexLag = new Gauge({
+            name: 'cairn_index_lag_entries',
+            help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
+            registers,
+            collect() {
+                if (self.log)
+                    this.set(self.log.storageStats().indexLag);
+            },
+        });
+        this.witnessCosignatureAge = new Gauge({
+            name: 'cairn_witness_cosignature_age_seconds',
+            help: 'Seconds since the newest cosignature from each witness.',
+            labelNames: ['witness'],
+            registers,
+            collect() {
+                for (const [w, t] of self.cosignedAt)
+                    this.set({ witness: w }, Math.max(0, (now() - t) / 1000));
+            },
+        });
+        this.immutableCache = new Counter({
+            name: 'cairn_immutable_cache_requests_total',
+            help: 'Reads of full tiles and entry bundles by whether the answer came from the in-memory cache (result="hit") or was built (result="miss").',
+            labelNames: ['kind', 'result'],
+            registers,
+        });
+        new Gauge({
+            name: 'cairn_immutable_cache_bytes',
+            help: 'Bytes held by the cache of full tiles and entry bundles (--immutable-cache).',
+            registers,
+            collect() {
+                if (self.cacheBytes)
+                    this.set(self.cacheBytes());
+            },
+        });
+        if (opts.processMetrics ?? true)
+            collectDefaultMetrics({ register: this.registry });
+    }
+    /** bindLog makes the state gauges (tree size, checkpoint age, database size) read this log. */
+    bindLog(log) {
+        this.log = log;
+        return this;
+    }
+    /** observeBatch records one committed sequencer batch (wire it to LogConfig.onBatch). */
+    observeBatch(s) {
+        this.entriesAppended.inc(s.accepted);
+        this.batchSize.observe(s.size);
+        this.sequencingDuration.observe(s.commitMs / 1000);
+    }
+    /** observeCache records one lookup in the immutable answer cache (kind: tile or bundle). */
+    observeCache(kind, hit) {
+        this.immutableCache.inc({ kind, result: hit ? 'hit' : 'miss' });
+    }
+    /** bindCache makes cairn_immutable_cache_bytes read size at scrape time. */
+    bindCache(size) {
+        this.cacheBytes = size;
+    }
+    /** observeSearch records one index lookup. */
+    observeSearch(ms) {
+        this.searchDuration.observe(ms / 1000);
+    }
+    /**
+     * observeRequest records one answered HTTP request. route must be a route pattern (or a fixed
+     * placeholder for unmatched paths), never the raw path, so label cardinality stays bounded.
+     */
+    observeRequest(route, method, status, seconds) {
+        const labels = { route, method: METHODS.has(method) ? method : 'other', status: String(status) };
+        this.httpRequests.inc(labels);
+        this.httpDuration.observe(labels, seconds);
+    }
+    /** setCosignature records that witness cosigned a checkpoint at unixMs (the witness layer calls it). */
+    setCosignature(witness, unixMs) {
+        const prev = this.cosignedAt.get(witness);
+        if (prev === undefined || unixMs > prev)
+            this.cosignedAt.set(witness, unixMs);
+    }
+    /** render returns the text exposition of every metric and its content type. */
+    async render() {
+        return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    }
+}

@@ -1,0 +1,144 @@
+import { VERSION } from '../version.js';
+/**
+ * Readiness tracks what a probe cannot see in one look: the sequencer's last failure (wire
+ * noteError/noteBatch to LogConfig.onError/onBatch) and whether the process is draining for
+ * shutdown. check() adds live probes of the database, the signer and the sequencer queue.
+ */
+export class Readiness {
+    lastError;
+    draining = false;
+    stallMs;
+    now;
+    constructor(opts = {}) {
+        this.stallMs = opts.stallMs ?? 30_000;
+        this.now = opts.now ?? Date.now;
+    }
+    /** noteBatch records a committed batch: storage works again. */
+    noteBatch() {
+        this.lastError = undefined;
+    }
+    /** noteError records a failed batch commit. */
+    noteError(e) {
+        this.lastError = e instanceof Error ? e.message : String(e);
+    }
+    /** drain marks the process as shutting down: load balancers should stop sending traffic. */
+    drain() {
+        this.draining = true;
+    }
+    get isDraining() {
+        return this.draining;
+    }
+    check(log) {
+        const checks = {
+            database: this.database(log),
+            signer: signer(log),
+            sequencer: this.sequencer(log),
+        };
+        if (this.draining)
+            checks.shutdown = { ok: false, detail: 'shutting down' };
+        return { ready: Object.values(checks).every((c) => c.ok), checks };
+    }
+    database(log) {
+        const problem = log.storageProblem();
+        if (problem)
+            return { ok: false, detail: problem };
+        // Neither probe commits, so neither sees a commit fail (disk full, I/O error): the sequencer does.
+        if (this.lastError)
+            return { ok: false, detail: `last batch failed: ${this.lastError}` };
+        return { ok: true };
+    }
+    sequencer(log) {
+        const since = log.oldestPendingAt;
+        const waitMs = since === undefined ? 0 : this.now() - since;
+        if (waitMs > this.stallMs) {
+            return { ok: false, detail: `stalled: ${log.pending} pending, oldest waiting ${Math.round(waitMs / 1000)} s` };
+        }
+        return { ok: true, detail: `${log.pending} pending` };
+    }
+}
+const PROBE = new TextEncoder().encode('cairn readiness probe\n');
+function signer(log) {
+    try {
+        if (log.key.sign(PROBE).length === 0)
+            return { ok: false, detail: 'signer returned an empty signature' };
+        return { ok: true };
+    }
+    catch (e) {
+        return { ok: false, detail: `cannot sign: ${e.message}` };
+    }
+}
+/** opsRoutes serve what operators poll: liveness, readiness, metrics. */
+export function opsRoutes(active, readiness, metrics) {
+    const NO_STORE = { 'Cache-Control': 'no-store' };
+    return [
+        // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
+        { method: 'GET', path: '/healthz', handler: () => ({ status: 200, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body: '{"status":"ok"}' }) },
+        {
+            method: 'GET',
+            path: '/readyz',
+            handler: () => {
+                const { ready, checks } = readiness.check(active());
+                const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
+                return { status: ready ? 200 : 503, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body };
+            },
+        },
+        {
+            method: 'GET',
+            path: '/metrics',
+            handler: async () => {
+                const { contentType, body } = await metrics.render();
+                return { status: 200, headers: { ...NO_STORE, 'Content-Type': contentType }, body };
+            },
+        },
+    ];
+}
+/** routeOf returns the matched route pattern of a request, or a fixed placeholder, never the raw path. */
+function routeOf(req) {
+    const route = req.route;
+    if (!route || route.path === undefined)
+        return 'unmatched';
+    return (req.baseUrl ?? '') + String(route.path);
+}
+/**
+ * observeRequests counts, times and logs every request when its response is done: one metric
+ * update and one log line (method, route, status, ms). Bodies, headers and client addresses are
+ * never logged.
+ */
+export function observeRequests(metrics, logger) {
+    return (req, res, next) => {
+        // express leaves req.route set once a route matched
+        recordRequest(metrics, logger, req, res, () => routeOf(req), () => res.locals.error);
+        next();
+    };
+}
+/**
+ * recordRequest counts, times and logs one request when its response closes: one metric update
+ * and one log line. Shared by the express middleware and the fast read path (fast.ts).
+ */
+export function recordRequest(metrics, logger, req, res, route, error = () => undefined) {
+    const t0 = process.hrtime.bigint();
+    res.once('close', () => {
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
+        const r = route();
+        metrics.observeRequest(r, req.method ?? '', status, seconds);
+        const line = { method: req.method, route: r, status, ms: Math.round(seconds * 1e4) / 10 };
+        if (status >= 500)
+            logger.error({ ...line, err: error() }, 'request failed');
+        else
+            logger.info(line, 'request');
+    });
+}
+/** captureError keeps a failed request's error for its log line, then hands it on to the error handler. */
+export function captureError(err, _req, res, next) {
+    res.locals.error = err;
+    next(err);
+}
+/** whileDraining tells keep-alive clients to reconnect elsewhere once shutdown has begun. */
+export function whileDraining(readiness) {
+    return (_req, res, next) => {
+        if (readiness.isDraining)
+            res.set('Connection', 'close');
+        next();
+    };
+}

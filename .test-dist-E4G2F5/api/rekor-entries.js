@@ -1,0 +1,126 @@
+/**
+ * Rekor's entry endpoints (rekor pkg/api/entries.go): create, get by index, get by UUID, retrieve.
+ * Entries read later carry an inclusion proof to the current tree and its checkpoint, as Rekor's do;
+ * a created entry carries the proof and checkpoint of the batch that integrated it.
+ */
+import { CairnError, isCairnError } from '../errors.js';
+import { leafHash } from '../merkle/index.js';
+import { admit, isPlainObject } from './admission.js';
+import { jsonOf, utf8Body } from './body.js';
+import { optionalArray, parseEntryId, queryInt } from './rekor-input.js';
+import { errorReply, jsonReply } from './reply.js';
+import { UUID_HEX_LEN } from './rekor-format.js';
+/** MAX_SEARCH_QUERIES is rekor's maxSearchQueries: most UUIDs + indexes + entries in one retrieve. */
+export const MAX_SEARCH_QUERIES = 10;
+/** httpError returns an error answered with this 4xx status and message. */
+export function httpError(status, message) {
+    return Object.assign(new Error(message), { status });
+}
+export class RekorEntries {
+    shards;
+    admitBytes;
+    maxBodyBytes;
+    admitEntry;
+    entriesUrl;
+    constructor(shards, publicUrl, admitBytes, maxBodyBytes, admitEntry) {
+        this.shards = shards;
+        this.admitBytes = admitBytes;
+        this.maxBodyBytes = maxBodyBytes;
+        this.admitEntry = admitEntry;
+        this.entriesUrl = `${publicUrl.replace(/\/+$/, '')}/api/v1/log/entries/`;
+    }
+    /** POST /api/v1/log/entries → 201 {<entry ID>: LogEntryAnon} with Location and ETag, or 409 with the existing entry's Location; always into the active shard. */
+    create = async (req) => {
+        const admitted = await this.admitBytes(utf8Body(req.headers, req.body, this.maxBodyBytes));
+        let appended;
+        try {
+            // The SET is signed for the response anyway: sign it in the batch and store it, so reads serve it.
+            appended = await this.shards.shards.append({ ...admitted, signEntryTimestamp: true });
+        }
+        catch (e) {
+            if (!isCairnError(e, 'DUPLICATE'))
+                throw e;
+            // Duplicates are found in the active shard, as Rekor's are (its tree refuses the leaf).
+            const id = this.shards.active.fmt.entryId(e.details.leafHash ?? leafHash(admitted.body));
+            return errorReply(409, `an equivalent entry already exists in the transparency log with UUID ${id}`, { Location: this.entriesUrl + id });
+        }
+        const { fmt } = this.shards.of(appended.shard);
+        const { receipt } = appended;
+        const id = fmt.entryId(receipt.entry.leafHash);
+        return jsonReply(201, fmt.logEntry(receipt.entry, receipt.checkpoint, receipt.proof), { Location: this.entriesUrl + id, ETag: id });
+    };
+    /** GET /api/v1/log/entries?logIndex=N, N virtual (counted through the frozen shards first). */
+    byIndex = async (req) => {
+        const index = queryInt(req.query, 'logIndex', 0);
+        if (index === undefined)
+            throw new CairnError('BAD_REQUEST', 'logIndex in query is required');
+        const found = await this.shards.entryAt(index);
+        if (!found)
+            return errorReply(404, `no entry at log index ${index}`);
+        return jsonReply(200, await currentLogEntry(found));
+    };
+    /** GET /api/v1/log/entries/{entryUUID}: an entry ID looks in its tree ID's shard, a bare UUID in every shard. */
+    byUuid = async (req) => {
+        const ref = parseEntryId(req.params.entryUUID);
+        if (ref.tree !== undefined && !this.shards.byTreeIdHex(ref.tree))
+            return errorReply(404, `tree ID ${ref.tree} is not a shard of this log`);
+        const [found] = await this.shards.entryByLeafHash(ref.leafHash, ref.tree);
+        if (!found)
+            return errorReply(404, 'entry not found');
+        return jsonReply(200, await currentLogEntry(found));
+    };
+    /**
+     * POST /api/v1/log/entries/retrieve: entries by UUID, proposed entry and index, missing ones
+     * skipped, in rekor's order (full entry IDs, then plain UUIDs and proposed entries, then
+     * indexes); plain UUIDs and proposed entries are looked up in every shard.
+     */
+    retrieve = async (req) => {
+        const body = jsonOf(req, this.maxBodyBytes);
+        if (!isPlainObject(body))
+            throw new CairnError('BAD_REQUEST', 'the body must be a SearchLogQuery object');
+        const uuids = optionalArray(body, 'entryUUIDs');
+        const indexes = optionalArray(body, 'logIndexes');
+        const proposed = optionalArray(body, 'entries');
+        if (uuids.length + indexes.length + proposed.length > MAX_SEARCH_QUERIES) {
+            throw httpError(422, `more than max allowed ${MAX_SEARCH_QUERIES} entries in request`);
+        }
+        // Validate everything before reading anything, so a bad item fails the whole request.
+        const full = [];
+        const byHash = [];
+        for (const u of uuids) {
+            const ref = parseEntryId(u);
+            if (u.length === UUID_HEX_LEN)
+                byHash.push(ref.leafHash);
+            else if (ref.tree === undefined)
+                throw new CairnError('BAD_REQUEST', `invalid entryID ${u}`); // rekor: tree ID 0 is no entry ID
+            else
+                full.push({ leafHash: ref.leafHash, tree: ref.tree });
+        }
+        for (const p of proposed)
+            byHash.push(leafHash(admit(this.admitEntry, p).body));
+        const idx = indexes.map((i) => {
+            if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0)
+                throw new CairnError('BAD_REQUEST', 'logIndexes must be non-negative integers');
+            return i;
+        });
+        const found = [];
+        for (const f of full)
+            found.push(...(await this.shards.entryByLeafHash(f.leafHash, f.tree)));
+        for (const h of byHash)
+            found.push(...(await this.shards.entryByLeafHash(h)));
+        for (const i of idx) {
+            const e = await this.shards.entryAt(i);
+            if (e)
+                found.push(e);
+        }
+        const bodies = [];
+        for (const f of found)
+            bodies.push(await currentLogEntry(f));
+        return jsonReply(200, '[' + bodies.join(',') + ']');
+    };
+}
+/** currentLogEntry returns a found entry with an inclusion proof to its shard's latest checkpoint, as Rekor serves stored entries. */
+async function currentLogEntry(f) {
+    const c = await f.view.log.latest();
+    return f.view.fmt.logEntry(f.entry, c, await f.view.log.inclusionProof(f.entry.index, c.size));
+}

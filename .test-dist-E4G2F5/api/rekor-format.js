@@ -1,0 +1,91 @@
+import { treeIdHex } from '../log/index.js';
+/** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
+export const TREE_ID_HEX_LEN = 16;
+export const UUID_HEX_LEN = 64;
+/** hex returns bytes as lowercase hex. */
+export function hex(b) {
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+/** sendJson writes a pre-serialized JSON body with the least per-request work. */
+export function sendJson(res, status, json) {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(json);
+}
+/** SET_CACHE_SIZE bounds the SETs kept (about 100 bytes each). */
+export const SET_CACHE_SIZE = 32768;
+/**
+ * RekorFormatter renders a log's Rekor responses. Per-checkpoint strings (the note as a JSON
+ * literal, the root in hex, the whole /api/v1/log body) are computed once per checkpoint object.
+ */
+export class RekorFormatter {
+    log;
+    logIdHex;
+    treeIdHex;
+    cpCache = new WeakMap();
+    /** Base64 SETs by log index, of entries stored without one: an entry's fields never change, so neither does its SET (Ed25519 is deterministic; any valid ECDSA SET will do). */
+    sets = new Map();
+    constructor(log) {
+        this.log = log;
+        this.logIdHex = log.logIdHex;
+        this.treeIdHex = treeIdHex(log.treeId);
+    }
+    /** entryId returns Rekor's entry ID (what it uses as the response key and in Location): tree ID hex + leaf hash hex. */
+    entryId(leafHash) {
+        return this.treeIdHex + hex(leafHash);
+    }
+    cp(c) {
+        let j = this.cpCache.get(c);
+        if (!j) {
+            const rootHex = hex(c.rootHash);
+            const note = JSON.stringify(c.rekor);
+            const logInfoTail = `"rootHash":"${rootHex}","signedTreeHead":${note},"treeID":${JSON.stringify(this.log.treeId)},"treeSize":${c.size}}`;
+            j = { note, rootHex, logInfoTail };
+            this.cpCache.set(c, j);
+        }
+        return j;
+    }
+    /** logInfo returns the body of GET /api/v1/log for checkpoint c and the JSON array of the frozen shards (rekor tlog.go GetLogInfoHandler). */
+    logInfo(c, inactiveShards = '[]') {
+        return `{"inactiveShards":${inactiveShards},${this.cp(c).logInfoTail}`;
+    }
+    /** consistencyProof returns a ConsistencyProof body. */
+    consistencyProof(rootHash, hashes) {
+        return `{"hashes":${hexArray(hashes)},"rootHash":"${hex(rootHash)}"}`;
+    }
+    /**
+     * logEntryAnon returns one LogEntryAnon: the entry, its SET (as stored at integration, else
+     * signed now) and its inclusion proof in checkpoint c, whose note is the proof's checkpoint.
+     * logIndex is virtual (counted through the frozen shards before this one, and what the SET
+     * signs); the inclusion proof's logIndex is the leaf's index in this shard's tree, as Rekor's.
+     */
+    logEntryAnon(e, c, proof) {
+        const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+        let set = e.entryTimestamp && Buffer.from(e.entryTimestamp.buffer, e.entryTimestamp.byteOffset, e.entryTimestamp.byteLength).toString('base64');
+        set ??= this.sets.get(e.index);
+        if (set === undefined) {
+            set = Buffer.from(this.log.signEntryTimestamp(e)).toString('base64');
+            // Insertion order is age: evict the oldest. New entries are the ones clients read back.
+            if (this.sets.size >= SET_CACHE_SIZE)
+                this.sets.delete(this.sets.keys().next().value);
+            this.sets.set(e.index, set);
+        }
+        const j = this.cp(c);
+        return (`{"body":"${body}","integratedTime":${e.integratedTime},"logID":"${this.logIdHex}","logIndex":${this.log.indexOffset + e.index},` +
+            `"verification":{"inclusionProof":{"checkpoint":${j.note},"hashes":${hexArray(proof)},"logIndex":${e.index},` +
+            `"rootHash":"${j.rootHex}","treeSize":${c.size}},"signedEntryTimestamp":"${set}"}}`);
+    }
+    /** logEntry returns a LogEntry: {<entry ID>: LogEntryAnon}. */
+    logEntry(e, c, proof) {
+        return `{"${this.entryId(e.leafHash)}":${this.logEntryAnon(e, c, proof)}}`;
+    }
+}
+function hexArray(hashes) {
+    if (hashes.length === 0)
+        return '[]';
+    let s = '["' + hex(hashes[0]);
+    for (let i = 1; i < hashes.length; i++)
+        s += '","' + hex(hashes[i]);
+    return s + '"]';
+}

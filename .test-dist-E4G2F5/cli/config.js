@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { CairnError } from '../errors.js';
+/** dataOption is the --data setting every command on a log's data directory shares. */
+export function dataOption(help) {
+    return { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help };
+}
+/** LOG_KEY_OPTION is how the client commands take the log's verification key. */
+export const LOG_KEY_OPTION = {
+    name: 'key',
+    env: 'CAIRN_VERIFY_KEY',
+    type: 'string',
+    help: "The log's note verifier key, or a file holding it or the log's SPKI PEM public key.",
+};
+/** envName returns the environment variable of an option: --public-url → CAIRN_PUBLIC_URL unless it names its own. */
+export function envName(s) {
+    return s.env ?? 'CAIRN_' + s.name.toUpperCase().replace(/-/g, '_');
+}
+/**
+ * parseOptions resolves settings from, in increasing priority: defaults, a JSON config file
+ * (--config or CAIRN_CONFIG), CAIRN_* environment variables, then flags. One schema validates all
+ * three sources; an error names the bad field and where it came from.
+ */
+export function parseOptions(specs, argv, env) {
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    const flags = {};
+    const rest = [];
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (/^-[^-]/.test(a))
+            throw new CairnError('CONFIG', `unknown option ${a}: options are long flags such as --port (see --help)`);
+        if (!a.startsWith('--')) {
+            rest.push(a);
+            continue;
+        }
+        let [name, value] = a.slice(2).split(/=(.*)/s, 2);
+        const spec = byName.get(name) ?? (name === 'config' ? { name, type: 'string', help: '' } : undefined);
+        if (!spec)
+            throw new CairnError('CONFIG', `unknown option --${name} (see --help)`);
+        if (value === undefined) {
+            if (spec.type === 'bool')
+                value = 'true';
+            // A following flag is not a value: `--key --port 80` is a forgotten value, not a key named "--port".
+            else if (i + 1 < argv.length && !argv[i + 1].startsWith('--'))
+                value = argv[++i];
+            else
+                throw new CairnError('CONFIG', `option --${name} needs a value`);
+        }
+        flags[name] = spec.repeatable && name in flags ? `${flags[name]},${value}` : value;
+    }
+    const file = {};
+    const configPath = flags.config ?? env.CAIRN_CONFIG;
+    if (configPath) {
+        let parsed;
+        try {
+            parsed = JSON.parse(readFileSync(configPath, 'utf8'));
+        }
+        catch (e) {
+            throw new CairnError('CONFIG', `config file ${configPath}: ${e.message}`);
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            throw new CairnError('CONFIG', `config file ${configPath}: must hold a JSON object`);
+        }
+        for (const [k, v] of Object.entries(parsed)) {
+            if (!byName.has(k))
+                throw new CairnError('CONFIG', `config file ${configPath}: unknown field "${k}" (fields are the option names in --help)`);
+            file[k] = v;
+        }
+    }
+    const values = {};
+    for (const s of specs) {
+        let raw = s.default;
+        let from = 'default';
+        if (s.name in file)
+            [raw, from] = [file[s.name], `config file ${configPath} field "${s.name}"`];
+        if (env[envName(s)] !== undefined)
+            [raw, from] = [env[envName(s)], `environment variable ${envName(s)}`];
+        if (s.name in flags)
+            [raw, from] = [flags[s.name], `--${s.name}`];
+        values[s.name] = raw === undefined ? undefined : coerce(s, raw, from);
+    }
+    return { values, rest };
+}
+function coerce(s, raw, from) {
+    const bad = (why) => new CairnError('CONFIG', `${from}: ${why} (got ${JSON.stringify(raw)})`);
+    switch (s.type) {
+        case 'string':
+            if (s.repeatable && Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === 'string'))
+                return raw.join(',');
+            if (typeof raw !== 'string' || raw === '')
+                throw bad('must be a non-empty string');
+            return raw;
+        case 'enum':
+            if (typeof raw !== 'string' || !s.values.includes(raw))
+                throw bad(`must be one of ${s.values.join(', ')}`);
+            return raw;
+        case 'bool':
+            if (typeof raw === 'boolean')
+                return raw;
+            if (raw === 'true' || raw === '1')
+                return true;
+            if (raw === 'false' || raw === '0')
+                return false;
+            throw bad('must be true or false');
+        case 'int': {
+            const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+            if (!Number.isSafeInteger(n))
+                throw bad('must be an integer');
+            if (s.min !== undefined && n < s.min)
+                throw bad(`must be at least ${s.min}`);
+            if (s.max !== undefined && n > s.max)
+                throw bad(`must be at most ${s.max}`);
+            return n;
+        }
+    }
+}
+/** helpText renders the options of a command with their environment variables and defaults. */
+export function helpText(usage, specs) {
+    const lines = [usage, '', 'Options (flag, environment variable, config-file key):'];
+    for (const s of specs) {
+        const kind = s.type === 'enum' ? s.values.join('|') : s.type === 'bool' ? '' : s.type === 'int' ? 'N' : 'VALUE';
+        lines.push(`  --${s.name}${kind ? ' ' + kind : ''}   (${envName(s)})`);
+        lines.push(`      ${s.help}${s.default !== undefined ? ` Default: ${s.default}.` : ''}`);
+    }
+    lines.push('  --config FILE   (CAIRN_CONFIG)', '      JSON file whose keys are the option names above.');
+    return lines.join('\n');
+}

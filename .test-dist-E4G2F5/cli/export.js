@@ -1,0 +1,146 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { encodeBundle } from '../client/index.js';
+import { CairnError } from '../errors.js';
+import { TileCache, openSnapshot } from '../log/index.js';
+import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesForSize } from '../merkle/index.js';
+import { parseCheckpoint, splitNote } from '../note/index.js';
+import { dataOption } from './config.js';
+/**
+ * exportLog writes the log in dataDir as static tlog-tiles files under outDir: the same paths and
+ * bytes the server serves, so any static web server can serve the log. It reads one snapshot of
+ * the database (read-only, safe beside a running server). Full tiles and bundles never change, so
+ * those already exported are kept; partial ones are (re)written at the current width. Every file
+ * goes through a temporary name, fsync and rename, and the checkpoint goes last: a reader never
+ * sees a checkpoint whose tiles are missing. Partials of earlier widths are left in place, since
+ * readers holding an earlier checkpoint still need them.
+ */
+export function exportLog(dataDir, outArg) {
+    const outDir = resolve(outArg);
+    const snap = openSnapshot(dataDir); // one snapshot for checkpoint, tiles and entries
+    try {
+        const cp = snap.latest();
+        const origin = snap.identity()?.origin;
+        if (!cp || origin === undefined)
+            throw new CairnError('CORRUPT', 'the database holds no checkpoint');
+        // Full tiles are checked against their parents as they load, as the server's are.
+        const tiles = new TileCache((l, i) => snap.tile(l, i), 16);
+        // Refuse to publish a tree the stored tiles do not support.
+        if (!bytesEqual(rootHash(cp.size, tiles.readNodes), cp.rootHash)) {
+            throw new CairnError('CORRUPT', `stored tiles do not hash to the checkpoint at size ${cp.size}; run cairn verify-db`);
+        }
+        checkPrevious(outDir, origin, cp.size, cp.rootHash);
+        const result = { size: cp.size, written: 0, kept: 0 };
+        const written = new Set(); // directories that gained files
+        for (const t of tilesForSize(cp.size)) {
+            const paths = [tilePath(t), ...(t.level === 0 ? [entriesPath(t.index, t.width)] : [])];
+            const full = t.width === TILE_WIDTH;
+            if (full && paths.every((p) => existsSync(join(outDir, p)))) {
+                // Written whole or not at all (rename), so presence means complete; the size is a cheap sanity check.
+                if (statSync(join(outDir, paths[0])).size !== TILE_WIDTH * HASH_SIZE)
+                    throw new CairnError('CORRUPT', `${join(outDir, paths[0])} is not a full tile`);
+                result.kept++;
+                continue;
+            }
+            const stored = tiles.read(t.level, t.index);
+            if (!stored || stored.length < t.width * HASH_SIZE)
+                throw new CairnError('CORRUPT', `stored tile ${t.level}/${t.index} is missing or short`);
+            writeAtomic(join(outDir, paths[0]), stored.subarray(0, t.width * HASH_SIZE));
+            written.add(dirname(join(outDir, paths[0])));
+            result.written++;
+            if (t.level === 0) {
+                const start = t.index * TILE_WIDTH;
+                const rows = snap.entries(start, start + t.width);
+                if (rows.length !== t.width)
+                    throw new CairnError('CORRUPT', `entries ${start}..${start + t.width - 1} are not all stored`);
+                writeAtomic(join(outDir, paths[1]), encodeBundle(rows.map((r) => r.body)));
+                written.add(dirname(join(outDir, paths[1])));
+                result.written++;
+            }
+        }
+        // The renames above must be durable before the checkpoint that refers to them is.
+        const dirs = new Set();
+        for (let d of written) {
+            // New directories are entries in their parents: sync those up to outDir too.
+            for (; d.length >= outDir.length && !dirs.has(d); d = dirname(d))
+                dirs.add(d);
+        }
+        for (const d of dirs)
+            fsyncDir(d);
+        writeAtomic(join(outDir, 'checkpoint'), Buffer.from(cp.c2sp, 'utf8'));
+        fsyncDir(outDir);
+        result.written++;
+        return result;
+    }
+    finally {
+        snap.close();
+    }
+}
+/** checkPrevious refuses to export over another log's files, or to roll an export back. */
+function checkPrevious(outDir, origin, size, root) {
+    const path = join(outDir, 'checkpoint');
+    if (!existsSync(path))
+        return;
+    let prev;
+    try {
+        prev = parseCheckpoint(splitNote(readFileSync(path, 'utf8')).text);
+    }
+    catch (e) {
+        throw new CairnError('CONFIG', `${path} is not a checkpoint (${e.message}); export into an empty directory`);
+    }
+    if (prev.origin !== origin)
+        throw new CairnError('CONFIG', `${outDir} holds the export of another log ("${prev.origin}")`);
+    if (prev.size > size)
+        throw new CairnError('CONFIG', `${outDir} holds a newer tree (size ${prev.size}) than this database (size ${size})`);
+    if (prev.size === size && !bytesEqual(prev.rootHash, root)) {
+        throw new CairnError('CONFIG', `${outDir} holds a different tree of the same size ${size}: not this log's export`);
+    }
+}
+/** writeAtomic writes data to path through a temporary file, fsync and rename: readers see the whole file or none. */
+function writeAtomic(path, data) {
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+        mkdirSync(dirname(path), { recursive: true });
+        const fd = openSync(tmp, 'w', 0o644);
+        try {
+            for (let at = 0; at < data.length;)
+                at += writeSync(fd, data, at, data.length - at);
+            fsyncSync(fd);
+        }
+        finally {
+            closeSync(fd);
+        }
+        renameSync(tmp, path);
+    }
+    catch (e) {
+        rmSync(tmp, { force: true });
+        throw new CairnError('UNAVAILABLE', `cannot write ${path}: ${e.message}`);
+    }
+}
+function fsyncDir(dir) {
+    const fd = openSync(dir, 'r');
+    try {
+        fsyncSync(fd);
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+export const exportCommand = {
+    name: 'export',
+    summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new.',
+    usage: 'cairn export --data DIR --to OUT',
+    options: [
+        dataOption('Data directory of the log (opened read-only).'),
+        { name: 'to', env: 'CAIRN_EXPORT_DIR', type: 'string', help: 'Directory to write the static log into (created if missing).' },
+    ],
+    run: async (v) => {
+        if (v.to === undefined)
+            throw new CairnError('CONFIG', 'missing --to OUT');
+        const t0 = performance.now();
+        const r = exportLog(v.data, v.to);
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        console.log(`export: tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+        return 0;
+    },
+};

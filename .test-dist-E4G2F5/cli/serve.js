@@ -1,0 +1,239 @@
+import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from '../api/index.js';
+import { Shards } from '../log/index.js';
+import { startControl } from './control.js';
+import { rotateOptions, summarize } from './rotate.js';
+import { verifierKeyString } from '../note/index.js';
+import { CairnError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { dataOption } from './config.js';
+import { LOG_LEVELS, createLogger } from './logger.js';
+import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
+import { openTsa } from '../tsa/index.js';
+export const SERVE_OPTIONS = [
+    { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
+    { name: 'host', type: 'string', default: '127.0.0.1', help: 'Address to bind.' },
+    dataOption('Data directory (SQLite database, generated key).'),
+    { name: 'public-url', type: 'string', help: 'URL clients reach the log at. Default: http://localhost:<port>.' },
+    { name: 'origin', type: 'string', help: 'Checkpoint origin and key name. Default: the public URL without scheme and trailing slash.' },
+    { name: 'key', type: 'string', help: 'PKCS#8 PEM private key file. Default: generated into the data directory on first start.' },
+    { name: 'key-type', type: 'enum', values: ['ed25519', 'ecdsa-p256'], default: 'ed25519', help: 'Type of a generated key.' },
+    { name: 'heartbeat', type: 'int', default: 60, min: 0, help: 'Seconds between re-signings of an idle log\'s checkpoint (0: never).' },
+    { name: 'max-batch', type: 'int', default: 1024, min: 1, max: 65536, help: 'Most entries integrated in one transaction.' },
+    { name: 'max-queue', type: 'int', default: 65536, min: 1, help: 'Most submissions waiting for the sequencer; past it writes get 503.' },
+    { name: 'tile-cache', type: 'int', default: 8192, min: 16, help: 'Tiles kept in memory (about 16 KiB each).' },
+    { name: 'immutable-cache', type: 'int', default: 64, min: 0, help: 'MiB of memory for finished answers to full tile and entry bundle reads, gzipped or not (0: off).' },
+    { name: 'log-level', type: 'enum', values: LOG_LEVELS, default: 'info', help: 'Least severe log lines written (JSON lines; pretty on a terminal). debug adds one line per sequencer batch.' },
+    { name: 'max-body', type: 'int', default: MIB, min: 1024, help: 'Largest request body in bytes; larger ones get 413.' },
+    { name: 'rate-limit', type: 'int', default: 0, min: 0, help: 'Writes per second allowed per client IP, refilled continuously; past it 429 with Retry-After (0: no limit).' },
+    { name: 'rate-burst', type: 'int', min: 1, help: 'Writes a client may make at once before --rate-limit applies. Default: 2 x --rate-limit.' },
+    { name: 'request-timeout', type: 'int', default: 60, min: 1, help: 'Seconds a client has to send a whole request (http.Server requestTimeout).' },
+    { name: 'headers-timeout', type: 'int', default: 20, min: 1, help: 'Seconds a client has to send request headers (http.Server headersTimeout; at most --request-timeout).' },
+    { name: 'keep-alive-timeout', type: 'int', default: 5, min: 0, help: 'Seconds an idle keep-alive connection stays open (http.Server keepAliveTimeout).' },
+    { name: 'shutdown-timeout', type: 'int', default: 30, min: 1, help: 'Seconds in-flight requests get to finish on SIGTERM/SIGINT before their connections are cut.' },
+    {
+        name: 'admit-workers',
+        type: 'int',
+        default: 1,
+        min: 0,
+        max: 64,
+        help: 'Worker threads that parse and verify uploads beside the main thread (0: the main thread does).',
+    },
+    { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
+    ...SERVE_WITNESS_OPTIONS,
+    { name: 'tsa-key', type: 'string', help: 'RFC 3161 TSA signing key (PKCS#8 PEM, ECDSA). Default: generated into the data directory on first start.' },
+    { name: 'tsa-cert-chain', type: 'string', help: 'The TSA key\'s certificate chain (PEM, leaf first; the leaf with a critical timeStamping EKU). Goes with --tsa-key.' },
+    { name: 'no-tsa', type: 'bool', default: false, help: 'Do not serve the timestamp authority (/api/v1/timestamp).' },
+];
+/** originFromUrl returns a URL without its scheme and trailing slashes: https://log.example.com/cairn/ → log.example.com/cairn. */
+export function originFromUrl(url) {
+    return url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
+}
+/** serve opens the log, starts the HTTP server and stops both cleanly on stop(). */
+export async function serve(v, logger = createLogger(v['log-level'])) {
+    const port = v.port;
+    const publicUrl = v['public-url'] ?? `http://localhost:${port}`;
+    const origin = v.origin ?? originFromUrl(publicUrl);
+    if (v['headers-timeout'] > v['request-timeout']) {
+        throw new CairnError('CONFIG', `--headers-timeout (${v['headers-timeout']}) must not exceed --request-timeout (${v['request-timeout']})`);
+    }
+    const metrics = new Metrics();
+    const readiness = new Readiness({ stallMs: v['stall-seconds'] * 1000 });
+    const startCosigner = cosignerFor(v);
+    const workers = v['admit-workers'];
+    const admission = workers > 0 ? await AdmitPool.start({ size: workers, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
+    if (admission && !admission.native)
+        logger.warn('admission workers verify without the native addon (pure JS, far slower)');
+    let shards;
+    try {
+        shards = Shards.open({
+            dataDir: v.data,
+            origin,
+            keyFile: v.key,
+            keyType: v['key-type'],
+            heartbeatMs: v.heartbeat * 1000,
+            maxBatch: v['max-batch'],
+            maxQueue: v['max-queue'],
+            tileCacheSize: v['tile-cache'],
+            onBatch: (s) => {
+                metrics.observeBatch(s);
+                readiness.noteBatch();
+                logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
+            },
+            onError: (e) => {
+                readiness.noteError(e);
+                logger.error({ err: e }, 'sequencer batch failed');
+            },
+            onSearch: (ms) => metrics.observeSearch(ms),
+        });
+    }
+    catch (e) {
+        await admission?.close();
+        throw e;
+    }
+    let log = shards.active.log;
+    metrics.bindLog(log);
+    let tsa;
+    try {
+        tsa = v['no-tsa'] ? undefined : openTsa({ dataDir: v.data, keyFile: v['tsa-key'], chainFile: v['tsa-cert-chain'], name: origin });
+    }
+    catch (e) {
+        await shards.close();
+        await admission?.close();
+        throw e;
+    }
+    // One cosigner per shard: a frozen shard's keeps its stored cosignatures and gets its last checkpoint cosigned.
+    const cosigners = new Map();
+    const startCosigning = (l) => {
+        const c = startCosigner?.(l, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
+        if (c)
+            cosigners.set(l, c);
+    };
+    for (const s of shards.list)
+        startCosigning(s.log);
+    const stopCosigners = async () => {
+        await Promise.all([...cosigners.values()].map((c) => c.stop()));
+    };
+    shards.onRotate((s, previous) => {
+        log = s.log;
+        metrics.bindLog(s.log);
+        startCosigning(s.log);
+        logger.info({ shard: s.record.name, treeId: s.record.treeId, origin: s.record.origin, indexOffset: s.record.indexOffset, frozen: previous.record.name, frozenSize: previous.record.frozen?.size }, `rotated: shard ${s.record.name} is active`);
+    });
+    const rate = v['rate-limit'];
+    const app = createApp(shards, {
+        publicUrl,
+        maxBodyBytes: v['max-body'],
+        immutableCacheBytes: v['immutable-cache'] * MIB,
+        metrics,
+        logger,
+        readiness,
+        admission,
+        tsa,
+        rateLimit: { perSecond: rate, burst: v['rate-burst'] ?? Math.max(1, 2 * rate) },
+        ...(startCosigner && { checkpointNote: (cp, l) => cosigners.get(l)?.checkpointNote(cp) ?? cp.c2sp }),
+    });
+    const server = createHttpServer(app, {
+        requestTimeoutMs: v['request-timeout'] * 1000,
+        headersTimeoutMs: v['headers-timeout'] * 1000,
+        keepAliveTimeoutMs: v['keep-alive-timeout'] * 1000,
+    });
+    try {
+        await new Promise((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(port, v.host, () => resolve());
+        });
+    }
+    catch (e) {
+        await stopCosigners();
+        await shards.close();
+        await admission?.close();
+        throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${e.message}`);
+    }
+    // Only the data directory's owner reaches it (control.ts); cairn rotate talks to it.
+    const control = await startControl(v.data, async (req) => {
+        const previous = shards.active;
+        return summarize(await shards.rotate(rotateOptions(req.args ?? {})), previous);
+    });
+    const addr = server.address();
+    const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+    const url = `http://${v.host}:${actualPort}`;
+    logger.info({ version: VERSION, origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() }, `serving ${origin} at ${url} (cairn ${VERSION})`);
+    logger.flush(); // supervisors and tests wait for this line
+    let stopping;
+    // The cosigner stops first: it reads the log's tiles and writes its database.
+    const stop = () => {
+        readiness.drain(); // at once: load balancers stop sending while the cosigner winds down
+        // The admission workers stop last: requests still in flight when shutdown begins use them.
+        return (stopping ??= control
+            .close()
+            .then(stopCosigners)
+            .then(() => shutdown(server, shards, readiness, logger, v['shutdown-timeout'] * 1000))
+            .finally(() => admission?.close()));
+    };
+    return {
+        get log() {
+            return shards.active.log;
+        },
+        shards,
+        server,
+        url,
+        metrics,
+        readiness,
+        logger,
+        stop,
+    };
+}
+/**
+ * shutdown stops accepting connections, lets in-flight requests finish (cutting them after
+ * timeoutMs), then closes the log: it integrates and acknowledges everything queued, signs a final
+ * checkpoint and closes the database. Writes answered 2xx before this resolves are all durable.
+ */
+export async function shutdown(server, shards, readiness, logger, timeoutMs) {
+    readiness.drain();
+    const t0 = performance.now();
+    const closed = new Promise((r) => server.close(() => r()));
+    // close() stops listening and drops idle keep-alive connections; busy ones end after their
+    // response (whileDraining sends Connection: close), and the sweep catches those that go idle.
+    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => {
+        logger.warn({ timeoutMs }, 'shutdown: cutting connections still busy');
+        server.closeAllConnections();
+    }, timeoutMs);
+    try {
+        await closed;
+    }
+    finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+    }
+    const log = shards.active.log;
+    const pending = log.pending;
+    await shards.close();
+    logger.info({ treeSize: log.size, drainedQueue: pending, ms: Math.round(performance.now() - t0) }, 'shutdown complete: final checkpoint signed, database closed');
+}
+export const serveCommand = {
+    name: 'serve',
+    summary: 'Run the log server.',
+    usage: 'cairn serve [options]',
+    options: SERVE_OPTIONS,
+    run: async (v) => untilSignal(await serve(v)),
+};
+/** untilSignal resolves with the exit code once SIGTERM or SIGINT has shut the server down. */
+export function untilSignal(running) {
+    return new Promise((resolve) => {
+        const onSignal = (sig) => {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+            running.logger.info({ signal: sig }, 'shutting down: finishing requests and queued entries');
+            running.stop().then(() => resolve(0), (e) => {
+                running.logger.error({ err: e }, 'shutdown failed');
+                resolve(1);
+            });
+        };
+        // A second signal during shutdown gets the default action (exit at once): the way out when
+        // draining hangs.
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+    });
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { RekorClient, TileClient, openFetcher, openSignedCheckpoint, parseProof, readLogKey } from '../client/index.js';
+import { CairnError } from '../errors.js';
+import { bytesEqual, verifyConsistency } from '../merkle/index.js';
+import { LOG_KEY_OPTION } from './config.js';
+export const verifyConsistencyCommand = {
+    name: 'verify-consistency',
+    summary: 'Check that a newer signed checkpoint extends an older one: offline with a proof file, or fetching the proof.',
+    usage: [
+        'cairn verify-consistency --key KEY --old FILE --new FILE --proof FILE   (offline)',
+        '       cairn verify-consistency --key KEY --old FILE [--new FILE] --url URL [--api tiles|rekor]',
+    ].join('\n'),
+    options: [
+        LOG_KEY_OPTION,
+        { name: 'old', env: 'CAIRN_VERIFY_OLD', type: 'string', help: 'The older signed checkpoint file.' },
+        { name: 'new', env: 'CAIRN_VERIFY_NEW', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },
+        { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Consistency proof file: JSON array of hashes, Rekor ConsistencyProof JSON, or one hex/base64 hash per line.' },
+        { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
+        { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'With --url: compute the proof from tiles, or ask Rekor\'s /api/v1/log/proof.' },
+    ],
+    run: async (v) => {
+        if (v.key === undefined || v.old === undefined)
+            throw new CairnError('CONFIG', 'verify-consistency needs --key and --old');
+        if ((v.proof === undefined) === (v.url === undefined))
+            throw new CairnError('CONFIG', 'give exactly one of --proof FILE (offline) and --url URL');
+        const key = readLogKey(v.key);
+        const old = openSignedCheckpoint(readFileSync(v.old), key).checkpoint;
+        let cur = v.new !== undefined ? openSignedCheckpoint(readFileSync(v.new), key).checkpoint : undefined;
+        let proof;
+        let tiles;
+        if (v.proof !== undefined) {
+            if (!cur)
+                throw new CairnError('CONFIG', 'offline verification needs --new FILE');
+            const p = parseProof(readFileSync(v.proof, 'utf8'));
+            proof = p.hashes;
+        }
+        else if (v.api === 'tiles') {
+            tiles = new TileClient(openFetcher(v.url));
+            cur ??= (await tiles.checkpoint((o) => [...key.c2sp(o), ...key.rekor(o)])).checkpoint;
+        }
+        else if (!cur) {
+            cur = (await new RekorClient(v.url).logInfo((o) => key.rekor(o))).checkpoint;
+        }
+        if (cur.origin !== old.origin)
+            return fail(`the checkpoints are of different logs ("${old.origin}" and "${cur.origin}")`);
+        if (cur.size < old.size)
+            return fail(`ROLLBACK: the newer checkpoint's size ${cur.size} is smaller than ${old.size}`);
+        if (cur.size === old.size) {
+            if (!bytesEqual(cur.rootHash, old.rootHash))
+                return fail(`SPLIT VIEW: two signed checkpoints of size ${cur.size} with different roots`);
+            console.log(`verify-consistency: OK: both checkpoints are ${cur.origin} at size ${cur.size} with the same root`);
+            return 0;
+        }
+        if (!proof && old.size > 0) {
+            if (tiles) {
+                proof = await tiles.consistencyProof(old.size, cur.size);
+            }
+            else {
+                const p = await new RekorClient(v.url).consistencyProof(old.size, cur.size);
+                if (!bytesEqual(p.rootHash, cur.rootHash))
+                    return fail(`the log's proof is for a root other than the checkpoint's at size ${cur.size}`);
+                proof = p.hashes;
+            }
+        }
+        try {
+            verifyConsistency(old.size, cur.size, proof ?? [], old.rootHash, cur.rootHash);
+        }
+        catch (e) {
+            return fail(e.message);
+        }
+        console.log(`verify-consistency: OK: ${cur.origin} at size ${cur.size} extends size ${old.size}`);
+        return 0;
+    },
+};
+function fail(why) {
+    console.error(`verify-consistency: FAILED: ${why}`);
+    return 1;
+}

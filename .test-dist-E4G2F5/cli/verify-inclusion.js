@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { RekorClient, TileClient, openFetcher, openSignedCheckpoint, parseProof, readLogKey } from '../client/index.js';
+import { CairnError } from '../errors.js';
+import { bytesEqual, leafHash, verifyInclusion } from '../merkle/index.js';
+import { LOG_KEY_OPTION } from './config.js';
+const hex = (b) => Buffer.from(b).toString('hex');
+/** leafFrom returns the leaf hash to look for: of an entry body file, or a leaf hash / Rekor UUID in hex. */
+function leafFrom(entry, leaf) {
+    if ((entry === undefined) === (leaf === undefined))
+        throw new CairnError('CONFIG', 'give exactly one of --entry FILE and --leaf-hash HEX');
+    if (entry !== undefined)
+        return leafHash(new Uint8Array(readFileSync(entry)));
+    // A Rekor UUID is the leaf hash, optionally preceded by a 16-digit tree ID.
+    if (!/^([0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/.test(leaf))
+        throw new CairnError('CONFIG', '--leaf-hash must be 64 hex digits (or an 80-digit Rekor UUID)');
+    return new Uint8Array(Buffer.from(leaf.slice(-64), 'hex'));
+}
+function checkpointFile(path, key) {
+    return openSignedCheckpoint(readFileSync(path), key).checkpoint;
+}
+export const verifyInclusionCommand = {
+    name: 'verify-inclusion',
+    summary: 'Check that an entry is in a log at a signed checkpoint: offline with a proof file, or fetching the proof.',
+    usage: [
+        'cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --checkpoint FILE --proof FILE [--index N]   (offline)',
+        '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --index N [--checkpoint FILE]   (tiles API)',
+        '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --api rekor [--checkpoint FILE]',
+    ].join('\n'),
+    options: [
+        LOG_KEY_OPTION,
+        { name: 'entry', env: 'CAIRN_VERIFY_ENTRY', type: 'string', help: 'File holding the entry body (the exact bytes that were hashed into the leaf).' },
+        { name: 'leaf-hash', env: 'CAIRN_VERIFY_LEAF_HASH', type: 'string', help: 'The entry\'s leaf hash in hex (a Rekor entry UUID is accepted).' },
+        { name: 'index', env: 'CAIRN_VERIFY_INDEX', type: 'int', min: 0, help: 'The entry\'s log index (taken from the proof file when it says).' },
+        { name: 'checkpoint', env: 'CAIRN_VERIFY_CHECKPOINT', type: 'string', help: 'Signed checkpoint file to verify against. Default with --url: the log\'s current one.' },
+        { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Inclusion proof file: JSON array of hashes, Rekor inclusionProof JSON or entry response, or one hex/base64 hash per line.' },
+        { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
+        { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'With --url: compute the proof from tiles, or ask Rekor\'s /api/v1/log/entries.' },
+    ],
+    run: async (v) => {
+        if (v.key === undefined)
+            throw new CairnError('CONFIG', 'missing --key');
+        if ((v.proof === undefined) === (v.url === undefined))
+            throw new CairnError('CONFIG', 'give exactly one of --proof FILE (offline) and --url URL');
+        const key = readLogKey(v.key);
+        const leaf = leafFrom(v.entry, v['leaf-hash']);
+        let index = v.index;
+        let cp = v.checkpoint !== undefined ? checkpointFile(v.checkpoint, key) : undefined;
+        let proof;
+        if (v.proof !== undefined) {
+            if (!cp)
+                throw new CairnError('CONFIG', 'offline verification needs --checkpoint FILE');
+            const p = parseProof(readFileSync(v.proof, 'utf8'));
+            if (p.treeSize !== undefined && p.treeSize !== cp.size) {
+                return fail(`the proof is for tree size ${p.treeSize}, the checkpoint for ${cp.size}`);
+            }
+            if (index !== undefined && p.logIndex !== undefined && p.logIndex !== index)
+                return fail(`the proof is for index ${p.logIndex}, not ${index}`);
+            index ??= p.logIndex;
+            proof = p.hashes;
+        }
+        else if (v.api === 'rekor') {
+            const rekor = new RekorClient(v.url);
+            const e = await rekor.entry(hex(leaf));
+            if (!e)
+                return fail(`the log has no entry with leaf hash ${hex(leaf)}`);
+            if (!bytesEqual(leafHash(e.body), leaf))
+                return fail('the log returned an entry whose body does not hash to the requested leaf');
+            const ip = e.inclusionProof;
+            if (!ip)
+                return fail('the log returned no inclusion proof');
+            if (index !== undefined && index !== ip.logIndex)
+                return fail(`the log places the entry at index ${ip.logIndex}, not ${index}`);
+            index = ip.logIndex;
+            if (!cp) {
+                if (!ip.checkpoint)
+                    return fail('the log returned no checkpoint with the proof; pass --checkpoint');
+                cp = openSignedCheckpoint(ip.checkpoint, key).checkpoint;
+            }
+            if (ip.treeSize !== cp.size)
+                return fail(`the log's proof is for tree size ${ip.treeSize}, the checkpoint for ${cp.size}; check consistency with verify-consistency`);
+            proof = ip.hashes;
+        }
+        else {
+            if (index === undefined)
+                throw new CairnError('CONFIG', 'the tiles API needs --index N (tiles are addressed by position)');
+            const tiles = new TileClient(openFetcher(v.url));
+            cp ??= (await tiles.checkpoint((o) => [...key.c2sp(o), ...key.rekor(o)])).checkpoint;
+            if (index >= cp.size)
+                return fail(`index ${index} is not in the tree of size ${cp.size}`);
+            proof = await tiles.inclusionProof(index, cp.size);
+        }
+        if (index === undefined)
+            throw new CairnError('CONFIG', 'missing --index N (the proof file does not say)');
+        try {
+            verifyInclusion(leaf, index, cp.size, proof, cp.rootHash);
+        }
+        catch (e) {
+            return fail(e.message);
+        }
+        console.log(`verify-inclusion: OK: leaf ${hex(leaf)} is entry ${index} of ${cp.origin} at tree size ${cp.size}`);
+        return 0;
+    },
+};
+function fail(why) {
+    console.error(`verify-inclusion: FAILED: ${why}`);
+    return 1;
+}

@@ -1,0 +1,259 @@
+import { CairnError } from '../errors.js';
+import { HASH_SIZE, RangeMemo, bytesEqual, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
+import { openChecked } from './open.js';
+import { Sequencer } from './sequencer.js';
+import { signEntryTimestamp } from './set.js';
+export class Log {
+    origin;
+    key;
+    /** Rekor's tree ID: a random positive int64 chosen at creation, as a decimal string. */
+    treeId;
+    /** Rekor's logID: hex SHA-256 of the key's SPKI DER. */
+    logIdHex;
+    offset;
+    storage;
+    tiles;
+    sequencer;
+    signer;
+    now;
+    heartbeat;
+    resigning = false;
+    closedFlag = false;
+    frozenFlag;
+    lastActivity;
+    onSearch;
+    /** Right-edge range hashes of committed leaves, shared by every proof and root (see RangeMemo). */
+    memo = new RangeMemo();
+    /** open opens (or creates) the log in cfg.dataDir (see open.ts). A log's origin and key are fixed at creation. */
+    static open(cfg) {
+        const o = openChecked(cfg);
+        try {
+            return new Log(cfg, o);
+        }
+        catch (e) {
+            void o.storage.close();
+            throw e;
+        }
+    }
+    constructor(cfg, o) {
+        this.now = cfg.now ?? Date.now;
+        this.key = o.key;
+        this.treeId = o.treeId;
+        this.storage = o.storage;
+        this.tiles = o.tiles;
+        this.signer = o.signer;
+        this.logIdHex = Buffer.from(o.key.logId).toString('hex');
+        this.origin = cfg.origin;
+        this.offset = cfg.indexOffset ?? 0;
+        this.frozenFlag = cfg.frozen ?? false;
+        this.onSearch = cfg.onSearch;
+        this.sequencer = new Sequencer({
+            storage: o.storage,
+            tiles: o.tiles,
+            signer: o.signer,
+            entryTimestamp: (e) => this.signEntryTimestamp(e),
+            memo: this.memo,
+            now: this.now,
+            maxBatch: cfg.maxBatch ?? 1024,
+            maxQueue: cfg.maxQueue ?? 65536,
+            latest: { ...o.storage.latest(), origin: this.origin },
+            onBatch: (s) => {
+                this.lastActivity = this.now();
+                cfg.onBatch?.(s);
+            },
+            onError: cfg.onError,
+        });
+        this.lastActivity = this.now();
+        const hb = cfg.heartbeatMs ?? 60_000;
+        if (this.frozenFlag)
+            void this.sequencer.close();
+        else if (hb > 0) {
+            this.heartbeat = setInterval(() => this.beat(hb), Math.min(hb, 1000));
+            this.heartbeat.unref();
+        }
+    }
+    /** append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it (FROZEN). */
+    append(sub) {
+        if (this.frozenFlag)
+            return Promise.reject(new CairnError('FROZEN', `log ${this.origin} is frozen: it takes no more entries`));
+        return this.sequencer.submit(sub);
+    }
+    /** indexOffset returns the virtual log index of this log's first entry (the entries of the frozen shards before it; see shards.ts). */
+    get indexOffset() {
+        return this.offset;
+    }
+    /** placeAt sets the virtual index of the first entry of a new, still empty shard, once the shard before it is frozen. */
+    placeAt(indexOffset) {
+        if (this.size !== 0 || this.sequencer.busy)
+            throw new Error('log: placeAt on a log that already has entries');
+        this.offset = indexOffset;
+    }
+    /** frozen reports whether the log has been frozen (a shard rotated out): read-only from then on. */
+    get frozen() {
+        return this.frozenFlag;
+    }
+    /**
+     * freeze makes the log read-only: appends are refused from now on, everything already queued is
+     * integrated and acknowledged, and one last checkpoint is signed; it resolves with that
+     * checkpoint. The heartbeat stops: a frozen log's checkpoint never changes again.
+     */
+    async freeze() {
+        if (this.closedFlag)
+            throw new CairnError('UNAVAILABLE', 'log is closed');
+        this.frozenFlag = true;
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        await this.sequencer.close();
+        while (this.resigning)
+            await new Promise((r) => setTimeout(r, 5));
+        return this.resign();
+    }
+    /** size returns the tree size of the latest checkpoint. */
+    get size() {
+        return this.sequencer.latest.size;
+    }
+    /** closed reports whether close() has begun. */
+    get closed() {
+        return this.closedFlag;
+    }
+    /** pending returns how many submissions wait for the sequencer. */
+    get pending() {
+        return this.sequencer.pending;
+    }
+    /** oldestPendingAt returns when (Unix ms) the longest-waiting submission was queued, if any (readiness). */
+    get oldestPendingAt() {
+        return this.sequencer.oldestQueuedAt;
+    }
+    /** latest returns the newest signed checkpoint. */
+    latest() {
+        return this.sequencer.latest;
+    }
+    /** checkpointAt returns the checkpoint signed for exactly this size, if the log signed one. */
+    checkpointAt(size) {
+        const row = this.storage.checkpointAt(size);
+        return row && { ...row, origin: this.origin };
+    }
+    entryByIndex(index) {
+        return index < this.size ? this.storage.entry(index) : undefined;
+    }
+    entryByLeafHash(leafHash) {
+        const index = this.storage.leafIndex(leafHash);
+        // The key index also knows leaves of a batch still being written: only committed ones count.
+        const e = index !== undefined && index < this.size ? this.storage.entry(index) : undefined;
+        return e && bytesEqual(e.leafHash, leafHash) ? e : undefined;
+    }
+    /** entries returns the committed entries with start <= index < end (bounded by the current size), in order. */
+    entries(start, end) {
+        return this.storage.entries(start, Math.min(end, this.size));
+    }
+    /**
+     * tile returns the first width hashes of tile (level, index) as served to clients: a full tile
+     * read from storage is first checked against its parent tile (CORRUPT on a mismatch), and a
+     * tile missing or shorter than width is CORRUPT (the signed tree needs it).
+     */
+    tile(level, index, width) {
+        const stored = this.tiles.read(level, index);
+        if (!stored || stored.length < width * HASH_SIZE) {
+            throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
+        }
+        return stored.subarray(0, width * HASH_SIZE);
+    }
+    /** signEntryTimestamp signs Rekor's SET of a stored entry (deterministic for Ed25519; any valid ECDSA one will do). */
+    signEntryTimestamp(e) {
+        const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+        // Rekor signs the virtual index (counted through the frozen shards), as its logIndex field shows.
+        return signEntryTimestamp(this.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: this.offset + e.index });
+    }
+    /** rootAt returns the root hash of the tree at any size up to the current one. */
+    rootAt(size) {
+        this.checkSize(size);
+        return rootHash(size, this.tiles.readNodes, this.memo);
+    }
+    inclusionProof(index, size) {
+        this.checkSize(size);
+        return inclusionProof(index, size, this.tiles.readNodes, this.memo);
+    }
+    consistencyProof(m, n) {
+        this.checkSize(n);
+        return consistencyProof(m, n, this.tiles.readNodes, this.memo);
+    }
+    /** search returns log indexes carrying this search key, at most limit, ascending. */
+    search(key, limit) {
+        if (!this.onSearch)
+            return this.storage.search(key, limit, this.size);
+        const t0 = performance.now();
+        const r = this.storage.search(key, limit, this.size);
+        this.onSearch(performance.now() - t0);
+        return r;
+    }
+    /** cosignatures returns each witness's latest stored cosignature of this log. */
+    cosignatures() {
+        return this.storage.cosignatures();
+    }
+    /** saveCosignature stores a witness's latest cosignature through the log's single writer; durable when it resolves. */
+    saveCosignature(c) {
+        return this.storage.saveCosignature(c);
+    }
+    /** storageProblem returns why storage could not take a write now (readiness), or undefined. */
+    storageProblem() {
+        return this.closedFlag ? 'database is closed' : this.storage.problem();
+    }
+    /** storageStats returns the storage's gauges (metrics). */
+    storageStats() {
+        return this.storage.stats();
+    }
+    /** flushIndex resolves once every entry of the current tree is in the durable index, not just in memory (benchmarks, tests). */
+    flushIndex() {
+        return this.storage.flushIndex(this.size);
+    }
+    /** idle resolves once every queued submission has been integrated. */
+    idle() {
+        return this.sequencer.idle();
+    }
+    /** close stops accepting entries, integrates what is queued, signs a final checkpoint and closes the storage. */
+    async close() {
+        if (this.closedFlag)
+            return;
+        this.closedFlag = true;
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        await this.sequencer.close();
+        try {
+            if (!this.frozenFlag)
+                await this.resign();
+        }
+        catch {
+            // Storage not writable (disk full, read-only): the stored checkpoint stands; close anyway.
+        }
+        await this.storage.close();
+    }
+    /** resign re-signs the current checkpoint with a fresh time, through the storage's writer (heartbeat, shutdown). */
+    async resign() {
+        const cur = this.sequencer.latest;
+        const c = this.signer.sign(cur.size, cur.rootHash, this.now());
+        if (!(await this.storage.resign(c)))
+            throw new Error('log: latest checkpoint missing from storage');
+        // A batch may have committed meanwhile: then its checkpoint is newer, and stays.
+        if (this.sequencer.latest.size === c.size)
+            this.sequencer.replaceLatest(c);
+        this.lastActivity = this.now();
+        return c;
+    }
+    beat(intervalMs) {
+        // Only when nothing is being committed, and one re-sign at a time.
+        if (this.resigning || this.now() - this.lastActivity < intervalMs || this.sequencer.busy)
+            return;
+        this.resigning = true;
+        this.resign()
+            .catch(() => {
+            // Storage not writable: readiness reports it; the next beat tries again.
+        })
+            .finally(() => (this.resigning = false));
+    }
+    checkSize(size) {
+        if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
+            throw new CairnError('BAD_REQUEST', `tree size ${size} is not between 0 and the current size ${this.size}`);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import { CairnError } from '../errors.js';
+import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes } from '../merkle/index.js';
+import { tileKey } from './tile-cache.js';
+/**
+ * Most batches handed to the writer at once. Two is what overlaps the work: the sequencer builds
+ * batch N+1 (hashes, index, tiles, signature) while the writer commits batch N.
+ */
+const MAX_IN_FLIGHT = 2;
+/**
+ * Sequencer is the log's single writer. Submissions queue; each turn of the event loop it takes
+ * up to maxBatch of them, assigns indexes, computes the new tiles and signs the new checkpoint,
+ * and hands the batch to the storage driver, which stores leaves, search keys, tiles and
+ * checkpoint as ONE atomic unit (SQLite: one transaction on the log writer's thread). Only after
+ * that commit is durable does it resolve each submission with its index and an inclusion proof to
+ * that checkpoint (group commit: at low load a lone entry goes at once, at high load batches grow
+ * while earlier ones commit).
+ *
+ * A batch is built on top of the batches still being committed. If one fails, every later one
+ * fails with it (the driver refuses them too), staged leaves and tiles are forgotten, and the next
+ * batch builds on what is committed again: nothing is acknowledged that is not durable, and no
+ * signed checkpoint leaves the process before its transaction has committed.
+ */
+export class Sequencer {
+    o;
+    queue = [];
+    scheduled = false;
+    closed = false;
+    /** Newest committed checkpoint: what readers see. */
+    latestCheckpoint;
+    /** Size the next batch builds on: the committed size plus every batch in flight. */
+    tipSize;
+    inFlight = [];
+    /** Newest version of every tile changed by a batch in flight. */
+    pendingTiles = new Map();
+    read;
+    idleWaiters = [];
+    constructor(o) {
+        this.o = o;
+        this.latestCheckpoint = o.latest;
+        this.tipSize = o.latest.size;
+        this.read = o.tiles.readNodesOver(this.pendingTiles);
+    }
+    /** latest returns the newest signed checkpoint. */
+    get latest() {
+        return this.latestCheckpoint;
+    }
+    get pending() {
+        return this.queue.length;
+    }
+    /** busy is true while submissions wait or batches are being committed. */
+    get busy() {
+        return this.queue.length > 0 || this.inFlight.length > 0;
+    }
+    /** oldestQueuedAt is when the longest-waiting submission arrived (a stall detector reads it). */
+    get oldestQueuedAt() {
+        return this.inFlight[0]?.batch[0]?.queuedAt ?? this.queue[0]?.queuedAt;
+    }
+    /**
+     * submit queues an entry. The promise MUST NOT resolve until the transaction holding the entry
+     * and the checkpoint covering it has committed; it rejects with DUPLICATE (details.index) if the
+     * leaf is already in the log, PUSHBACK if the queue is full, UNAVAILABLE if storage fails.
+     */
+    submit(sub) {
+        if (this.closed)
+            return Promise.reject(new CairnError('UNAVAILABLE', 'log is shutting down'));
+        if (this.queue.length >= this.o.maxQueue) {
+            return Promise.reject(new CairnError('PUSHBACK', 'sequencer queue is full; retry later'));
+        }
+        return new Promise((resolve, reject) => {
+            this.queue.push({ sub, queuedAt: this.o.now(), resolve, reject });
+            this.schedule();
+        });
+    }
+    /** close stops accepting submissions and resolves once everything queued has been integrated. */
+    async close() {
+        this.closed = true;
+        await this.idle();
+    }
+    /** idle resolves when nothing is queued or being committed. */
+    idle() {
+        if (!this.busy && !this.scheduled)
+            return Promise.resolve();
+        return new Promise((r) => this.idleWaiters.push(r));
+    }
+    /** replaceLatest installs a re-signed checkpoint for the current size (heartbeat). */
+    replaceLatest(c) {
+        if (c.size !== this.latestCheckpoint.size)
+            throw new Error('sequencer: heartbeat for a different size');
+        this.latestCheckpoint = c;
+    }
+    schedule() {
+        if (this.scheduled)
+            return;
+        this.scheduled = true;
+        // setImmediate, not a timer: a lone entry is integrated on the next turn, and submissions that
+        // arrive while a commit is under way gather into the next batch.
+        setImmediate(() => this.turn());
+    }
+    turn() {
+        this.scheduled = false;
+        if (this.inFlight.length >= MAX_IN_FLIGHT)
+            return; // a commit's settle() schedules the next turn
+        const wait = this.o.storage.backpressure();
+        if (wait) {
+            // Memory the driver holds stays bounded (say, its index worker fell behind): wait for it
+            // (the queue, and past maxQueue PUSHBACK, absorb the wait).
+            this.scheduled = true;
+            void wait.then(() => this.turn());
+            return;
+        }
+        const batch = this.queue.splice(0, this.o.maxBatch);
+        if (batch.length > 0)
+            this.integrateBatch(batch);
+        if (this.queue.length > 0)
+            this.schedule();
+        else if (!this.busy)
+            for (const w of this.idleWaiters.splice(0))
+                w();
+    }
+    integrateBatch(batch) {
+        const started = performance.now();
+        const now = this.o.now();
+        const integratedTime = Math.floor(now / 1000);
+        const oldSize = this.tipSize;
+        const accepted = [];
+        const rejected = [];
+        const f = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], started };
+        this.inFlight.push(f);
+        let write;
+        try {
+            const hashes = leafHashes(batch.map((p) => p.sub.body));
+            for (let i = 0; i < batch.length; i++)
+                batch[i].leafHash = hashes[i];
+            for (const p of batch) {
+                // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
+                const existing = this.o.storage.leafIndex(p.leafHash);
+                if (existing !== undefined) {
+                    rejected.push({ p, index: existing });
+                    continue;
+                }
+                const entry = { index: oldSize + accepted.length, leafHash: p.leafHash, body: p.sub.body, kind: p.sub.kind, integratedTime };
+                if (p.sub.signEntryTimestamp)
+                    entry.entryTimestamp = this.o.entryTimestamp(entry);
+                this.o.storage.stage(entry.index, entry.leafHash, p.sub.indexKeys);
+                accepted.push({ p, entry });
+            }
+            if (accepted.length === 0) {
+                // Only duplicates: nothing to store. They are answered in order, after the batches
+                // before them (which may hold the entries they duplicate) have committed.
+                write = Promise.resolve();
+            }
+            else {
+                const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
+                for (const u of updates) {
+                    const k = tileKey(u.level, u.index);
+                    const t = u.expanded ?? new ExpandedTile(u.data, tileNodes(u.data));
+                    this.pendingTiles.set(k, t);
+                    f.tiles.push([k, t]);
+                }
+                const newSize = oldSize + accepted.length;
+                // No memo here: it may only ever hold hashes of committed leaves.
+                f.checkpoint = this.o.signer.sign(newSize, rootHash(newSize, this.read), now);
+                this.tipSize = newSize;
+                write = this.o.storage.commit({
+                    oldSize,
+                    entries: accepted.map((a) => a.entry),
+                    keys: accepted.map((a) => a.p.sub.indexKeys),
+                    tiles: updates,
+                    checkpoint: f.checkpoint,
+                });
+            }
+        }
+        catch (e) {
+            write = Promise.reject(e);
+        }
+        write.then(() => this.settle(f, { ok: true }), (error) => this.settle(f, { ok: false, error }));
+    }
+    /** settle records the writer's answer for a batch and acts on every batch settled, in order. */
+    settle(f, outcome) {
+        f.outcome = outcome;
+        while (this.inFlight.length > 0 && this.inFlight[0].outcome) {
+            const head = this.inFlight[0];
+            if (head.outcome.ok) {
+                this.inFlight.shift();
+                this.committed(head);
+            }
+            else {
+                this.failAll(head.outcome.error);
+            }
+        }
+        if (this.queue.length > 0)
+            this.schedule();
+        else if (!this.busy)
+            for (const w of this.idleWaiters.splice(0))
+                w();
+    }
+    committed(f) {
+        const size = f.accepted.length > 0 ? f.checkpoint.size : this.latestCheckpoint.size;
+        // Proofs first, while the batch's own tiles are still in the small pending map.
+        const proofs = f.accepted.length > 0 ? inclusionProofs(f.oldSize, size, size, this.read, this.o.memo) : [];
+        if (f.accepted.length > 0) {
+            this.o.tiles.install(f.tiles);
+            for (const [k, t] of f.tiles)
+                if (this.pendingTiles.get(k) === t)
+                    this.pendingTiles.delete(k);
+            this.latestCheckpoint = f.checkpoint;
+        }
+        for (const { p, index } of f.rejected) {
+            p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
+        }
+        for (let i = 0; i < f.accepted.length; i++) {
+            const { p, entry } = f.accepted[i];
+            p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
+        }
+        this.o.onBatch?.({
+            size: f.batch.length,
+            accepted: f.accepted.length,
+            duplicates: f.rejected.length,
+            treeSize: size,
+            maxWaitMs: this.o.now() - f.batch[0].queuedAt,
+            commitMs: performance.now() - f.started,
+        });
+    }
+    /** failAll fails the oldest batch in flight and every batch built on it, and forgets them. */
+    failAll(e) {
+        const failed = this.inFlight.splice(0);
+        this.pendingTiles.clear();
+        this.tipSize = this.latestCheckpoint.size;
+        this.o.storage.unstage(this.tipSize);
+        const err = storageError(e);
+        this.o.onError?.(e);
+        for (const f of failed)
+            for (const p of f.batch)
+                p.reject(err);
+    }
+}
+/** storageError turns a failed write into a coded error the API answers with 503. */
+function storageError(e) {
+    if (e instanceof CairnError)
+        return e;
+    const code = e.code ?? '';
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED)/.test(code) || code === 'CAIRN_STALE_BATCH') {
+        return new CairnError('UNAVAILABLE', `storage is not writable: ${msg}`);
+    }
+    return new CairnError('UNAVAILABLE', `could not integrate entries: ${msg}`);
+}

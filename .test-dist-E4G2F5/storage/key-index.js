@@ -1,0 +1,213 @@
+import { Thread, threadModule } from '../threads/index.js';
+import { mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import { LeafFilter } from './leaf-filter.js';
+import { TailIndex } from './tail-index.js';
+/**
+ * KeyIndex finds entries by leaf hash (duplicates, lookups by UUID) and by search key.
+ *
+ * Why not plain SQL indexes written with each batch: leaf hashes and search keys are random, so
+ * every new key lands on its own b-tree page; a batch of 1024 entries dirtied ~3.5 pages (~29 KB
+ * of writes) per entry, and the commit was most of the log's cost. Here the indexes live in
+ * index.db, a database derived from the log's entries and entry_keys, which a worker thread
+ * extends in large sorted runs (each index page written once per run, on the other core). The
+ * entries it has not reached yet (the "tail") are answered from memory. Nothing acknowledged
+ * depends on memory or on index.db: the tail is rebuilt from cairn.db at start, and index.db is
+ * rebuilt if it is missing, damaged or of another version.
+ *
+ * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
+ * with the entry, in entry_keys, by the log writer), truncate() when that batch
+ * fails, committed() after it commits.
+ */
+export class KeyIndex {
+    o;
+    /** Entries below this log index are in index.db; the tail starts here. */
+    indexed;
+    /** The tail's leaf hashes and search keys. */
+    tail;
+    /** The longest tail kept in memory: longer at start is indexed first, and the sequencer waits past it. */
+    maxTail;
+    idb;
+    /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
+    filter;
+    leafStmt;
+    searchStmt;
+    worker;
+    closing = false;
+    progressWaiters = [];
+    lookups = 0;
+    constructor(o, size) {
+        this.o = o;
+        this.idb = openIndexDb(o.indexPath);
+        this.indexed = this.idb.prepare('SELECT indexed_size FROM progress').pluck().get();
+        if (this.indexed > size) {
+            // index.db is ahead of the log (say, cairn.db was restored from an older backup): rebuild.
+            this.idb.close();
+            rmIndexDb(o.indexPath);
+            this.idb = openIndexDb(o.indexPath);
+            this.indexed = 0;
+        }
+        this.maxTail = o.maxTail ?? DEFAULT_MAX_TAIL;
+        if (size - this.indexed > this.maxTail)
+            this.catchUp(size);
+        this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
+        this.leafStmt = this.idb.prepare('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+        this.searchStmt = this.idb.prepare('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
+        this.tail = new TailIndex(this.indexed);
+        this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
+        for (const h of this.idb.prepare('SELECT leaf_hash FROM leaf_index').pluck().iterate())
+            this.filter.add(h);
+        this.load();
+    }
+    /** open opens (building or rebuilding as needed) the index of a log of `size` entries and starts its worker. */
+    static open(o, size) {
+        const k = new KeyIndex(o, size);
+        k.startWorker();
+        k.committed(size);
+        return k;
+    }
+    /** indexedSize is the first log index still in the in-memory tail. */
+    get indexedSize() {
+        return this.indexed;
+    }
+    /** storedLookups is how many leaf lookups went to index.db (the filter said "maybe"). */
+    get storedLookups() {
+        return this.lookups;
+    }
+    /** tailSize is how many entries are answered from memory. */
+    get tailSize() {
+        return this.tail.size;
+    }
+    /** indexOf returns the log index of the leaf with this hash, including entries of a batch still being written. */
+    indexOf(leafHash) {
+        const recent = this.tail.leafIndex(leafHash);
+        if (recent !== undefined || !this.filter.mayHave(leafHash))
+            return recent;
+        this.lookups++;
+        return this.leafStmt.get(leafHash);
+    }
+    /** search returns up to limit log indexes below size carrying this key, ascending. */
+    search(key, limit, size) {
+        const stored = this.searchStmt.all(key, limit);
+        const recent = this.tail.search(key, size);
+        if (recent.length === 0)
+            return stored;
+        // The worker may have indexed part of the tail since the tail was read: never a gap, but
+        // possibly an index twice.
+        const all = [...new Set([...stored, ...recent])].sort((a, b) => a - b);
+        return all.slice(0, limit);
+    }
+    /**
+     * add puts the next entry (log index indexedSize + tailSize) in the tail. Call before its
+     * transaction commits, so that a duplicate later in the same batch is caught; truncate() undoes it.
+     */
+    add(index, leafHash, keys) {
+        if (index !== this.indexed + this.tail.size)
+            throw new Error(`key index: entry ${index} added out of order`);
+        this.tail.add(leafHash, keys);
+        this.filter.add(leafHash);
+    }
+    /** truncate forgets tail entries from size on (their transaction failed). */
+    truncate(size) {
+        this.tail.truncate(size);
+    }
+    /** committed tells the worker that entries below size are durable in cairn.db and may be indexed. */
+    committed(size) {
+        this.worker?.post({ type: 'committed', size });
+    }
+    /** flush resolves once every entry below size is in index.db (the tail no longer holds them). */
+    async flush(size) {
+        this.worker?.post({ type: 'committed', size, flush: true });
+        while (this.indexed < size) {
+            if (this.closing || !this.worker)
+                throw new Error('key index: closed before the flush finished');
+            await this.progress();
+        }
+    }
+    /** progress resolves at the worker's next report (an indexed run, or an error). */
+    progress() {
+        return new Promise((r) => this.progressWaiters.push(r));
+    }
+    /** close stops the worker after the run it is writing, and closes index.db. */
+    async close() {
+        this.closing = true;
+        const w = this.worker;
+        this.worker = undefined;
+        await w?.stop(STOP_WAIT_MS, { type: 'stop' });
+        for (const r of this.progressWaiters.splice(0))
+            r();
+        if (this.idb.open)
+            this.idb.close();
+    }
+    startWorker() {
+        const data = { indexPath: this.o.indexPath, logPath: this.o.logPath, minRun: this.o.minRun ?? DEFAULT_MIN_RUN, maxRun: this.o.maxRun ?? DEFAULT_MAX_RUN };
+        this.worker = new Thread({
+            name: 'key index',
+            module: threadModule(import.meta.url, 'index-thread'),
+            data,
+            onMessage: (m) => {
+                if ('indexed' in m)
+                    this.merged(m.indexed);
+                else
+                    this.o.onError?.(new Error(`key index: ${m.error}`));
+                for (const r of this.progressWaiters.splice(0))
+                    r();
+            },
+            // Lookups stay right meanwhile (the tail just grows); the new worker picks up where the old
+            // one stopped, from index.db's stored progress.
+            onExit: (why) => this.o.onError?.(new Error(`${why}; restarting it`)),
+            respawn: () => RESPAWN_MS,
+            onRespawn: () => this.committed(this.indexed + this.tail.size),
+        });
+    }
+    /** merged drops tail entries below `to`, which the worker has committed to index.db. */
+    merged(to) {
+        if (to <= this.indexed)
+            return;
+        this.tail.dropBelow(to);
+        this.indexed = this.tail.first;
+    }
+    /** catchUp indexes a long tail before serving (a new or rebuilt index.db): memory stays bounded. */
+    catchUp(size) {
+        this.idb.prepare('ATTACH DATABASE ? AS log').run(this.o.logPath);
+        try {
+            const run = mergeRun(this.idb);
+            const max = this.o.maxRun ?? DEFAULT_MAX_RUN;
+            for (let from = this.indexed; from < size; from = Math.min(size, from + max))
+                run(from, Math.min(size, from + max));
+            this.indexed = size;
+        }
+        finally {
+            this.idb.exec('DETACH DATABASE log');
+        }
+    }
+    /** load rebuilds the tail from the entries and entry keys past indexedSize. */
+    load() {
+        const staged = new Map();
+        for (const r of this.o.logDb.prepare('SELECT idx, keys FROM entry_keys WHERE idx >= ?').iterate(this.indexed)) {
+            staged.set(r.idx, JSON.parse(r.keys));
+        }
+        for (const r of this.o.logDb.prepare('SELECT idx, leaf_hash FROM entries WHERE idx >= ? ORDER BY idx').iterate(this.indexed)) {
+            this.add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
+        }
+    }
+}
+/** The statement that stores an entry's search keys in cairn.db (JSON array), from which index.db is built. */
+export const ENTRY_KEYS_INSERT_SQL = 'INSERT INTO entry_keys (idx, keys) VALUES (?, ?)';
+/**
+ * Defaults measured with bench/append.ts and bench/http.ts (bench/README.md). Runs are large
+ * because a run's cost is mostly the index pages it rewrites, and random keys reach nearly every
+ * page whatever the run's size: bench/index-runs.ts, 3 keys an entry, after 200,000 entries:
+ * 48.8 µs of CPU an entry in runs of 8,192, 14.7 in runs of 65,536, 10.1 in runs of 131,072.
+ * The price is a longer tail in memory (~16 MB more) and a longer catch-up when flushed.
+ */
+const DEFAULT_MIN_RUN = 65536;
+const DEFAULT_MAX_RUN = 131072;
+const DEFAULT_MAX_TAIL = 1 << 18;
+const STOP_WAIT_MS = 5000;
+const RESPAWN_MS = 1000;
+/**
+ * The leaf filter starts with room for this many leaves (1.25 MiB): grown from a small first part,
+ * a new log's filter had ~9 parts by 200k entries, each probed on every miss, and their false
+ * positives added up to ~5% (each a lookup in index.db) against <1% (bench/leaf-filter.ts).
+ */
+const MIN_FILTER_CAPACITY = 1 << 20;
