@@ -19,8 +19,9 @@ export interface ShardSummary {
   previous: { name: string; treeId: string; size: number };
 }
 
-/** summarize describes a new shard and the one it replaced (the control socket's answer). */
-export function summarize(s: Shard, previous: Shard): ShardSummary {
+/** summarize describes a new shard of shards and the one it replaced, now frozen (the control socket's answer). */
+export function summarize(shards: Shards, s: Shard): ShardSummary {
+  const previous = shards.list[shards.list.indexOf(s) - 1];
   return {
     name: s.record.name,
     treeId: s.record.treeId,
@@ -41,9 +42,7 @@ export function rotateOptions(v: Values | Record<string, unknown>): RotateOption
 export async function rotateOffline(dataDir: string, o: RotateOptions, currentKey?: string): Promise<ShardSummary> {
   const shards = Shards.open({ dataDir, keyFile: currentKey, heartbeatMs: 0 });
   try {
-    const previous = shards.active;
-    const s = await shards.rotate(o);
-    return summarize(s, shards.list[shards.list.indexOf(s) - 1] ?? previous);
+    return summarize(shards, await shards.rotate(o));
   } finally {
     await shards.close();
   }

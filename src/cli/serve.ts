@@ -164,9 +164,10 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
   // Only the data directory's owner reaches it (control.ts); cairn rotate talks to it.
-  const control = await startControl(v.data as string, async (req) => {
-    const previous = shards.active;
-    return summarize(await shards.rotate(rotateOptions(req.args ?? {})), previous);
+  const control = await startControl(v.data as string, async (req) => summarize(shards, await shards.rotate(rotateOptions(req.args ?? {})))).catch((e: Error) => {
+    // E.g. a data directory path too long for a Unix socket: serve anyway; rotation then needs the server stopped.
+    logger.warn({ err: e.message }, 'no control socket: cairn rotate will need the server stopped');
+    return { close: async () => {} };
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
