@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { TileCache, openSnapshot } from '../log/index.js';
+import { TileCache, openSnapshot, readManifest } from '../log/index.js';
 import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesForSize } from '../merkle/index.js';
 import { parseCheckpoint, splitNote } from '../note/index.js';
 import type { Command } from './command.js';
@@ -129,17 +129,22 @@ function fsyncDir(dir: string): void {
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new.',
-  usage: 'cairn export --data DIR --to OUT',
+  usage: 'cairn export --data DIR --to OUT  (every shard: the first at OUT, the others at OUT/shards/<name>)',
   options: [
     dataOption('Data directory of the log (opened read-only).'),
     { name: 'to', env: 'CAIRN_EXPORT_DIR', type: 'string', help: 'Directory to write the static log into (created if missing).' },
   ],
   run: async (v) => {
     if (v.to === undefined) throw new CairnError('CONFIG', 'missing --to OUT');
-    const t0 = performance.now();
-    const r = exportLog(v.data as string, v.to as string);
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    console.log(`export: tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+    // Every shard, laid out as the server serves it: the first at the root, the others under shards/<name>/.
+    const shards = readManifest(v.data as string)?.shards ?? [undefined];
+    for (const rec of shards) {
+      const t0 = performance.now();
+      const r = exportLog(join(v.data as string, rec?.dir ?? ''), rec?.dir ? join(v.to as string, 'shards', rec.name) : (v.to as string));
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      const name = rec ? `shard ${rec.name}: ` : '';
+      console.log(`export: ${name}tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+    }
     return 0;
   },
 };

@@ -1,11 +1,13 @@
 // `cairn rotate` against a running server (through the control socket: only the owner can reach
 // it) and a stopped one (the data directory opened directly); `cairn verify-db` checks every shard
 // and names damage in a frozen one.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { backupCommand } from '../../src/cli/backup.js';
 import { controlPath } from '../../src/cli/control.js';
+import { exportCommand } from '../../src/cli/export.js';
 import { rotateCommand } from '../../src/cli/rotate.js';
 import { signingConfigCommand } from '../../src/cli/signing-config.js';
 import { verifyDbCommand } from '../../src/cli/verify-db.js';
@@ -62,6 +64,18 @@ describe('cairn rotate', () => {
 
     const ok = await runCommand(verifyDbCommand, ['--data', dataDir]);
     expect([ok.code, ok.out]).toEqual([0, expect.stringMatching(/shard 1 \(frozen\): 3 entries[\s\S]*shard h2 \(frozen\): 1 entries[\s\S]*3 shards, 4 entries/)]);
+
+    // export writes every shard as the server lays them out; backup copies every shard and the list.
+    const out = tempDir();
+    expect((await runCommand(exportCommand, ['--data', dataDir, '--to', out])).code).toBe(0);
+    expect(readFileSync(join(out, 'checkpoint'), 'utf8')).toMatch(/\n3\n/);
+    expect(readFileSync(join(out, 'shards', 'h2', 'checkpoint'), 'utf8')).toMatch(/\/shards\/h2\n1\n/);
+    const saved = join(tempDir(), 'b.db');
+    const b = await runCommand(backupCommand, ['--data', dataDir, '--to', saved]);
+    expect(b.code).toBe(0);
+    const copies = readdirSync(dirname(saved));
+    expect(copies.filter((f) => /^b\.db\.shards-[0-9a-f]{16}$/.test(f))).toHaveLength(2);
+    expect(copies).toContain('b.db.shards.json');
 
     // Damage in the frozen first shard: a stored body changed.
     const db = new Database(join(dataDir, 'cairn.db'));
