@@ -246,6 +246,20 @@ export class Log {
     return this.sequencer.idle();
   }
 
+  /**
+   * thaw undoes freeze for a rotation that failed before its commit point (shards.ts): the log
+   * takes entries again. Its last checkpoint was only re-signed, so nothing it signed changes.
+   */
+  thaw(heartbeatMs: number): void {
+    if (this.closedFlag || !this.frozenFlag) return;
+    this.frozenFlag = false;
+    this.sequencer.reopen();
+    if (heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.beat(heartbeatMs), Math.min(heartbeatMs, 1000));
+      this.heartbeat.unref();
+    }
+  }
+
   /** close stops accepting entries, integrates what is queued, signs a final checkpoint and closes the storage. */
   async close(): Promise<void> {
     if (this.closedFlag) return;

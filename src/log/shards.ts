@@ -166,6 +166,7 @@ export class Shards {
     const log = Log.open({ ...this.cfg, dataDir: join(this.cfg.dataDir, dir), origin, keyFile: o.keyFile, keyType, treeId });
     let release!: () => void;
     this.rotating = new Promise((r) => (release = r));
+    let committed = false;
     try {
       const last = await old.log.freeze();
       const indexOffset = old.record.indexOffset + last.size;
@@ -176,13 +177,16 @@ export class Shards {
       const manifest: ShardManifest = { version: 1, shards: [...this.shards.map((s) => s.record), record] };
       manifest.shards[this.shards.length - 1] = { ...old.record, frozen };
       writeManifest(this.cfg.dataDir, manifest);
+      committed = true;
       this.shards[this.shards.length - 1] = { log: old.log, record: manifest.shards[this.shards.length - 1] };
       const shard = { log, record };
       this.shards.push(shard);
       for (const f of this.listeners) f(shard, this.shards[this.shards.length - 2]);
       return shard;
     } catch (e) {
-      // The manifest was not replaced: the old shard stays the active one on the next start.
+      if (committed) throw e; // a listener failed: the rotation itself stands
+      // The manifest was not replaced: the old shard stays the active one, now and on the next start.
+      old.log.thaw(this.cfg.heartbeatMs ?? 60_000);
       await log.close();
       throw e;
     } finally {

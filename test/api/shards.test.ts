@@ -187,7 +187,7 @@ describe('log rotation and shards', () => {
     // A Rekor v2 upload to the frozen shard's own URL is refused; at the root it goes to the active shard.
     const v2 = await post(`${url}/shards/1/api/v2/log/entries`, {});
     expect(v2.status).toBe(400);
-    const frozenRefusal = await shards.list[0].log.append({ kind: 'hashedrekord/0.0.1', body: new Uint8Array([1]), keys: [] } as never).catch((e: { code: string }) => e.code);
+    const frozenRefusal = await shards.list[0].log.append({ kind: 'hashedrekord/0.0.1', body: new Uint8Array([1]), indexKeys: [] }).catch((e: { code: string }) => e.code);
     expect(frozenRefusal).toBe('FROZEN');
     const unknown = await post(`${url}/shards/nope/api/v2/log/entries`, {});
     expect([unknown.status, (unknown.body as { code: number }).code]).toEqual([404, 5]);
