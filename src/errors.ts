@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INCONSISTENT' // two trees are not consistent (fork, rollback)
   | 'TOO_LARGE' // a request or result exceeds a bound
   | 'PUSHBACK' // the sequencer is saturated: retry later
+  | 'FROZEN' // the log (a shard rotated out) is read-only
   | 'UNAVAILABLE' // storage is not writable (read-only, disk full) or the log is closed
   | 'CONFIG' // bad configuration
   | 'CORRUPT'; // stored data fails an integrity check

@@ -3,7 +3,7 @@ import express from 'express';
 import { pino } from 'pino';
 import type { Admitted } from '../kinds/index.js';
 import { admitEntry } from '../kinds/index.js';
-import type { Log } from '../log/index.js';
+import { Shards, type Log } from '../log/index.js';
 import { admitBody } from './admission.js';
 import { rawBody } from './body.js';
 import { dispatcher } from './dispatch.js';
@@ -13,7 +13,7 @@ import { Metrics } from './metrics.js';
 import { Readiness, captureError, observeRequests, opsRoutes, whileDraining } from './ops.js';
 import type { AppOptions } from './options.js';
 import { RekorEntries } from './rekor-entries.js';
-import { RekorFormatter } from './rekor-format.js';
+import { ShardViews } from './shards.js';
 import { rekorRoutes } from './rekor.js';
 import { errorReply, writeReply } from './reply.js';
 import { expressRoutes } from './route.js';
@@ -33,7 +33,9 @@ export type App = RequestListener & { listen(port: number, host: string, cb?: ()
  * are assembled. Every route is a handler (route.ts) mounted on express; the hot ones are also
  * answered by the dispatcher in front of it (dispatch.ts) when their URL is spelled canonically.
  */
-export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): App {
+export function createApp(logs: Log | Shards, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): App {
+  const shards = new ShardViews(logs instanceof Shards ? logs : Shards.single(logs));
+  const log = shards.active.log;
   const opts: AppOptions = {
     checkpointNote: (cp) => cp.c2sp,
     maxBodyBytes: MIB,
@@ -47,14 +49,13 @@ export function createApp(log: Log, options: Partial<AppOptions> & Pick<AppOptio
   const pool = opts.admission;
   // One admission path: the pool's worker threads, or the main thread when there is none.
   const admit = pool ? (b: Uint8Array) => pool.admit(b) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitBody(b)));
-  const fmt = new RekorFormatter(log);
-  const entries = new RekorEntries(log, fmt, opts.publicUrl, admit, opts.maxBodyBytes, admitEntry);
+  const entries = new RekorEntries(shards, opts.publicUrl, admit, opts.maxBodyBytes, admitEntry);
   const admitV2 = pool ? (b: Uint8Array) => pool.admit(b, true) : (b: Uint8Array) => new Promise<Admitted>((resolve) => resolve(admitV2Body(b)));
   const routes = [
-    ...opsRoutes(log, opts.readiness, opts.metrics),
-    ...tileRoutes(log, opts),
-    ...rekorRoutes(log, fmt, entries, opts.maxBodyBytes),
-    ...rekorV2Routes(new RekorV2(log, admitV2)),
+    ...opsRoutes(() => shards.active.log, opts.readiness, opts.metrics),
+    ...tileRoutes(shards, opts),
+    ...rekorRoutes(shards, entries, opts.maxBodyBytes),
+    ...rekorV2Routes(new RekorV2(shards.shards, admitV2), shards),
     ...(opts.tsa ? timestampRoutes(opts.tsa) : []),
     ...explorerRoutes(),
   ];

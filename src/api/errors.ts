@@ -13,6 +13,7 @@ export const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   DUPLICATE: 409,
   INCONSISTENT: 409,
+  FROZEN: 409,
   TOO_LARGE: 413,
   PUSHBACK: 503,
   UNAVAILABLE: 503,

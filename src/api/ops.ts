@@ -93,7 +93,7 @@ function signer(log: Log): Check {
 }
 
 /** opsRoutes serve what operators poll: liveness, readiness, metrics. */
-export function opsRoutes(log: Log, readiness: Readiness, metrics: Metrics): Route[] {
+export function opsRoutes(active: () => Log, readiness: Readiness, metrics: Metrics): Route[] {
   const NO_STORE = { 'Cache-Control': 'no-store' };
   return [
     // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
@@ -102,7 +102,7 @@ export function opsRoutes(log: Log, readiness: Readiness, metrics: Metrics): Rou
       method: 'GET',
       path: '/readyz',
       handler: () => {
-        const { ready, checks } = readiness.check(log);
+        const { ready, checks } = readiness.check(active());
         const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
         return { status: ready ? 200 : 503, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body };
       },

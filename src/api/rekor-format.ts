@@ -5,7 +5,7 @@
  * the templates are valid JSON; building strings skips express's res.json and a second stringify.
  */
 import type { ServerResponse } from 'node:http';
-import type { Log, SignedCheckpoint, StoredEntry } from '../log/index.js';
+import { treeIdHex, type Log, type SignedCheckpoint, type StoredEntry } from '../log/index.js';
 
 /** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
 export const TREE_ID_HEX_LEN = 16;
@@ -14,11 +14,6 @@ export const UUID_HEX_LEN = 64;
 /** hex returns bytes as lowercase hex. */
 export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-/** treeIdHex returns a decimal tree ID as the zero-padded 16-digit hex prefix of Rekor entry IDs. */
-export function treeIdHex(treeId: string): string {
-  return BigInt(treeId).toString(16).padStart(TREE_ID_HEX_LEN, '0');
 }
 
 /** sendJson writes a pre-serialized JSON body with the least per-request work. */
@@ -36,7 +31,8 @@ interface CheckpointJson {
   /** JSON string literal of the Rekor note. */
   note: string;
   rootHex: string;
-  logInfo: string;
+  /** GET /api/v1/log's body after its inactiveShards field. */
+  logInfoTail: string;
 }
 
 /**
@@ -65,16 +61,16 @@ export class RekorFormatter {
     if (!j) {
       const rootHex = hex(c.rootHash);
       const note = JSON.stringify(c.rekor);
-      const logInfo = `{"inactiveShards":[],"rootHash":"${rootHex}","signedTreeHead":${note},"treeID":${JSON.stringify(this.log.treeId)},"treeSize":${c.size}}`;
-      j = { note, rootHex, logInfo };
+      const logInfoTail = `"rootHash":"${rootHex}","signedTreeHead":${note},"treeID":${JSON.stringify(this.log.treeId)},"treeSize":${c.size}}`;
+      j = { note, rootHex, logInfoTail };
       this.cpCache.set(c, j);
     }
     return j;
   }
 
-  /** logInfo returns the body of GET /api/v1/log for checkpoint c (rekor tlog.go GetLogInfoHandler). */
-  logInfo(c: SignedCheckpoint): string {
-    return this.cp(c).logInfo;
+  /** logInfo returns the body of GET /api/v1/log for checkpoint c and the JSON array of the frozen shards (rekor tlog.go GetLogInfoHandler). */
+  logInfo(c: SignedCheckpoint, inactiveShards = '[]'): string {
+    return `{"inactiveShards":${inactiveShards},${this.cp(c).logInfoTail}`;
   }
 
   /** consistencyProof returns a ConsistencyProof body. */
@@ -85,6 +81,8 @@ export class RekorFormatter {
   /**
    * logEntryAnon returns one LogEntryAnon: the entry, its SET (as stored at integration, else
    * signed now) and its inclusion proof in checkpoint c, whose note is the proof's checkpoint.
+   * logIndex is virtual (counted through the frozen shards before this one, and what the SET
+   * signs); the inclusion proof's logIndex is the leaf's index in this shard's tree, as Rekor's.
    */
   logEntryAnon(e: StoredEntry, c: SignedCheckpoint, proof: Uint8Array[]): string {
     const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
@@ -98,7 +96,7 @@ export class RekorFormatter {
     }
     const j = this.cp(c);
     return (
-      `{"body":"${body}","integratedTime":${e.integratedTime},"logID":"${this.logIdHex}","logIndex":${e.index},` +
+      `{"body":"${body}","integratedTime":${e.integratedTime},"logID":"${this.logIdHex}","logIndex":${this.log.indexOffset + e.index},` +
       `"verification":{"inclusionProof":{"checkpoint":${j.note},"hashes":${hexArray(proof)},"logIndex":${e.index},` +
       `"rootHash":"${j.rootHex}","treeSize":${c.size}},"signedEntryTimestamp":"${set}"}}`
     );
@@ -109,11 +107,6 @@ export class RekorFormatter {
     return `{"${this.entryId(e.leafHash)}":${this.logEntryAnon(e, c, proof)}}`;
   }
 
-  /** currentLogEntry returns e's LogEntry with an inclusion proof to the log's latest checkpoint, as Rekor serves stored entries. */
-  currentLogEntry(e: StoredEntry): string {
-    const c = this.log.latest();
-    return this.logEntry(e, c, this.log.inclusionProof(e.index, c.size));
-  }
 }
 
 function hexArray(hashes: Uint8Array[]): string {

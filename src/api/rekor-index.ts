@@ -6,13 +6,12 @@
  */
 import { CairnError } from '../errors.js';
 import { emailKey, hashKey, publicKeyKey, subjectKey } from '../kinds/index.js';
-import type { Log } from '../log/index.js';
 import { httpError } from './rekor-entries.js';
-import type { RekorFormatter } from './rekor-format.js';
 import { jsonOf } from './body.js';
 import { jsonReply } from './reply.js';
 import type { Handler } from './route.js';
 import { isPlainObject } from './rekor-input.js';
+import type { ShardViews } from './shards.js';
 
 /** MAX_INDEX_RESULTS is the most entry IDs one index query returns. */
 export const MAX_INDEX_RESULTS = 1000;
@@ -67,13 +66,14 @@ export function searchKeys(body: unknown): { keys: string[]; operator: 'and' | '
   return { keys, operator: operator ?? 'or' };
 }
 
-/** searchIndex returns the log indexes matching keys under operator, ascending; 422 past MAX_INDEX_RESULTS. */
-export function searchIndex(log: Log, keys: string[], operator: 'and' | 'or'): number[] {
+/** searchIndex returns the virtual log indexes (every shard's) matching keys under operator, ascending; 422 past MAX_INDEX_RESULTS. */
+export async function searchIndex(shards: ShardViews, keys: string[], operator: 'and' | 'or'): Promise<number[]> {
   const tooMany = () => httpError(422, `more than ${MAX_INDEX_RESULTS} entries match this query; narrow it (e.g. operator "and" with another field)`);
   let result: Set<number> | undefined;
   for (const k of keys) {
-    const hits = log.search(k, MAX_INDEX_RESULTS + 1);
-    if (hits.length > MAX_INDEX_RESULTS) throw tooMany();
+    const found = await shards.search(k, MAX_INDEX_RESULTS + 1);
+    if (found.length > MAX_INDEX_RESULTS) throw tooMany();
+    const hits = found.map((f) => f.view.log.indexOffset + f.index);
     if (!result) result = new Set(hits);
     else if (operator === 'and') result = new Set(hits.filter((i) => result!.has(i)));
     else for (const i of hits) result.add(i);
@@ -83,14 +83,14 @@ export function searchIndex(log: Log, keys: string[], operator: 'and' | 'or'): n
   return [...result].sort((a, b) => a - b);
 }
 
-/** indexRetrieve handles POST /api/v1/index/retrieve: a JSON array of entry IDs. */
-export function indexRetrieve(log: Log, fmt: RekorFormatter, maxBodyBytes: number): Handler {
-  return (req) => {
+/** indexRetrieve handles POST /api/v1/index/retrieve: a JSON array of entry IDs, each carrying its shard's tree ID. */
+export function indexRetrieve(shards: ShardViews, maxBodyBytes: number): Handler {
+  return async (req) => {
     const { keys, operator } = searchKeys(jsonOf(req, maxBodyBytes));
     const ids: string[] = [];
-    for (const i of searchIndex(log, keys, operator)) {
-      const e = log.entryByIndex(i);
-      if (e) ids.push(fmt.entryId(e.leafHash));
+    for (const i of await searchIndex(shards, keys, operator)) {
+      const f = await shards.entryAt(i);
+      if (f) ids.push(f.view.fmt.entryId(f.entry.leafHash));
     }
     return jsonReply(200, ids.length ? `["${ids.join('","')}"]` : '[]');
   };

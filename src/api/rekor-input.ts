@@ -33,31 +33,28 @@ export function queryString(query: unknown, name: string): string | undefined {
   return v;
 }
 
-/**
- * EntryRef is an entry UUID resolved against this log: the leaf hash to look up, or otherTree when
- * an 80-hex entry ID names another tree (Rekor answers 404 for tree IDs not in its shard set).
- */
+/** EntryRef is a parsed entry UUID: the leaf hash to look up and, for an 80-hex entry ID, the 16-hex tree ID of its shard. */
 export interface EntryRef {
   leafHash: Buffer;
-  otherTree: boolean;
+  tree?: string;
 }
 
 /**
- * parseEntryId resolves a 64-hex UUID or an 80-hex entry ID (16-hex tree ID + UUID), as rekor
+ * parseEntryId parses a 64-hex UUID or an 80-hex entry ID (16-hex tree ID + UUID), as rekor
  * pkg/sharding does: a tree ID that is not a positive int64 is invalid, and tree ID 0 is read as
  * a plain UUID. Anything else is BAD_REQUEST.
  */
-export function parseEntryId(id: unknown, ourTreeIdHex: string): EntryRef {
+export function parseEntryId(id: unknown): EntryRef {
   if (typeof id !== 'string' || !HEX.test(id) || (id.length !== UUID_HEX_LEN && id.length !== UUID_HEX_LEN + TREE_ID_HEX_LEN)) {
     throw bad(`entryUUID must be a ${UUID_HEX_LEN}- or ${UUID_HEX_LEN + TREE_ID_HEX_LEN}-character hexadecimal string`);
   }
   const lower = id.toLowerCase();
   const leafHash = Buffer.from(lower.slice(-UUID_HEX_LEN), 'hex');
-  if (lower.length === UUID_HEX_LEN) return { leafHash, otherTree: false };
+  if (lower.length === UUID_HEX_LEN) return { leafHash };
   const tree = lower.slice(0, TREE_ID_HEX_LEN);
   const t = BigInt('0x' + tree);
   if (t > INT64_MAX) throw bad(`validation error: ${tree} is not a valid TreeID`);
-  return { leafHash, otherTree: t !== 0n && tree !== ourTreeIdHex };
+  return t === 0n ? { leafHash } : { leafHash, tree };
 }
 
 /** optionalArray returns body[name] if it is an array, [] if absent or null; else BAD_REQUEST. */

@@ -9,6 +9,7 @@ import { replyFor } from './errors.js';
 import type { Reply } from './reply.js';
 import { acceptsGzip, type ApiRequest, type Route } from './route.js';
 import { ImmutableCache } from './immutable-cache.js';
+import type { ShardViews } from './shards.js';
 
 // Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
 // and with it the sequencer, for milliseconds.
@@ -21,63 +22,82 @@ const PARTIAL = 'public, max-age=60';
 // Tiles past the tree will exist soon: a 404 must not be cached.
 const NO_STORE = 'no-store';
 
+// A shard's tiles live under /shards/<name>/ (log/shard-manifest.ts SHARD_NAME).
+const SHARD_PREFIX = /^\/shards\/([a-z0-9][a-z0-9._-]{0,62})(\/.*)$/;
+
 /**
  * tileRoutes serve the C2SP tlog-tiles read API (shared/specs/tlog-tiles.md): the checkpoint,
  * Merkle tree tiles and entry bundles. Everything is bounded by the latest checkpoint's size, so
- * a client never sees a hash or entry that no signed tree covers yet.
+ * a client never sees a hash or entry that no signed tree covers yet. Every shard is served under
+ * /shards/<name>/; the root paths stay the first shard's forever, since its full tiles were
+ * served there as immutable and caches may hold them for a year.
  */
-export function tileRoutes(log: Log, opts: AppOptions): Route[] {
+export function tileRoutes(shards: ShardViews, opts: AppOptions): Route[] {
   const cache = new ImmutableCache(opts.immutableCacheBytes, (kind, hit) => opts.metrics.observeCache(kind, hit));
   opts.metrics.bindCache(() => cache.bytes);
-  const checkpoint = (): Reply => ({
-    status: 200,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, max-age=0' },
-    body: opts.checkpointNote(log.latest()),
-  });
+  // The shard a path names, and the path inside it.
+  const target = (path: string): { log: Log; path: string } => {
+    const m = SHARD_PREFIX.exec(path);
+    return m ? { log: shards.byName(m[1]).log, path: m[2] } : { log: shards.all()[0].log, path };
+  };
+  const checkpoint = async (req: ApiRequest): Promise<Reply> => {
+    const { log } = target(req.path);
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, max-age=0' },
+      body: opts.checkpointNote(await log.latest(), log),
+    };
+  };
   const tiles = async (req: ApiRequest): Promise<Reply> => {
     try {
-      return await tileReply(log, cache, req);
+      const t = target(req.path);
+      return await tileReply(t.log, cache, t.path, req);
     } catch (e) {
       const r = replyFor(e);
       r.headers['Cache-Control'] = NO_STORE; // tiles past the tree will exist soon: no answer but a tile may be cached
       return r;
     }
   };
+  const isTile = (url: string) => !url.includes('?') && (url.startsWith('/tile/') || /^\/shards\/[^/]+\/tile\//.test(url));
   return [
     { method: 'GET', path: '/checkpoint', handler: checkpoint, fast: (url) => (url === '/checkpoint' ? NO_PARAMS : undefined) },
     // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
     // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
-    { method: 'GET', path: /^\/tile\//, handler: tiles, fast: (url) => (url.startsWith('/tile/') && !url.includes('?') ? NO_PARAMS : undefined) },
+    { method: 'GET', path: /^\/tile\//, handler: tiles, fast: (url) => (isTile(url) ? NO_PARAMS : undefined) },
+    { method: 'GET', path: /^\/shards\/[^/]+\/checkpoint$/, handler: checkpoint, fast: (url) => (/^\/shards\/[^/?]+\/checkpoint$/.test(url) ? NO_PARAMS : undefined) },
+    { method: 'GET', path: /^\/shards\/[^/]+\/tile\//, handler: tiles },
   ];
 }
 
 const NO_PARAMS = { params: {}, query: {} };
 
-async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Promise<Reply> {
-  const t = parseTilePath(req.path.slice(1));
-  const size = log.latest().size;
+async function tileReply(log: Log, cache: ImmutableCache, path: string, req: ApiRequest): Promise<Reply> {
+  const t = parseTilePath(path.slice(1));
+  const size = (await log.latest()).size;
   // A partial of width W is served while the tree has at least W hashes there: it is then the
   // tile at some size at or below the current one. Wider than the tree has is a 404, never a guess.
   if (tileWidthAt(size, t.level, t.index) < t.width) {
-    throw new CairnError('NOT_FOUND', `${req.path.slice(1)} is beyond the tree of size ${size}`);
+    throw new CairnError('NOT_FOUND', `${path.slice(1)} is beyond the tree of size ${size}`);
   }
   const full = t.width === TILE_WIDTH;
   const headers: Record<string, string> = { 'Cache-Control': full ? IMMUTABLE : PARTIAL, 'Content-Type': 'application/octet-stream' };
+  // Cached by tree: the same tile path in two shards holds two different tiles.
+  const id = `${log.treeId}${path}`;
   if (!t.entries) {
-    let body = full ? cache.get('tile', req.path) : undefined;
+    let body = full ? cache.get('tile', id) : undefined;
     if (!body) {
-      body = asBuffer(log.tile(t.level, t.index, t.width));
-      if (full) cache.set(req.path, body);
+      body = asBuffer(await log.tile(t.level, t.index, t.width));
+      if (full) cache.set(id, body);
     }
     return { status: 200, headers, body };
   }
   // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
   headers.Vary = 'Accept-Encoding';
   const gz = acceptsGzip(req);
-  const key = gz ? `${req.path} gzip` : req.path;
+  const key = gz ? `${id} gzip` : id;
   let body = full ? cache.get('bundle', key) : undefined;
   if (!body) {
-    const raw = asBuffer(bundle(log, t.index, t.width));
+    const raw = asBuffer(await bundle(log, t.index, t.width));
     body = gz ? await gzip(raw) : raw;
     if (full) cache.set(key, body);
   }
@@ -85,9 +105,9 @@ async function tileReply(log: Log, cache: ImmutableCache, req: ApiRequest): Prom
   return { status: 200, headers, body };
 }
 
-function bundle(log: Log, index: number, width: number): Uint8Array {
+async function bundle(log: Log, index: number, width: number): Promise<Uint8Array> {
   const start = index * TILE_WIDTH;
-  const rows = log.entries(start, start + width);
+  const rows = await log.entries(start, start + width);
   if (rows.length !== width) throw new CairnError('CORRUPT', `entries ${start}..${start + width - 1} are not all stored`);
   try {
     return encodeBundle(rows.map((e) => e.body));

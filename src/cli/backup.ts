@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { DB_FILE, KEY_FILE, openSnapshot, type LogSnapshot } from '../log/index.js';
+import { DB_FILE, KEY_FILE, SHARDS_FILE, openSnapshot, readManifest, type LogSnapshot } from '../log/index.js';
 import { loadPrivateKey } from '../note/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
@@ -80,9 +80,23 @@ export const backupCommand: Command = {
     const to = v.to as string | undefined;
     if (!to) throw new CairnError('CONFIG', '--to FILE is required: where to write the backup');
     const t0 = performance.now();
-    const r = await backup(v.data as string, to, { keyFile: v.key as string | undefined, withoutKey: v['without-key'] as boolean });
+    const dataDir = v.data as string;
+    const withoutKey = v['without-key'] as boolean;
+    // The shard list as it was when the backup began (a rotation meanwhile adds a shard this backup does not hold).
+    const manifest = readManifest(dataDir);
+    const r = await backup(dataDir, to, { keyFile: v.key as string | undefined, withoutKey });
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`backup: wrote ${to} (${r.bytes} bytes) in ${secs} s`);
+    // Every later shard beside it (database and key), and the manifest that lists them.
+    for (const rec of manifest?.shards.slice(1) ?? []) {
+      const file = `${to}.${rec.dir.replaceAll('/', '-')}`;
+      const s = await backup(join(dataDir, rec.dir), file, { keyFile: rec.keyFile, withoutKey });
+      console.log(`backup: shard ${rec.name}: wrote ${file} (${s.bytes} bytes)${s.keyCopy ? ` and its key ${s.keyCopy}` : ''}; restore it to NEWDIR/${rec.dir}/${DB_FILE}${s.keyCopy ? ` and ${KEY_FILE}` : ''}`);
+    }
+    if (manifest) {
+      writeFileSync(`${to}.${SHARDS_FILE}`, JSON.stringify(manifest, null, 2) + '\n', { flag: 'wx' });
+      console.log(`backup: copied the shard list to ${to}.${SHARDS_FILE}; restore it to NEWDIR/${SHARDS_FILE}`);
+    }
     if (r.keyCopy) console.log(`backup: copied the signing key to ${r.keyCopy} (mode 0600): store it as carefully as the original`);
     else console.log('backup: the signing key is NOT included (--without-key); the log cannot be restored without it');
     console.log(`restore: mkdir NEWDIR && cp ${to} NEWDIR/${DB_FILE}${r.keyCopy ? ` && cp -p ${r.keyCopy} NEWDIR/${KEY_FILE}` : ''} && cairn verify-db --data NEWDIR`);

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
-import { TileCache, openSnapshot } from '../log/index.js';
+import { TileCache, openSnapshot, readManifest } from '../log/index.js';
 import { HASH_SIZE, TILE_WIDTH, bytesEqual, entriesPath, rootHash, tilePath, tilesBetween, tilesForSize } from '../merkle/index.js';
 import { parseCheckpoint, splitNote } from '../note/index.js';
 import type { Command } from './command.js';
@@ -147,7 +147,7 @@ function fsyncDir(dir: string): void {
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Write the log as static tlog-tiles files (checkpoint, tiles, entry bundles); re-runs add what is new; --follow keeps them current.',
-  usage: 'cairn export --data DIR --to OUT [--follow [--interval S]]',
+  usage: 'cairn export --data DIR --to OUT [--follow [--interval S]]  (every shard: the first at OUT, the others at OUT/shards/<name>)',
   options: [
     dataOption('Data directory of the log (opened read-only).'),
     { name: 'to', env: 'CAIRN_EXPORT_DIR', type: 'string', help: 'Directory to write the static log into (created if missing).' },
@@ -157,22 +157,34 @@ export const exportCommand: Command = {
   run: async (v) => {
     if (v.to === undefined) throw new CairnError('CONFIG', 'missing --to OUT');
     const [data, to] = [v.data as string, v.to as string];
-    const pass = (since?: number): ExportResult => {
-      const t0 = performance.now();
-      const progress = new Progress('export', 'entries');
-      const r = exportLog(data, to, { since, onProgress: (done, total) => progress.update(done, total) });
-      progress.end();
-      const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      if (r.size !== since) console.log(`export: tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
-      return r;
+    // Every shard, laid out as the server serves it: the first at the root, the others under shards/<name>/.
+    const shards = () => (readManifest(data)?.shards ?? [undefined]).map((rec) => ({
+      name: rec ? `shard ${rec.name}: ` : '',
+      from: join(data, rec?.dir ?? ''),
+      to: rec?.dir ? join(to, 'shards', rec.name) : to,
+    }));
+    const sizes = new Map<string, number>();
+    let size = 0;
+    const pass = (): void => {
+      for (const sh of shards()) {
+        const since = sizes.get(sh.from);
+        const t0 = performance.now();
+        const progress = new Progress('export', 'entries');
+        const r = exportLog(sh.from, sh.to, { since, onProgress: (done, total) => progress.update(done, total) });
+        progress.end();
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        if (r.size !== since) console.log(`export: ${sh.name}tree size ${r.size}: wrote ${r.written} files, kept ${r.kept} full tiles already exported (${secs} s)`);
+        sizes.set(sh.from, r.size);
+        size = r.size;
+      }
     };
-    let size = pass().size;
+    pass();
     if (!v.follow) return 0;
     const stop = new StopSignal();
     try {
       while (!(await stop.sleep((v.interval as number) * 1000))) {
         try {
-          size = pass(size).size;
+          pass();
         } catch (e) {
           // A busy or briefly unreadable database is retried on the next pass; anything else
           // (another log, a damaged tree) ends the command.

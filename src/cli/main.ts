@@ -13,6 +13,7 @@ import { verifyInclusionCommand } from './verify-inclusion.js';
 import { witnessCommand } from './witness.js';
 import { trustRootCommand } from './trust-root.js';
 import { signingConfigCommand } from './signing-config.js';
+import { rotateCommand } from './rotate.js';
 
 // Every command, one line each; a command lives in its own file named after it.
 const COMMANDS: readonly Command[] = [
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   witnessCommand,
   trustRootCommand,
   signingConfigCommand,
+  rotateCommand,
 ];
 
 function usage(full = false): string {

@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from '../api/index.js';
-import { Log } from '../log/index.js';
+import { Shards, type Log } from '../log/index.js';
+import { startControl } from './control.js';
+import type { Cosigner } from '../witness/index.js';
+import { rotateOptions, summarize } from './rotate.js';
 import { verifierKeyString } from '../note/index.js';
 import { CairnError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -53,7 +56,9 @@ export function originFromUrl(url: string): string {
 }
 
 export interface Running {
-  log: Log;
+  /** The active shard's log (changes on rotation). */
+  readonly log: Log;
+  shards: Shards;
   server: Server;
   url: string;
   metrics: Metrics;
@@ -77,9 +82,9 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const workers = v['admit-workers'] as number;
   const admission = workers > 0 ? await AdmitPool.start({ size: workers, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
   if (admission && !admission.native) logger.warn('admission workers verify without the native addon (pure JS, far slower)');
-  let log: Log;
+  let shards: Shards;
   try {
-    log = Log.open({
+    shards = Shards.open({
       dataDir: v.data as string,
       origin,
       keyFile: v.key as string | undefined,
@@ -103,18 +108,34 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     await admission?.close();
     throw e;
   }
+  let log = shards.active.log;
   metrics.bindLog(log);
   let tsa;
   try {
     tsa = v['no-tsa'] ? undefined : openTsa({ dataDir: v.data as string, keyFile: v['tsa-key'] as string | undefined, chainFile: v['tsa-cert-chain'] as string | undefined, name: origin });
   } catch (e) {
-    await log.close();
+    await shards.close();
     await admission?.close();
     throw e;
   }
-  const cosigner = startCosigner?.(log, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
+  // One cosigner per shard: a frozen shard's keeps its stored cosignatures and gets its last checkpoint cosigned.
+  const cosigners = new Map<Log, Cosigner>();
+  const startCosigning = (l: Log) => {
+    const c = startCosigner?.(l, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
+    if (c) cosigners.set(l, c);
+  };
+  for (const s of shards.list) startCosigning(s.log);
+  const stopCosigners = async () => {
+    await Promise.all([...cosigners.values()].map((c) => c.stop()));
+  };
+  shards.onRotate((s, previous) => {
+    log = s.log;
+    metrics.bindLog(s.log);
+    startCosigning(s.log);
+    logger.info({ shard: s.record.name, treeId: s.record.treeId, origin: s.record.origin, indexOffset: s.record.indexOffset, frozen: previous.record.name, frozenSize: previous.record.frozen?.size }, `rotated: shard ${s.record.name} is active`);
+  });
   const rate = v['rate-limit'] as number;
-  const app = createApp(log, {
+  const app = createApp(shards, {
     publicUrl,
     maxBodyBytes: v['max-body'] as number,
     immutableCacheBytes: (v['immutable-cache'] as number) * MIB,
@@ -124,7 +145,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     admission,
     tsa,
     rateLimit: { perSecond: rate, burst: (v['rate-burst'] as number | undefined) ?? Math.max(1, 2 * rate) },
-    ...(cosigner && { checkpointNote: cosigner.checkpointNote }),
+    ...(startCosigner && { checkpointNote: (cp, l) => cosigners.get(l)?.checkpointNote(cp) ?? cp.c2sp }),
   });
   const server = createHttpServer(app, {
     requestTimeoutMs: (v['request-timeout'] as number) * 1000,
@@ -137,11 +158,17 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
       server.listen(port, v.host as string, () => resolve());
     });
   } catch (e) {
-    await cosigner?.stop();
-    await log.close();
+    await stopCosigners();
+    await shards.close();
     await admission?.close();
     throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
+  // Only the data directory's owner reaches it (control.ts); cairn rotate talks to it.
+  const control = await startControl(v.data as string, async (req) => summarize(shards, await shards.rotate(rotateOptions(req.args ?? {})))).catch((e: Error) => {
+    // E.g. a data directory path too long for a Unix socket: serve anyway; rotation then needs the server stopped.
+    logger.warn({ err: e.message }, 'no control socket: cairn rotate will need the server stopped');
+    return { close: async () => {} };
+  });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${v.host}:${actualPort}`;
@@ -155,11 +182,24 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const stop = () => {
     readiness.drain(); // at once: load balancers stop sending while the cosigner winds down
     // The admission workers stop last: requests still in flight when shutdown begins use them.
-    return (stopping ??= Promise.resolve(cosigner?.stop())
-      .then(() => shutdown(server, log, readiness, logger, (v['shutdown-timeout'] as number) * 1000))
+    return (stopping ??= control
+      .close()
+      .then(stopCosigners)
+      .then(() => shutdown(server, shards, readiness, logger, (v['shutdown-timeout'] as number) * 1000))
       .finally(() => admission?.close()));
   };
-  return { log, server, url, metrics, readiness, logger, stop };
+  return {
+    get log() {
+      return shards.active.log;
+    },
+    shards,
+    server,
+    url,
+    metrics,
+    readiness,
+    logger,
+    stop,
+  };
 }
 
 /**
@@ -167,7 +207,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
  * timeoutMs), then closes the log: it integrates and acknowledges everything queued, signs a final
  * checkpoint and closes the database. Writes answered 2xx before this resolves are all durable.
  */
-export async function shutdown(server: Server, log: Log, readiness: Readiness, logger: Logger, timeoutMs: number): Promise<void> {
+export async function shutdown(server: Server, shards: Shards, readiness: Readiness, logger: Logger, timeoutMs: number): Promise<void> {
   readiness.drain();
   const t0 = performance.now();
   const closed = new Promise<void>((r) => server.close(() => r()));
@@ -185,8 +225,9 @@ export async function shutdown(server: Server, log: Log, readiness: Readiness, l
     clearInterval(sweep);
     clearTimeout(cut);
   }
+  const log = shards.active.log;
   const pending = log.pending;
-  await log.close();
+  await shards.close();
   logger.info({ treeSize: log.size, drainedQueue: pending, ms: Math.round(performance.now() - t0) }, 'shutdown complete: final checkpoint signed, database closed');
 }
 

@@ -8,7 +8,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import { KEY_FILE } from '../log/index.js';
+import { KEY_FILE, readManifest } from '../log/index.js';
 import { publicKeyFromSpki, rekorV2LogId, type PublicKey } from '../note/index.js';
 import { TSA_CHAIN_FILE } from '../tsa/index.js';
 import type { Command } from './command.js';
@@ -18,31 +18,43 @@ import { originFromUrl } from './serve.js';
 /** TRUSTED_ROOT_MEDIA_TYPE is the media type of TrustedRoot v0.1. */
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
 
-/** TrustInputs are what a trust root is made of. */
-export interface TrustInputs {
-  /** The log's public URL (TransparencyLogInstance.baseUrl). */
+/** TrustedLog is one log (a shard) of a trust root. */
+export interface TrustedLog {
+  /** Where its checkpoints are served (TransparencyLogInstance.baseUrl); it must contain the origin for sigstore-js. */
   url: string;
   origin: string;
   key: PublicKey;
-  /** The TSA's chain, leaf first, DER; empty: no TSA. */
-  tsaChain: Uint8Array[];
   /** Start of the log key's validity. */
   validFrom: Date;
+  /** End of it: when the shard was frozen. */
+  validTo?: Date;
+}
+
+/** TrustInputs are what a trust root is made of. */
+export interface TrustInputs {
+  /** The server's public URL (the TSA's). */
+  url: string;
+  /** Every shard, oldest first. */
+  logs: TrustedLog[];
+  /** The TSA's chain, leaf first, DER; empty: no TSA. */
+  tsaChain: Uint8Array[];
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 /** trustedRoot returns the TrustedRoot for inputs as a protojson object. */
 export function trustedRoot(t: TrustInputs): Record<string, unknown> {
-  const publicKey = {
-    rawBytes: b64(t.key.spkiDer),
-    keyDetails: t.key.type === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256',
-    validFor: { start: t.validFrom.toISOString() },
-  };
-  const instance = (keyId: Uint8Array) => ({ baseUrl: t.url, hashAlgorithm: 'SHA2_256', publicKey, logId: { keyId: b64(keyId) } });
-  const v1 = t.key.logId;
-  const v2 = rekorV2LogId(t.origin, t.key);
-  const tlogs = Buffer.compare(v1, v2) === 0 ? [instance(v1)] : [instance(v1), instance(v2)];
+  const tlogs = t.logs.flatMap((l) => {
+    const publicKey = {
+      rawBytes: b64(l.key.spkiDer),
+      keyDetails: l.key.type === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256',
+      validFor: { start: l.validFrom.toISOString(), ...(l.validTo && { end: l.validTo.toISOString() }) },
+    };
+    const instance = (keyId: Uint8Array) => ({ baseUrl: l.url, hashAlgorithm: 'SHA2_256', publicKey, logId: { keyId: b64(keyId) } });
+    const v1 = l.key.logId;
+    const v2 = rekorV2LogId(l.origin, l.key);
+    return Buffer.compare(v1, v2) === 0 ? [instance(v1)] : [instance(v1), instance(v2)];
+  });
   const timestampAuthorities = t.tsaChain.length === 0 ? [] : [tsaAuthority(t.tsaChain, t.url)];
   return { mediaType: TRUSTED_ROOT_MEDIA_TYPE, tlogs, certificateAuthorities: [], ctlogs: [], timestampAuthorities };
 }
@@ -84,9 +96,26 @@ export function readTrustInputs(v: Values): TrustInputs {
     tsaChain = (readFileSync(chainPath, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new Uint8Array(new X509Certificate(p).raw));
   }
   const origin = (v.origin as string | undefined) ?? originFromUrl(url);
+  const logs: TrustedLog[] = [{ url, origin, key, validFrom }];
+  const shards = readManifest(dataDir)?.shards ?? [];
+  if (shards[0]?.frozen) logs[0].validTo = endOf(shards[0].frozen.at);
+  for (const r of shards.slice(1)) {
+    const path = r.keyFile ?? join(dataDir, r.dir, KEY_FILE);
+    // Each later shard is served under its name; its validity runs from its start to its freezing.
+    const log: TrustedLog = { url: `${url}/shards/${r.name}`, origin: r.origin, key: readPublicKey(readFileSync(path, 'utf8'), path), validFrom: new Date(Math.floor(r.createdAt / 1000) * 1000) };
+    if (r.frozen) log.validTo = endOf(r.frozen.at);
+    logs.push(log);
+  }
   // sigstore-js accepts a checkpoint signature only from a log whose baseUrl matches the note's key name.
-  if (!url.includes(origin)) console.error(`cairn: warning: the URL ${url} does not contain the origin ${origin}; sigstore-js will not match this log's checkpoints`);
-  return { url, origin, key, tsaChain, validFrom };
+  for (const l of logs) {
+    if (!l.url.includes(l.origin)) console.error(`cairn: warning: the URL ${l.url} does not contain the origin ${l.origin}; sigstore-js will not match this log's checkpoints`);
+  }
+  return { url, logs, tsaChain };
+}
+
+/** endOf returns the end of a shard's validity: the second after it was frozen (integrated times are whole seconds). */
+function endOf(ms: number): Date {
+  return new Date(Math.ceil(ms / 1000) * 1000 + 1000);
 }
 
 /** readPublicKey returns the public key in a PEM public or PKCS#8 private key file. */
@@ -102,7 +131,7 @@ function readPublicKey(pem: string, path: string): PublicKey {
 
 export const trustRootCommand: Command = {
   name: 'trust-root',
-  summary: 'Print the sigstore TrustedRoot (log keys, TSA chain) clients verify this log\'s bundles with.',
+  summary: 'Print the sigstore TrustedRoot (every shard\'s key and validity, TSA chain) clients verify this log\'s bundles with.',
   usage: 'cairn trust-root --url PUBLIC_URL [--data DIR | --key FILE] [--origin ORIGIN] [--tsa-cert-chain FILE | --no-tsa]',
   options: [
     ...TRUST_OPTIONS,

@@ -1,24 +1,51 @@
-import { auditDatabase } from '../log/index.js';
+import { join } from 'node:path';
+import { auditDatabase, openSnapshot, readManifest, type ShardRecord } from '../log/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
 import { Progress } from './progress.js';
 
+/** frozenProblem names how a frozen shard's stored tree differs from the one it was frozen with, or undefined. */
+function frozenProblem(dir: string, r: ShardRecord): string | undefined {
+  const snap = openSnapshot(dir);
+  try {
+    const id = snap.identity();
+    if (id?.treeId !== r.treeId) return `its database has tree ID ${id?.treeId}, the manifest says ${r.treeId}`;
+    const cp = snap.latest();
+    if (r.frozen && (cp?.size !== r.frozen.size || Buffer.from(cp.rootHash).toString('hex') !== r.frozen.rootHash)) {
+      return `its tree (size ${cp?.size}) is not the one it was frozen with (size ${r.frozen.size}, root ${r.frozen.rootHash})`;
+    }
+    return undefined;
+  } finally {
+    snap.close();
+  }
+}
+
 export const verifyDbCommand: Command = {
   name: 'verify-db',
-  summary: 'Recompute every leaf, tile and checkpoint from the stored bodies; exit 1 at the first mismatch.',
+  summary: 'Recompute every leaf, tile and checkpoint of every shard from the stored bodies; exit 1 at the first mismatch.',
   usage: 'cairn verify-db --data DIR',
   options: [dataOption('Data directory of the log.')],
   run: async (v) => {
-    const t0 = performance.now();
-    const progress = new Progress('verify-db', 'entries');
-    const r = auditDatabase(v.data as string, (done, total) => progress.update(done, total));
-    progress.end();
-    if (r.problem) {
-      console.error(`verify-db: FAILED at tree size ${r.size}: ${r.problem}`);
-      return 1;
+    const dataDir = v.data as string;
+    const records = readManifest(dataDir)?.shards ?? [undefined];
+    let total = 0;
+    for (const r of records) {
+      const t0 = performance.now();
+      const dir = join(dataDir, r?.dir ?? '');
+      const name = r ? `shard ${r.name}${r.frozen ? ' (frozen)' : ''}: ` : '';
+      const progress = new Progress(`verify-db: ${name}`.replace(/: $/, ''), 'entries');
+      const rep = auditDatabase(dir, (done, all) => progress.update(done, all));
+      progress.end();
+      const problem = rep.problem ?? (r && frozenProblem(dir, r));
+      if (problem) {
+        console.error(`verify-db: FAILED: ${name}at tree size ${rep.size}: ${problem}`);
+        return 1;
+      }
+      total += rep.size;
+      const secs = ((performance.now() - t0) / 1000).toFixed(1);
+      console.log(`verify-db: OK: ${name}${rep.size} entries, all tiles and ${rep.checkpointsChecked} checkpoints match (${secs} s)`);
     }
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    console.log(`verify-db: OK: ${r.size} entries, all tiles and ${r.checkpointsChecked} checkpoints match (${secs} s)`);
+    if (records.length > 1) console.log(`verify-db: OK: ${records.length} shards, ${total} entries`);
     return 0;
   },
 };

@@ -8,3 +8,5 @@ export type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types
 export { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type EntryTimestampFields } from './set.js';
 // The data directory's files and read-only snapshots (export, backup, verify-db): the log's driver's.
 export { DB_FILE, INDEX_FILE, openSnapshot, type Cosignature, type LogSnapshot } from '../storage/index.js';
+export { Shards, type Shard, type RotateOptions, type ShardsConfig } from './shards.js';
+export { SHARDS_FILE, SHARDS_DIR, SHARD_NAME, readManifest, treeIdHex, type ShardManifest, type ShardRecord, type FrozenState } from './shard-manifest.js';

@@ -24,6 +24,7 @@ export class Log {
   readonly treeId: string;
   /** Rekor's logID: hex SHA-256 of the key's SPKI DER. */
   readonly logIdHex: string;
+  private offset: number;
   private readonly storage: SyncLogStorage;
   private readonly tiles: TileCache;
   private readonly sequencer: Sequencer;
@@ -32,6 +33,7 @@ export class Log {
   private heartbeat?: NodeJS.Timeout;
   private resigning = false;
   private closedFlag = false;
+  private frozenFlag: boolean;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
   /** Right-edge range hashes of committed leaves, shared by every proof and root (see RangeMemo). */
@@ -57,6 +59,8 @@ export class Log {
     this.signer = o.signer;
     this.logIdHex = Buffer.from(o.key.logId).toString('hex');
     this.origin = cfg.origin;
+    this.offset = cfg.indexOffset ?? 0;
+    this.frozenFlag = cfg.frozen ?? false;
     this.onSearch = cfg.onSearch;
     this.sequencer = new Sequencer({
       storage: o.storage,
@@ -76,15 +80,48 @@ export class Log {
     });
     this.lastActivity = this.now();
     const hb = cfg.heartbeatMs ?? 60_000;
-    if (hb > 0) {
+    if (this.frozenFlag) void this.sequencer.close();
+    else if (hb > 0) {
       this.heartbeat = setInterval(() => this.beat(hb), Math.min(hb, 1000));
       this.heartbeat.unref();
     }
   }
 
-  /** append submits an entry; see Sequencer.submit for the contract. */
+  /** append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it (FROZEN). */
   append(sub: Submission): Promise<Receipt> {
+    if (this.frozenFlag) return Promise.reject(new CairnError('FROZEN', `log ${this.origin} is frozen: it takes no more entries`));
     return this.sequencer.submit(sub);
+  }
+
+  /** indexOffset returns the virtual log index of this log's first entry (the entries of the frozen shards before it; see shards.ts). */
+  get indexOffset(): number {
+    return this.offset;
+  }
+
+  /** placeAt sets the virtual index of the first entry of a new, still empty shard, once the shard before it is frozen. */
+  placeAt(indexOffset: number): void {
+    if (this.size !== 0 || this.sequencer.busy) throw new Error('log: placeAt on a log that already has entries');
+    this.offset = indexOffset;
+  }
+
+  /** frozen reports whether the log has been frozen (a shard rotated out): read-only from then on. */
+  get frozen(): boolean {
+    return this.frozenFlag;
+  }
+
+  /**
+   * freeze makes the log read-only: appends are refused from now on, everything already queued is
+   * integrated and acknowledged, and one last checkpoint is signed; it resolves with that
+   * checkpoint. The heartbeat stops: a frozen log's checkpoint never changes again.
+   */
+  async freeze(): Promise<SignedCheckpoint> {
+    if (this.closedFlag) throw new CairnError('UNAVAILABLE', 'log is closed');
+    this.frozenFlag = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await this.sequencer.close();
+    while (this.resigning) await new Promise((r) => setTimeout(r, 5));
+    return this.resign();
   }
 
   /** size returns the tree size of the latest checkpoint. */
@@ -150,7 +187,8 @@ export class Log {
   /** signEntryTimestamp signs Rekor's SET of a stored entry (deterministic for Ed25519; any valid ECDSA one will do). */
   signEntryTimestamp(e: StoredEntry): Uint8Array {
     const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
-    return signEntryTimestamp(this.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: e.index });
+    // Rekor signs the virtual index (counted through the frozen shards), as its logIndex field shows.
+    return signEntryTimestamp(this.key, { body, integratedTime: e.integratedTime, logID: this.logIdHex, logIndex: this.offset + e.index });
   }
 
   /** rootAt returns the root hash of the tree at any size up to the current one. */
@@ -208,6 +246,20 @@ export class Log {
     return this.sequencer.idle();
   }
 
+  /**
+   * thaw undoes freeze for a rotation that failed before its commit point (shards.ts): the log
+   * takes entries again. Its last checkpoint was only re-signed, so nothing it signed changes.
+   */
+  thaw(heartbeatMs: number): void {
+    if (this.closedFlag || !this.frozenFlag) return;
+    this.frozenFlag = false;
+    this.sequencer.reopen();
+    if (heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.beat(heartbeatMs), Math.min(heartbeatMs, 1000));
+      this.heartbeat.unref();
+    }
+  }
+
   /** close stops accepting entries, integrates what is queued, signs a final checkpoint and closes the storage. */
   async close(): Promise<void> {
     if (this.closedFlag) return;
@@ -215,7 +267,7 @@ export class Log {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
     try {
-      await this.resign();
+      if (!this.frozenFlag) await this.resign();
     } catch {
       // Storage not writable (disk full, read-only): the stored checkpoint stands; close anyway.
     }

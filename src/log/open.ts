@@ -38,6 +38,15 @@ export interface LogConfig {
   onSearch?: (ms: number) => void;
   /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
   walCheckpointer?: boolean;
+  /** Tree ID a new log is created with (a shard set picks it); default random. Ignored for an existing log. */
+  treeId?: string;
+  /**
+   * Virtual log index of this log's first entry: the entries of the frozen shards before it
+   * (shards.ts). Rekor's SETs and logIndex fields carry the virtual index. Default 0.
+   */
+  indexOffset?: number;
+  /** A frozen shard: opened for reads only; appends are refused, nothing is re-signed. */
+  frozen?: boolean;
 }
 
 /** OpenedLog is what opening a log hands the running service (Log). */
@@ -61,7 +70,7 @@ export function openChecked(cfg: LogConfig): OpenedLog {
   try {
     storage = SqliteStorage.open(cfg.dataDir, { synchronous: cfg.synchronous, index: cfg.index, walCheckpointer: cfg.walCheckpointer, onError: cfg.onError });
     const signer = new CheckpointSigner(cfg.origin, key);
-    const treeId = bindIdentity(storage, signer, key, cfg.now ?? Date.now);
+    const treeId = bindIdentity(storage, signer, key, cfg.now ?? Date.now, cfg.treeId);
     const tiles = new TileCache((l, i) => storage!.tile(l, i), cfg.tileCacheSize);
     quickCheck(storage, tiles, cfg.origin, key);
     return { key, treeId, storage, tiles, signer };
@@ -74,11 +83,11 @@ export function openChecked(cfg: LogConfig): OpenedLog {
 }
 
 /** bindIdentity records origin, key and tree ID in a new log, or checks them against an existing one; returns the tree ID. */
-function bindIdentity(storage: SyncLogStorage, signer: CheckpointSigner, key: LogKey, now: () => number): string {
+function bindIdentity(storage: SyncLogStorage, signer: CheckpointSigner, key: LogKey, now: () => number, newTreeId?: string): string {
   const pem = key.publicKeyPem.trim();
   const id = storage.identity();
   if (id === undefined) {
-    const treeId = (randomBytes(8).readBigUInt64BE() >> 1n).toString();
+    const treeId = newTreeId ?? randomTreeId();
     storage.create({ origin: signer.origin, publicKeyPem: pem, treeId }, signer.sign(0, EMPTY_ROOT, now()));
     return treeId;
   }
@@ -89,6 +98,13 @@ function bindIdentity(storage: SyncLogStorage, signer: CheckpointSigner, key: Lo
     throw new CairnError('CONFIG', 'this log was created with a different signing key; start it with its original key (--key)');
   }
   return id.treeId;
+}
+
+/** randomTreeId returns a random positive int64 as a decimal string (Rekor's tree IDs). */
+export function randomTreeId(): string {
+  let id = 0n;
+  while (id === 0n) id = randomBytes(8).readBigUInt64BE() >> 1n;
+  return id.toString();
 }
 
 /**

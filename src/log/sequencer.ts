@@ -140,6 +140,11 @@ export class Sequencer {
     await this.idle();
   }
 
+  /** reopen accepts submissions again after close (a rotation that failed before its commit point). */
+  reopen(): void {
+    this.closed = false;
+  }
+
   /** idle resolves when nothing is queued or being committed. */
   idle(): Promise<void> {
     if (!this.busy && !this.scheduled) return Promise.resolve();
