@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { syncDirectory, writeFileDurably } from '../durable-file.js';
 import { dirname, join, resolve } from 'node:path';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
@@ -83,9 +84,9 @@ export function exportLog(dataDir: string, outArg: string, opts: ExportOptions =
       // New directories are entries in their parents: sync those up to outDir too.
       for (; d.length >= outDir.length && !dirs.has(d); d = dirname(d)) dirs.add(d);
     }
-    for (const d of dirs) fsyncDir(d);
+    for (const d of dirs) syncDirectory(d);
     writeAtomic(join(outDir, 'checkpoint'), Buffer.from(cp.c2sp, 'utf8'));
-    fsyncDir(outDir);
+    syncDirectory(outDir);
     result.written++;
     return result;
   } finally {
@@ -116,31 +117,12 @@ function checkPrevious(outDir: string, origin: string, size: number, root: Uint8
   }
 }
 
-/** writeAtomic writes data to path through a temporary file, fsync and rename: readers see the whole file or none. */
+/** writeAtomic is writeFileDurably with export's error: the directory could not be written. */
 function writeAtomic(path: string, data: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileDurably(path, data);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new CairnError('UNAVAILABLE', `cannot write ${path}: ${(e as Error).message}`);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

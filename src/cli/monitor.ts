@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurably } from '../durable-file.js';
 import { MonitorAlarm, RekorClient, monitorStep, openFetcher, readLogKey, type MonitorSource, type MonitorState } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import type { Command } from './command.js';
@@ -24,17 +25,9 @@ function readState(path: string): MonitorState | undefined {
   return s;
 }
 
-/** writeState replaces the state file atomically (temp, fsync, rename): a crash leaves the old or the new state. */
+/** writeState replaces the state file atomically: a crash leaves the old or the new state. */
 function writeState(path: string, s: MonitorState): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, JSON.stringify(s, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileDurably(path, JSON.stringify(s, null, 2) + '\n');
 }
 
 export const monitorCommand: Command = {

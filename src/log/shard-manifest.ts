@@ -5,7 +5,8 @@
  * one, after it the new one is. A data directory without it is one log, today's layout: the
  * first shard lives in the data directory itself (migrated forward in place, nothing copied).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurably } from '../durable-file.js';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 
@@ -91,22 +92,8 @@ export function manifestProblem(m: ShardManifest): string | undefined {
 export function writeManifest(dataDir: string, m: ShardManifest): void {
   const problem = manifestProblem(m);
   if (problem) throw new Error(`shards: refusing to write a bad manifest: ${problem}`);
-  const path = join(dataDir, SHARDS_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, JSON.stringify(m, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dataDir, 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  // The manifest is the rotation's commit point: the directory is synced so the rename is durable.
+  writeFileDurably(join(dataDir, SHARDS_FILE), JSON.stringify(m, null, 2) + '\n', { syncDir: true });
 }
 
 /** treeIdHex returns a decimal tree ID as the zero-padded 16-digit hex of Rekor entry IDs. */

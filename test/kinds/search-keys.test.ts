@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { admitEntry, emailKey, hashKey, publicKeyKey, spkiKey, subjectKey, uriKey } from '../../src/kinds/index.js';
-import { ipString } from '../../src/kinds/pki.js';
+import { ipString } from '../../src/kinds/san.js';
 import { digestOf, expectCode, fixture, fixtureKey, hashedrekordEntry, keyPair, publicPem, signArtifact } from './helpers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
