@@ -26,13 +26,18 @@ interface State {
   first?: Checkpoint;
   latest?: Checkpoint;
   latestNote?: string;
+  /** Entries in the frozen shards before the active tree (after a rotation; 0 before). */
+  offset: number;
   checkpointError?: string;
   /** When this page first saw the latest tree size (checkpoints carry no time of their own). */
   latestSeenAt?: number;
   lastFile?: { name: string; size: number; hex: string };
 }
 
-const state: State = {};
+const state: State = { offset: 0 };
+
+/** entryCount is the number of entries in the whole log: its indexes run 0 .. entryCount - 1 through every shard. */
+const entryCount = (): number => state.offset + (state.latest?.size ?? 0);
 const main = document.getElementById('main') as HTMLElement;
 const status = document.getElementById('status') as HTMLElement;
 
@@ -56,10 +61,10 @@ async function loadKey(): Promise<void> {
   }
 }
 
-/** refreshCheckpoint reads /checkpoint and keeps it if the trusted key signed it. */
-async function refreshCheckpoint(fetched?: Promise<string>): Promise<boolean> {
+/** refreshCheckpoint reads the active tree's checkpoint and keeps it if the trusted key signed it. */
+async function refreshCheckpoint(fetched?: Promise<{ note: string; offset: number }>): Promise<boolean> {
   try {
-    const text = await (fetched ?? api.checkpoint());
+    const { note: text, offset } = await (fetched ?? api.activeTree());
     const note = parseNote(text);
     if (typeof note === 'string') throw new Error(note);
     const cp = parseCheckpoint(note.text);
@@ -67,7 +72,10 @@ async function refreshCheckpoint(fetched?: Promise<string>): Promise<boolean> {
     if (!state.key) throw new Error('no trusted log key');
     const why = await verifyLogSignature(note, cp.origin, state.key);
     if (why) throw new Error(`checkpoint signature: ${why}`);
-    const grew = state.latest?.size !== cp.size;
+    // A rotation starts a new tree: its checkpoints are not consistent with the old tree's.
+    if (offset !== state.offset) state.first = undefined;
+    const grew = state.latest?.size !== cp.size || offset !== state.offset;
+    state.offset = offset;
     if (grew) state.latestSeenAt = Date.now();
     state.first ??= cp;
     state.latest = cp;
@@ -167,7 +175,7 @@ async function overview(): Promise<void> {
   const chartBox = h('section', { 'aria-labelledby': 'chart-h' }, h('h3', { id: 'chart-h' }, 'Entries over time'), h('p', {}, 'Loading…'));
   show(heading('Overview'), overviewLog(), keySection(), witnessSection(), chartBox);
   performance.mark('cairn:overview');
-  const size = state.latest?.size ?? 0;
+  const size = entryCount();
   const drawChart = chart(size).then(
     (fig) => chartBox.replaceChildren(chartBox.firstChild!, fig),
     (e: Error) => chartBox.replaceChildren(chartBox.firstChild!, alert(`No chart: ${e.message}`, 'info')),
@@ -217,8 +225,8 @@ async function searchView(q: string, page: number): Promise<void> {
   const total = found.direct.length + ids.length;
   const pages = Math.max(1, Math.ceil(total / PAGE));
   if (total === 0) {
-    const past = query.kind === 'index' && state.latest && query.index >= state.latest.size;
-    out.replaceChildren(alert(past ? `Log index ${query.index} is past the end of the log: its tree size is ${state.latest!.size}, so the last index is ${state.latest!.size - 1}.` : 'No entries match.', 'info'));
+    const past = query.kind === 'index' && state.latest && query.index >= entryCount();
+    out.replaceChildren(alert(past ? `Log index ${query.index} is past the end of the log: it holds ${entryCount()} entries, so the last index is ${entryCount() - 1}.` : 'No entries match.', 'info'));
     return;
   }
   if (page > pages) {
@@ -252,7 +260,7 @@ function pager(q: string, page: number, pages: number, total: number): HTMLEleme
 }
 
 function neighbours(i: number): HTMLElement {
-  const size = state.latest?.size ?? 0;
+  const size = entryCount();
   return h(
     'nav',
     { class: 'pager', 'aria-label': 'Neighbouring entries' },
@@ -438,7 +446,7 @@ async function poll(): Promise<void> {
 
 async function start(): Promise<void> {
   wire();
-  const checkpoint = api.checkpoint();
+  const checkpoint = api.activeTree();
   checkpoint.catch(() => {}); // read by refreshCheckpoint, which reports failures
   await loadKey();
   await refreshCheckpoint(checkpoint);
