@@ -1,4 +1,5 @@
-export { Log, type LogConfig } from './log.js';
+export { Log, type AnyLog, type LogConfig, type Read, type ServiceConfig } from './log.js';
+export { all, andThen, isPromise, type Awaitable } from './awaitable.js';
 export { Sequencer, type BatchStats } from './sequencer.js';
 export { CheckpointSigner } from './signer.js';
 export { TileCache } from './tile-cache.js';
