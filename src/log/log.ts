@@ -1,3 +1,7 @@
+/**
+ * The running log service. Over 300 lines for a reason: it is the log's whole public surface,
+ * one short documented method per operation; opening is in open.ts, sequencing in sequencer.ts.
+ */
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, RangeMemo, bytesEqual, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
 import type { LogKey } from '../note/index.js';

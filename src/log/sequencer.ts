@@ -1,7 +1,13 @@
+/**
+ * The log's single writer. Over 300 lines for a reason: its one state machine (queue, prepare,
+ * build, commit, settle in order, fail everything built on a failed batch) reads best in one
+ * place; what it reads from storage before a build is in batch-prep.ts.
+ */
 import { CairnError } from '../errors.js';
-import { ExpandedTile, TILE_WIDTH, bytesEqual, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
+import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
 import type { LogStorage } from '../storage/index.js';
-import { all, andThen, isPromise, type Awaitable } from './awaitable.js';
+import { isPromise, type Awaitable } from './awaitable.js';
+import { BatchLeaves, prepareBatch, type Prepared } from './batch-prep.js';
 import { tileKey, type TileCache, type TileKey } from './tile-cache.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
@@ -13,19 +19,6 @@ interface Pending {
   queuedAt: number;
   resolve: (r: Receipt) => void;
   reject: (e: unknown) => void;
-}
-
-/**
- * Prepared is what a batch needs from storage before its synchronous build step: each leaf's
- * stored index (dedup), and the right-edge tiles of the tree it extends (which it grows and
- * whose nodes its root and proofs read). With SQLite it is all there in the same tick.
- */
-interface Prepared {
-  lookups: (number | undefined)[];
-  edges: Map<TileKey, ExpandedTile>;
-  /** The tip size and failure count it was prepared at: a batch failing meanwhile voids it. */
-  size: number;
-  failures: number;
 }
 
 /** A batch handed to the writer and not yet committed. */
@@ -245,34 +238,11 @@ export class Sequencer {
     this.next();
   }
 
-  /** prepare hashes the batch's leaves and reads what its build step needs (see Prepared). */
+  /** prepare hashes the batch's leaves and reads what its build step needs (batch-prep.ts). */
   private prepare(batch: Pending[]): Awaitable<Prepared> {
     const hashes = leafHashes(batch.map((p) => p.sub.body));
     for (let i = 0; i < batch.length; i++) batch[i].leafHash = hashes[i];
-    const size = this.tipSize;
-    const failures = this.failures;
-    // Leaves of batches in flight are staged, so these lookups see them too.
-    const lookups = all(hashes.map((h) => this.o.storage.leafIndex(h)));
-    const edges = this.edgeTiles(size);
-    return andThen(lookups, (l) => andThen(edges, (e) => ({ lookups: l, edges: e, size, failures })));
-  }
-
-  /** edgeTiles returns the partial tile at each level of a tree of size leaves: newest version, in flight or stored. */
-  private edgeTiles(size: number): Awaitable<Map<TileKey, ExpandedTile>> {
-    const keys: TileKey[] = [];
-    const tiles: Awaitable<ExpandedTile | undefined>[] = [];
-    for (let level = 0, n = size; n > 0; level++, n = Math.floor(n / TILE_WIDTH)) {
-      if (n % TILE_WIDTH === 0) continue;
-      const index = Math.floor(n / TILE_WIDTH);
-      const k = tileKey(level, index);
-      keys.push(k);
-      tiles.push(this.pendingTiles.get(k) ?? this.o.tiles.edge(level, index));
-    }
-    return andThen(all(tiles), (ts) => {
-      const m = new Map<TileKey, ExpandedTile>();
-      ts.forEach((t, i) => t && m.set(keys[i], t));
-      return m;
-    });
+    return prepareBatch(this.o.storage, this.o.tiles, this.pendingTiles, hashes, this.tipSize, this.failures);
   }
 
   private integrateBatch(batch: Pending[], prep: Prepared, started: number): void {
@@ -287,12 +257,12 @@ export class Sequencer {
     let write: Promise<void>;
     try {
       if (prep.size !== oldSize) throw new Error(`sequencer: batch prepared at size ${prep.size} built at ${oldSize}`);
-      // Earlier leaves of this batch, by their first four bytes (lookups ran before any was staged).
-      const mine = new Map<number, number>();
+      // Lookups ran before any leaf of this batch was staged: duplicates within it are found here.
+      const mine = new BatchLeaves();
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
         // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
-        const existing = prep.lookups[i] ?? this.earlier(mine, accepted, p.leafHash!, oldSize);
+        const existing = prep.lookups[i] ?? mine.find(p.leafHash!);
         if (existing !== undefined) {
           rejected.push({ p, index: existing });
           continue;
@@ -300,8 +270,7 @@ export class Sequencer {
         const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash!, body: p.sub.body, kind: p.sub.kind, integratedTime };
         if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
         this.o.storage.stage(entry.index, entry.leafHash, p.sub.indexKeys);
-        const prefix = Buffer.from(entry.leafHash.buffer, entry.leafHash.byteOffset, 4).readUInt32LE(0);
-        if (!mine.has(prefix)) mine.set(prefix, entry.index);
+        mine.add(entry.leafHash, entry.index);
         accepted.push({ p, entry });
       }
       if (accepted.length === 0) {
@@ -335,15 +304,6 @@ export class Sequencer {
       () => this.settle(f, { ok: true }),
       (error: unknown) => this.settle(f, { ok: false, error }),
     );
-  }
-
-  /** earlier returns the index of an entry of this batch with this leaf hash, if one came before. */
-  private earlier(mine: Map<number, number>, accepted: { entry: StoredEntry }[], leafHash: Uint8Array, oldSize: number): number | undefined {
-    const at = mine.get(Buffer.from(leafHash.buffer, leafHash.byteOffset, 4).readUInt32LE(0));
-    if (at === undefined) return undefined;
-    if (bytesEqual(accepted[at - oldSize].entry.leafHash, leafHash)) return at;
-    // Four equal bytes of different leaves: rare enough to look through the whole batch.
-    return accepted.find((a) => bytesEqual(a.entry.leafHash, leafHash))?.entry.index;
   }
 
   /** settle records the writer's answer for a batch and acts on every batch settled, in order. */
