@@ -32,6 +32,14 @@ export const LOG_KEY_OPTION: OptionSpec = {
   help: "The log's note verifier key, or a file holding it or the log's SPKI PEM public key.",
 };
 
+/** verifyFetchOptions are the verify commands' --url and --api: fetch the proof instead of reading a file. */
+export function verifyFetchOptions(rekorPath: string): OptionSpec[] {
+  return [
+    { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
+    { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: `With --url: compute the proof from tiles, or ask Rekor's ${rekorPath}.` },
+  ];
+}
+
 /** envName returns the environment variable of an option: --public-url → CAIRN_PUBLIC_URL unless it names its own. */
 export function envName(s: Pick<OptionSpec, 'name' | 'env'>): string {
   return s.env ?? 'CAIRN_' + s.name.toUpperCase().replace(/-/g, '_');

@@ -4,7 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, verifyConsistency } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
-import { LOG_KEY_OPTION } from './config.js';
+import { LOG_KEY_OPTION, verifyFetchOptions } from './config.js';
 
 export const verifyConsistencyCommand: Command = {
   name: 'verify-consistency',
@@ -18,8 +18,7 @@ export const verifyConsistencyCommand: Command = {
     { name: 'old', env: 'CAIRN_VERIFY_OLD', type: 'string', help: 'The older signed checkpoint file.' },
     { name: 'new', env: 'CAIRN_VERIFY_NEW', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },
     { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Consistency proof file: JSON array of hashes, Rekor ConsistencyProof JSON, or one hex/base64 hash per line.' },
-    { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
-    { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'With --url: compute the proof from tiles, or ask Rekor\'s /api/v1/log/proof.' },
+    ...verifyFetchOptions('/api/v1/log/proof'),
   ],
   run: async (v) => {
     if (v.key === undefined || v.old === undefined) throw new CairnError('CONFIG', 'verify-consistency needs --key and --old');

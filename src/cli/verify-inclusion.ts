@@ -4,7 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, leafHash, verifyInclusion } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
-import { LOG_KEY_OPTION } from './config.js';
+import { LOG_KEY_OPTION, verifyFetchOptions } from './config.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -36,8 +36,7 @@ export const verifyInclusionCommand: Command = {
     { name: 'index', env: 'CAIRN_VERIFY_INDEX', type: 'int', min: 0, help: 'The entry\'s log index (taken from the proof file when it says).' },
     { name: 'checkpoint', env: 'CAIRN_VERIFY_CHECKPOINT', type: 'string', help: 'Signed checkpoint file to verify against. Default with --url: the log\'s current one.' },
     { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Inclusion proof file: JSON array of hashes, Rekor inclusionProof JSON or entry response, or one hex/base64 hash per line.' },
-    { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
-    { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'With --url: compute the proof from tiles, or ask Rekor\'s /api/v1/log/entries.' },
+    ...verifyFetchOptions('/api/v1/log/entries'),
   ],
   run: async (v) => {
     if (v.key === undefined) throw new CairnError('CONFIG', 'missing --key');
