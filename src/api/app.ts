@@ -3,7 +3,7 @@ import express from 'express';
 import { pino } from 'pino';
 import type { Admitted } from '../kinds/index.js';
 import { admitEntry } from '../kinds/index.js';
-import { Shards, type Log } from '../log/index.js';
+import { Shards, type AnyLog } from '../log/index.js';
 import { admitBody } from './admission.js';
 import { rawBody } from './body.js';
 import { dispatcher } from './dispatch.js';
@@ -33,7 +33,7 @@ export type App = RequestListener & { listen(port: number, host: string, cb?: ()
  * are assembled. Every route is a handler (route.ts) mounted on express; the hot ones are also
  * answered by the dispatcher in front of it (dispatch.ts) when their URL is spelled canonically.
  */
-export function createApp(logs: Log | Shards, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): App {
+export function createApp(logs: AnyLog | Shards, options: Partial<AppOptions> & Pick<AppOptions, 'publicUrl'>): App {
   const shards = new ShardViews(logs instanceof Shards ? logs : Shards.single(logs));
   const log = shards.active.log;
   const opts: AppOptions = {

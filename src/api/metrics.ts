@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatchStats, Log } from '../log/index.js';
+import type { AnyLog, BatchStats } from '../log/index.js';
 import { VERSION } from '../version.js';
 
 // All of Cairn's Prometheus collectors, built here on their own Registry (never prom-client's
@@ -36,7 +36,7 @@ export class Metrics {
   /** Seconds since each witness's newest cosignature; set through setCosignature. */
   readonly witnessCosignatureAge: Gauge<'witness'>;
 
-  private log?: Log;
+  private log?: AnyLog;
   private readonly cosignedAt = new Map<string, number>();
   private readonly immutableCache: Counter<'kind' | 'result'>;
   private cacheBytes?: () => number;
@@ -104,16 +104,16 @@ export class Metrics {
       name: 'cairn_sqlite_size_bytes',
       help: 'Size of the SQLite database file plus its write-ahead log.',
       registers,
-      collect() {
-        if (self.log) this.set(self.log.storageStats().bytes);
+      async collect() {
+        if (self.log) this.set((await self.log.storageStats()).bytes);
       },
     });
     this.indexLag = new Gauge({
       name: 'cairn_index_lag_entries',
       help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
       registers,
-      collect() {
-        if (self.log) this.set(self.log.storageStats().indexLag);
+      async collect() {
+        if (self.log) this.set((await self.log.storageStats()).indexLag);
       },
     });
     this.witnessCosignatureAge = new Gauge({
@@ -143,7 +143,7 @@ export class Metrics {
   }
 
   /** bindLog makes the state gauges (tree size, checkpoint age, database size) read this log. */
-  bindLog(log: Log): this {
+  bindLog(log: AnyLog): this {
     this.log = log;
     return this;
   }

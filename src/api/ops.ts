@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Log } from '../log/index.js';
+import type { AnyLog } from '../log/index.js';
 import type { Metrics } from './metrics.js';
 import type { Route } from './route.js';
 import { VERSION } from '../version.js';
@@ -53,9 +53,9 @@ export class Readiness {
     return this.draining;
   }
 
-  check(log: Log): { ready: boolean; checks: Record<string, Check> } {
+  async check(log: AnyLog): Promise<{ ready: boolean; checks: Record<string, Check> }> {
     const checks: Record<string, Check> = {
-      database: this.database(log),
+      database: await this.database(log),
       signer: signer(log),
       sequencer: this.sequencer(log),
     };
@@ -63,15 +63,15 @@ export class Readiness {
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
-  private database(log: Log): Check {
-    const problem = log.storageProblem();
+  private async database(log: AnyLog): Promise<Check> {
+    const problem = await log.storageProblem();
     if (problem) return { ok: false, detail: problem };
     // Neither probe commits, so neither sees a commit fail (disk full, I/O error): the sequencer does.
     if (this.lastError) return { ok: false, detail: `last batch failed: ${this.lastError}` };
     return { ok: true };
   }
 
-  private sequencer(log: Log): Check {
+  private sequencer(log: AnyLog): Check {
     const since = log.oldestPendingAt;
     const waitMs = since === undefined ? 0 : this.now() - since;
     if (waitMs > this.stallMs) {
@@ -83,7 +83,7 @@ export class Readiness {
 
 const PROBE = new TextEncoder().encode('cairn readiness probe\n');
 
-function signer(log: Log): Check {
+function signer(log: AnyLog): Check {
   try {
     if (log.key.sign(PROBE).length === 0) return { ok: false, detail: 'signer returned an empty signature' };
     return { ok: true };
@@ -93,7 +93,7 @@ function signer(log: Log): Check {
 }
 
 /** opsRoutes serve what operators poll: liveness, readiness, metrics. */
-export function opsRoutes(active: () => Log, readiness: Readiness, metrics: Metrics): Route[] {
+export function opsRoutes(active: () => AnyLog, readiness: Readiness, metrics: Metrics): Route[] {
   const NO_STORE = { 'Cache-Control': 'no-store' };
   return [
     // Alive: the event loop answers. Nothing else, so a restart is never triggered by a full disk.
@@ -101,8 +101,8 @@ export function opsRoutes(active: () => Log, readiness: Readiness, metrics: Metr
     {
       method: 'GET',
       path: '/readyz',
-      handler: () => {
-        const { ready, checks } = readiness.check(active());
+      handler: async () => {
+        const { ready, checks } = await readiness.check(active());
         const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
         return { status: ready ? 200 : 503, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body };
       },

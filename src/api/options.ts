@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Log, SignedCheckpoint } from '../log/index.js';
+import type { AnyLog, SignedCheckpoint } from '../log/index.js';
 import type { TimestampAuthority } from '../tsa/index.js';
 import type { AdmitPool } from './admit-pool.js';
 import type { Metrics } from './metrics.js';
@@ -11,7 +11,7 @@ export interface AppOptions {
   /** URL clients reach the log at (used in Location headers). */
   publicUrl: string;
   /** The C2SP note served for a checkpoint of log (a shard): by default its own text; witnessing appends cosignatures. */
-  checkpointNote: (cp: SignedCheckpoint, log: Log) => string;
+  checkpointNote: (cp: SignedCheckpoint, log: AnyLog) => string;
   /** Largest request body accepted (bytes); larger ones get 413. */
   maxBodyBytes: number;
   /** Bytes of memory for finished full tiles and entry bundles (ImmutableCache; 0: off). */

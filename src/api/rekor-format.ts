@@ -5,7 +5,7 @@
  * the templates are valid JSON; building strings skips express's res.json and a second stringify.
  */
 import type { ServerResponse } from 'node:http';
-import { treeIdHex, type Log, type SignedCheckpoint, type StoredEntry } from '../log/index.js';
+import { treeIdHex, type AnyLog, type SignedCheckpoint, type StoredEntry } from '../log/index.js';
 
 /** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
 export const TREE_ID_HEX_LEN = 16;
@@ -46,7 +46,7 @@ export class RekorFormatter {
   /** Base64 SETs by log index, of entries stored without one: an entry's fields never change, so neither does its SET (Ed25519 is deterministic; any valid ECDSA SET will do). */
   private sets = new Map<number, string>();
 
-  constructor(private readonly log: Log) {
+  constructor(private readonly log: AnyLog) {
     this.logIdHex = log.logIdHex;
     this.treeIdHex = treeIdHex(log.treeId);
   }

@@ -7,7 +7,7 @@
  */
 import { isCairnError, type ErrorCode } from '../errors.js';
 import type { Admitted } from '../kinds/index.js';
-import { Shards, type Log, type Receipt } from '../log/index.js';
+import { Shards, type AnyLog, type Receipt } from '../log/index.js';
 import { rekorV2LogId, rekorV2UsesC2spNote } from '../note/index.js';
 import { jsonReply, type Reply } from './reply.js';
 import type { Route } from './route.js';
@@ -32,11 +32,11 @@ export function v2Error(code: number, http: number, message: string, headers: Re
 }
 
 /** V2Target is where an upload goes: a shard's log (its v2 URL), or the shard set's active shard (the root URL). */
-export type V2Target = Log | Shards;
+export type V2Target = AnyLog | Shards;
 
 /** RekorV2 answers Rekor v2 requests for a log; it knows nothing of the transport. */
 export class RekorV2 {
-  private readonly ids = new WeakMap<Log, { keyId: string; c2spNote: boolean }>();
+  private readonly ids = new WeakMap<AnyLog, { keyId: string; c2spNote: boolean }>();
 
   /**
    * admit validates, verifies and canonicalizes a body (admitV2Body): inline by default, or on
@@ -55,7 +55,7 @@ export class RekorV2 {
     } catch (e) {
       return this.error(e);
     }
-    let log: Log;
+    let log: AnyLog;
     let receipt: Receipt;
     try {
       if (target instanceof Shards) ({ receipt, shard: { log } } = await target.append(admitted));
@@ -67,7 +67,7 @@ export class RekorV2 {
   }
 
   /** transparencyLogEntry renders a receipt of log as rekor-tiles answers CreateEntry. */
-  transparencyLogEntry(log: Log, r: Receipt, kindVersion: string): string {
+  transparencyLogEntry(log: AnyLog, r: Receipt, kindVersion: string): string {
     let id = this.ids.get(log);
     if (!id) this.ids.set(log, (id = { keyId: b64(rekorV2LogId(log.origin, log.key)), c2spNote: rekorV2UsesC2spNote(log.key) }));
     const [kind, version] = kindVersion.split('/');

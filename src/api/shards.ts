@@ -6,13 +6,13 @@
  * with asynchronous reads fits unchanged.
  */
 import { CairnError } from '../errors.js';
-import { treeIdHex, type Log, type Shard, type Shards, type StoredEntry } from '../log/index.js';
+import { treeIdHex, type AnyLog, type Shard, type Shards, type StoredEntry } from '../log/index.js';
 import { RekorFormatter, hex } from './rekor-format.js';
 
 /** ShardView is one shard as the API serves it. */
 export interface ShardView {
   shard: Shard;
-  log: Log;
+  log: AnyLog;
   fmt: RekorFormatter;
   /** The shard's tree ID as entry IDs carry it. */
   treeIdHex: string;
@@ -25,7 +25,7 @@ export interface Found {
 }
 
 export class ShardViews {
-  private readonly views = new Map<Log, ShardView>();
+  private readonly views = new Map<AnyLog, ShardView>();
   private inactive?: { count: number; json: string };
 
   constructor(readonly shards: Shards) {}

@@ -3,7 +3,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import { encodeBundle } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import { TILE_WIDTH, parseTilePath, tileWidthAt } from '../merkle/index.js';
-import type { Log } from '../log/index.js';
+import type { AnyLog } from '../log/index.js';
 import type { AppOptions } from './options.js';
 import { replyFor } from './errors.js';
 import type { Reply } from './reply.js';
@@ -36,7 +36,7 @@ export function tileRoutes(shards: ShardViews, opts: AppOptions): Route[] {
   const cache = new ImmutableCache(opts.immutableCacheBytes, (kind, hit) => opts.metrics.observeCache(kind, hit));
   opts.metrics.bindCache(() => cache.bytes);
   // The shard a path names, and the path inside it.
-  const target = (path: string): { log: Log; path: string } => {
+  const target = (path: string): { log: AnyLog; path: string } => {
     const m = SHARD_PREFIX.exec(path);
     return m ? { log: shards.byName(m[1]).log, path: m[2] } : { log: shards.all()[0].log, path };
   };
@@ -71,7 +71,7 @@ export function tileRoutes(shards: ShardViews, opts: AppOptions): Route[] {
 
 const NO_PARAMS = { params: {}, query: {} };
 
-async function tileReply(log: Log, cache: ImmutableCache, path: string, req: ApiRequest): Promise<Reply> {
+async function tileReply(log: AnyLog, cache: ImmutableCache, path: string, req: ApiRequest): Promise<Reply> {
   const t = parseTilePath(path.slice(1));
   const size = (await log.latest()).size;
   // A partial of width W is served while the tree has at least W hashes there: it is then the
@@ -105,7 +105,7 @@ async function tileReply(log: Log, cache: ImmutableCache, path: string, req: Api
   return { status: 200, headers, body };
 }
 
-async function bundle(log: Log, index: number, width: number): Promise<Uint8Array> {
+async function bundle(log: AnyLog, index: number, width: number): Promise<Uint8Array> {
   const start = index * TILE_WIDTH;
   const rows = await log.entries(start, start + width);
   if (rows.length !== width) throw new CairnError('CORRUPT', `entries ${start}..${start + width - 1} are not all stored`);

@@ -14,6 +14,7 @@ import { witnessCommand } from './witness.js';
 import { trustRootCommand } from './trust-root.js';
 import { signingConfigCommand } from './signing-config.js';
 import { rotateCommand } from './rotate.js';
+import { migrateCommand } from './migrate.js';
 
 // Every command, one line each; a command lives in its own file named after it.
 const COMMANDS: readonly Command[] = [
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   trustRootCommand,
   signingConfigCommand,
   rotateCommand,
+  migrateCommand,
 ];
 
 function usage(full = false): string {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from '../api/index.js';
-import { Shards, type Log } from '../log/index.js';
+import { Shards, type AnyLog } from '../log/index.js';
 import { startControl } from './control.js';
 import type { Cosigner } from '../witness/index.js';
 import { rotateOptions, summarize } from './rotate.js';
@@ -57,7 +57,7 @@ export function originFromUrl(url: string): string {
 
 export interface Running {
   /** The active shard's log (changes on rotation). */
-  readonly log: Log;
+  readonly log: AnyLog;
   shards: Shards;
   server: Server;
   url: string;
@@ -119,8 +119,8 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     throw e;
   }
   // One cosigner per shard: a frozen shard's keeps its stored cosignatures and gets its last checkpoint cosigned.
-  const cosigners = new Map<Log, Cosigner>();
-  const startCosigning = (l: Log) => {
+  const cosigners = new Map<AnyLog, Cosigner>();
+  const startCosigning = (l: AnyLog) => {
     const c = startCosigner?.(l, (level, m) => logger[level](m), (w, t) => metrics.setCosignature(w, t * 1000));
     if (c) cosigners.set(l, c);
   };

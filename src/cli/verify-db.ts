@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { auditDatabase, openSnapshot, readManifest, type ShardRecord } from '../log/index.js';
+import { auditDatabase, auditPostgres, openSnapshot, readManifest, type ShardRecord } from '../log/index.js';
+import { describePlace, postgresPlace } from '../storage/index.js';
 import type { Command } from './command.js';
 import { dataOption } from './config.js';
 import { Progress } from './progress.js';
@@ -23,9 +24,13 @@ function frozenProblem(dir: string, r: ShardRecord): string | undefined {
 export const verifyDbCommand: Command = {
   name: 'verify-db',
   summary: 'Recompute every leaf, tile and checkpoint of every shard from the stored bodies; exit 1 at the first mismatch.',
-  usage: 'cairn verify-db --data DIR',
-  options: [dataOption('Data directory of the log.')],
+  usage: 'cairn verify-db --data DIR | --database postgres://USER@HOST:PORT/DB[?schema=NAME]',
+  options: [
+    dataOption('Data directory of the log.'),
+    { name: 'database', env: 'CAIRN_DATABASE_URL', type: 'string', help: 'A PostgreSQL log to check instead of --data (schema public unless ?schema=NAME).' },
+  ],
   run: async (v) => {
+    if (v.database) return verifyPostgres(v.database as string);
     const dataDir = v.data as string;
     const records = readManifest(dataDir)?.shards ?? [undefined];
     let total = 0;
@@ -49,3 +54,18 @@ export const verifyDbCommand: Command = {
     return 0;
   },
 };
+
+/** verifyPostgres audits a PostgreSQL log (one snapshot, read at one commit). */
+async function verifyPostgres(address: string): Promise<number> {
+  const place = postgresPlace(address);
+  const t0 = performance.now();
+  const progress = new Progress('verify-db', 'entries');
+  const rep = await auditPostgres(place, (done, all) => progress.update(done, all)).finally(() => progress.end());
+  if (rep.problem) {
+    console.error(`verify-db: FAILED: ${describePlace(place)} at tree size ${rep.size}: ${rep.problem}`);
+    return 1;
+  }
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(`verify-db: OK: ${describePlace(place)}: ${rep.size} entries, all tiles and ${rep.checkpointsChecked} checkpoints match (${secs} s)`);
+  return 0;
+}

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createWitnessApp } from '../api/index.js';
 import { CairnError } from '../errors.js';
-import type { Log } from '../log/index.js';
+import type { AnyLog } from '../log/index.js';
 import { openDb } from '../storage/index.js';
 import { Cosigner, Witness, loadOrCreateWitnessKey, parseLogSpec, parseWitnessSpec, splitList, type CosignerLevel } from '../witness/index.js';
 import type { Command } from './command.js';
@@ -109,7 +109,7 @@ export const SERVE_WITNESS_OPTIONS: readonly OptionSpec[] = [
  */
 export function cosignerFor(
   v: Values,
-): ((log: Log, report: (level: CosignerLevel, message: string) => void, onCosigned?: (witness: string, time: number) => void) => Cosigner) | undefined {
+): ((log: AnyLog, report: (level: CosignerLevel, message: string) => void, onCosigned?: (witness: string, time: number) => void) => Cosigner) | undefined {
   const witnesses = splitList(v.witness as string | undefined).map(parseWitnessSpec);
   if (witnesses.length === 0) {
     if (v['witness-quorum'] !== undefined) throw new CairnError('CONFIG', '--witness-quorum needs --witness');

@@ -1,8 +1,9 @@
-export { Log, type LogConfig } from './log.js';
+export { Log, type AnyLog, type LogConfig, type Read, type ServiceConfig } from './log.js';
+export { all, andThen, isPromise, type Awaitable } from './awaitable.js';
 export { Sequencer, type BatchStats } from './sequencer.js';
 export { CheckpointSigner } from './signer.js';
 export { TileCache } from './tile-cache.js';
-export { auditDatabase, type AuditReport } from './audit.js';
+export { auditDatabase, auditPostgres, auditSnapshot, type AuditReport } from './audit.js';
 export { loadOrCreateKey, KEY_FILE, type KeyType } from './keyfile.js';
 export type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 export { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type EntryTimestampFields } from './set.js';

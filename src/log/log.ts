@@ -1,8 +1,13 @@
+/**
+ * The running log service. Over 300 lines for a reason: it is the log's whole public surface,
+ * one short documented method per operation; opening is in open.ts, sequencing in sequencer.ts.
+ */
 import { CairnError } from '../errors.js';
 import { HASH_SIZE, RangeMemo, bytesEqual, consistencyProof, inclusionProof, rootHash } from '../merkle/index.js';
 import type { LogKey } from '../note/index.js';
-import type { Cosignature, StorageStats, SyncLogStorage } from '../storage/index.js';
-import { openChecked, type LogConfig, type OpenedLog } from './open.js';
+import type { Cosignature, LogStorage, StorageStats } from '../storage/index.js';
+import { andThen, type Awaitable } from './awaitable.js';
+import { openChecked, openOnStorage, type LogConfig, type OpenedLog, type ServiceConfig } from './open.js';
 import { Sequencer } from './sequencer.js';
 import { signEntryTimestamp } from './set.js';
 import type { CheckpointSigner } from './signer.js';
@@ -10,14 +15,25 @@ import type { TileCache } from './tile-cache.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
 
 /**
- * Log is the running transparency log service: one writer (the sequencer) and synchronous reads
- * of entries, tiles, roots and proofs at any size up to the current one. Its storage is private:
- * the API, the witness client and the CLI read and write through the methods below. Log.open
- * (open.ts) is the composition root that the server, the CLI and the tests all use.
+ * Log is the running transparency log service: one writer (the sequencer) and reads of entries,
+ * tiles, roots and proofs at any size up to the current one. Its storage is private: the API,
+ * the witness client and the CLI read and write through the methods below. Log.open (open.ts)
+ * is the composition root that the server, the CLI and the tests all use (SQLite); Log.openOn
+ * runs the service on a driver already open (PostgreSQL).
+ *
+ * S says whether reads answer at once: Log.open's log (S = true, SQLite) answers synchronously,
+ * as it always has; a log on any other driver (AnyLog) answers Awaitable values, which its
+ * callers await. Either way the merkle math is synchronous: tiles are fetched, then combined.
  */
-export type { LogConfig } from './open.js';
+export type { LogConfig, ServiceConfig } from './open.js';
 
-export class Log {
+/** Read is what a read of a Log<S> returns: the value itself when S (a synchronous driver), else Awaitable. */
+export type Read<S extends boolean, T> = S extends true ? T : Awaitable<T>;
+
+/** AnyLog is a log on any driver: what the API, witness client and CLI take. */
+export type AnyLog = Log<boolean>;
+
+export class Log<S extends boolean = true> {
   readonly origin: string;
   readonly key: LogKey;
   /** Rekor's tree ID: a random positive int64 chosen at creation, as a decimal string. */
@@ -25,8 +41,8 @@ export class Log {
   /** Rekor's logID: hex SHA-256 of the key's SPKI DER. */
   readonly logIdHex: string;
   private offset: number;
-  private readonly storage: SyncLogStorage;
-  private readonly tiles: TileCache;
+  private readonly storage: LogStorage;
+  private readonly tiles: TileCache<boolean>;
   private readonly sequencer: Sequencer;
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
@@ -43,14 +59,23 @@ export class Log {
   static open(cfg: LogConfig): Log {
     const o = openChecked(cfg);
     try {
-      return new Log(cfg, o);
+      return new Log<true>(cfg, o);
     } catch (e) {
       void o.storage.close();
       throw e;
     }
   }
 
-  constructor(cfg: LogConfig, o: OpenedLog) {
+  /**
+   * openOn runs the service on a driver that is already open (PostgreSQL): it binds or checks the
+   * identity (creating a new log takes the sequencer's lead) and runs the start-up check. The
+   * log owns the driver from here on and closes it; on failure the caller still owns it.
+   */
+  static async openOn(storage: LogStorage, key: LogKey, cfg: ServiceConfig): Promise<AnyLog> {
+    return new Log<boolean>(cfg, await openOnStorage(storage, key, cfg));
+  }
+
+  constructor(cfg: ServiceConfig, o: OpenedLog) {
     this.now = cfg.now ?? Date.now;
     this.key = o.key;
     this.treeId = o.treeId;
@@ -71,7 +96,7 @@ export class Log {
       now: this.now,
       maxBatch: cfg.maxBatch ?? 1024,
       maxQueue: cfg.maxQueue ?? 65536,
-      latest: { ...o.storage.latest()!, origin: this.origin },
+      latest: { ...o.latest, origin: this.origin },
       onBatch: (s) => {
         this.lastActivity = this.now();
         cfg.onBatch?.(s);
@@ -149,26 +174,39 @@ export class Log {
     return this.sequencer.latest;
   }
 
+  /**
+   * refresh catches a log that does not sequence (a follower node) up to the latest checkpoint
+   * stored by the one that does, and resolves with the checkpoint it now serves. The size it
+   * serves never goes down. On the sequencing node it changes nothing.
+   */
+  async refresh(): Promise<SignedCheckpoint> {
+    const row = await this.storage.latest();
+    if (row && !this.sequencer.busy && this.sequencer.follow({ ...row, origin: this.origin })) this.tiles.forgetPartial();
+    return this.sequencer.latest;
+  }
+
   /** checkpointAt returns the checkpoint signed for exactly this size, if the log signed one. */
-  checkpointAt(size: number): SignedCheckpoint | undefined {
-    const row = this.storage.checkpointAt(size);
-    return row && { ...row, origin: this.origin };
+  checkpointAt(size: number): Read<S, SignedCheckpoint | undefined> {
+    return this.read(andThen(this.storage.checkpointAt(size), (row) => row && { ...row, origin: this.origin }));
   }
 
-  entryByIndex(index: number): StoredEntry | undefined {
-    return index < this.size ? this.storage.entry(index) : undefined;
+  entryByIndex(index: number): Read<S, StoredEntry | undefined> {
+    return this.read(index < this.size ? this.storage.entry(index) : undefined);
   }
 
-  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
-    const index = this.storage.leafIndex(leafHash);
-    // The key index also knows leaves of a batch still being written: only committed ones count.
-    const e = index !== undefined && index < this.size ? this.storage.entry(index) : undefined;
-    return e && bytesEqual(e.leafHash, leafHash) ? e : undefined;
+  entryByLeafHash(leafHash: Uint8Array): Read<S, StoredEntry | undefined> {
+    return this.read(
+      andThen(this.storage.leafIndex(leafHash), (index) => {
+        // The key index also knows leaves of a batch still being written: only committed ones count.
+        if (index === undefined || index >= this.size) return undefined;
+        return andThen(this.storage.entry(index), (e) => (e && bytesEqual(e.leafHash, leafHash) ? e : undefined));
+      }),
+    );
   }
 
   /** entries returns the committed entries with start <= index < end (bounded by the current size), in order. */
-  entries(start: number, end: number): StoredEntry[] {
-    return this.storage.entries(start, Math.min(end, this.size));
+  entries(start: number, end: number): Read<S, StoredEntry[]> {
+    return this.read(this.storage.entries(start, Math.min(end, this.size)));
   }
 
   /**
@@ -176,12 +214,16 @@ export class Log {
    * read from storage is first checked against its parent tile (CORRUPT on a mismatch), and a
    * tile missing or shorter than width is CORRUPT (the signed tree needs it).
    */
-  tile(level: number, index: number, width: number): Uint8Array {
-    const stored = this.tiles.read(level, index);
-    if (!stored || stored.length < width * HASH_SIZE) {
-      throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
-    }
-    return stored.subarray(0, width * HASH_SIZE);
+  tile(level: number, index: number, width: number): Read<S, Uint8Array> {
+    return this.read(
+      this.tiles.run(() => {
+        const stored = this.tiles.read(level, index);
+        if (!stored || stored.length < width * HASH_SIZE) {
+          throw new CairnError('CORRUPT', `stored tile ${level}/${index} is missing or shorter than the signed tree needs`);
+        }
+        return stored.subarray(0, width * HASH_SIZE);
+      }),
+    );
   }
 
   /** signEntryTimestamp signs Rekor's SET of a stored entry (deterministic for Ed25519; any valid ECDSA one will do). */
@@ -192,33 +234,37 @@ export class Log {
   }
 
   /** rootAt returns the root hash of the tree at any size up to the current one. */
-  rootAt(size: number): Uint8Array {
+  rootAt(size: number): Read<S, Uint8Array> {
     this.checkSize(size);
-    return rootHash(size, this.tiles.readNodes, this.memo);
+    return this.read(this.tiles.run(() => rootHash(size, this.tiles.readNodes, this.memo)));
   }
 
-  inclusionProof(index: number, size: number): Uint8Array[] {
+  inclusionProof(index: number, size: number): Read<S, Uint8Array[]> {
     this.checkSize(size);
-    return inclusionProof(index, size, this.tiles.readNodes, this.memo);
+    return this.read(this.tiles.run(() => inclusionProof(index, size, this.tiles.readNodes, this.memo)));
   }
 
-  consistencyProof(m: number, n: number): Uint8Array[] {
+  consistencyProof(m: number, n: number): Read<S, Uint8Array[]> {
     this.checkSize(n);
-    return consistencyProof(m, n, this.tiles.readNodes, this.memo);
+    return this.read(this.tiles.run(() => consistencyProof(m, n, this.tiles.readNodes, this.memo)));
   }
 
   /** search returns log indexes carrying this search key, at most limit, ascending. */
-  search(key: string, limit: number): number[] {
-    if (!this.onSearch) return this.storage.search(key, limit, this.size);
+  search(key: string, limit: number): Read<S, number[]> {
+    if (!this.onSearch) return this.read(this.storage.search(key, limit, this.size));
     const t0 = performance.now();
-    const r = this.storage.search(key, limit, this.size);
-    this.onSearch(performance.now() - t0);
-    return r;
+    const onSearch = this.onSearch;
+    return this.read(
+      andThen(this.storage.search(key, limit, this.size), (r) => {
+        onSearch(performance.now() - t0);
+        return r;
+      }),
+    );
   }
 
   /** cosignatures returns each witness's latest stored cosignature of this log. */
-  cosignatures(): Cosignature[] {
-    return this.storage.cosignatures();
+  cosignatures(): Read<S, Cosignature[]> {
+    return this.read(this.storage.cosignatures());
   }
 
   /** saveCosignature stores a witness's latest cosignature through the log's single writer; durable when it resolves. */
@@ -227,13 +273,13 @@ export class Log {
   }
 
   /** storageProblem returns why storage could not take a write now (readiness), or undefined. */
-  storageProblem(): string | undefined {
-    return this.closedFlag ? 'database is closed' : this.storage.problem();
+  storageProblem(): Read<S, string | undefined> {
+    return this.read(this.closedFlag ? 'database is closed' : this.storage.problem());
   }
 
   /** storageStats returns the storage's gauges (metrics). */
-  storageStats(): StorageStats {
-    return this.storage.stats();
+  storageStats(): Read<S, StorageStats> {
+    return this.read(this.storage.stats());
   }
 
   /** flushIndex resolves once every entry of the current tree is in the durable index, not just in memory (benchmarks, tests). */
@@ -294,6 +340,11 @@ export class Log {
         // Storage not writable: readiness reports it; the next beat tries again.
       })
       .finally(() => (this.resigning = false));
+  }
+
+  /** read types a driver's answer as this log's S says (Log.open's driver answers synchronously). */
+  private read<T>(v: Awaitable<T>): Read<S, T> {
+    return v as Read<S, T>;
   }
 
   private checkSize(size: number): void {

@@ -1,43 +1,37 @@
 /**
  * Opening a log: the data directory, the signing key, the storage driver (which applies its
  * migrations), the identity binding and the start-up check. What passes is handed to Log, the
- * running service; what fails is closed again and reported.
+ * running service; what fails is closed again and reported. The binding and the check are
+ * written once (as Steps) for both the synchronous SQLite open and a driver opened elsewhere.
  */
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, bytesEqual, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { SqliteStorage, sqliteDamage, type SyncLogStorage } from '../storage/index.js';
+import { SqliteStorage, sqliteDamage, type CheckpointRow, type LogStorage } from '../storage/index.js';
+import { drive, isPromise, wait, type Awaitable, type Steps } from './awaitable.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import type { BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
 import { TileCache } from './tile-cache.js';
 
-export interface LogConfig {
-  dataDir: string;
+/** ServiceConfig is what the running service takes, whatever the driver. */
+export interface ServiceConfig {
   /** Checkpoint origin and signature name, e.g. "log.example.com/cairn". Fixed at creation. */
   origin: string;
-  /** PKCS#8 PEM private key file; default: generated into the data directory on first start. */
-  keyFile?: string;
-  keyType?: KeyType;
   maxBatch?: number;
   maxQueue?: number;
   /** Re-sign an idle log's checkpoint this often (ms); 0 disables. */
   heartbeatMs?: number;
-  /** Tuning of the leaf-hash and search-key index (see KeyIndex): run sizes, and the tail kept in memory. */
-  index?: { minRun?: number; maxRun?: number; maxTail?: number };
   /** Tiles kept expanded in memory (each ~16 KiB). */
   tileCacheSize?: number;
-  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** Clock in Unix milliseconds. */
   now?: () => number;
   onBatch?: (s: BatchStats) => void;
   onError?: (e: unknown) => void;
   /** Called after each index lookup with its duration in milliseconds (metrics). */
   onSearch?: (ms: number) => void;
-  /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
-  walCheckpointer?: boolean;
   /** Tree ID a new log is created with (a shard set picks it); default random. Ignored for an existing log. */
   treeId?: string;
   /**
@@ -49,14 +43,29 @@ export interface LogConfig {
   frozen?: boolean;
 }
 
+/** LogConfig is a log in a data directory (SQLite): the service's settings and the driver's. */
+export interface LogConfig extends ServiceConfig {
+  dataDir: string;
+  /** PKCS#8 PEM private key file; default: generated into the data directory on first start. */
+  keyFile?: string;
+  keyType?: KeyType;
+  /** Tuning of the leaf-hash and search-key index (see KeyIndex): run sizes, and the tail kept in memory. */
+  index?: { minRun?: number; maxRun?: number; maxTail?: number };
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
+  walCheckpointer?: boolean;
+}
+
 /** OpenedLog is what opening a log hands the running service (Log). */
 export interface OpenedLog {
   key: LogKey;
   treeId: string;
   /** The storage driver, checked at open; the Log owns it from here on and closes it. */
-  storage: SyncLogStorage;
-  tiles: TileCache;
+  storage: LogStorage;
+  tiles: TileCache<boolean>;
   signer: CheckpointSigner;
+  /** The latest stored checkpoint, which the start-up check passed. */
+  latest: CheckpointRow;
 }
 
 /**
@@ -69,11 +78,12 @@ export function openChecked(cfg: LogConfig): OpenedLog {
   let storage: SqliteStorage | undefined;
   try {
     storage = SqliteStorage.open(cfg.dataDir, { synchronous: cfg.synchronous, index: cfg.index, walCheckpointer: cfg.walCheckpointer, onError: cfg.onError });
+    const s = storage;
     const signer = new CheckpointSigner(cfg.origin, key);
-    const treeId = bindIdentity(storage, signer, key, cfg.now ?? Date.now, cfg.treeId);
-    const tiles = new TileCache((l, i) => storage!.tile(l, i), cfg.tileCacheSize);
-    quickCheck(storage, tiles, cfg.origin, key);
-    return { key, treeId, storage, tiles, signer };
+    const treeId = present(drive(bindIdentity(s, signer, key, cfg.now ?? Date.now, cfg.treeId)));
+    const tiles = new TileCache((l, i) => s.tile(l, i), cfg.tileCacheSize);
+    const latest = present(drive(quickCheck(s, tiles, cfg.origin, key)));
+    return { key, treeId, storage: s, tiles, signer, latest };
   } catch (e) {
     storage?.abandon();
     const damage = sqliteDamage(e);
@@ -82,13 +92,28 @@ export function openChecked(cfg: LogConfig): OpenedLog {
   }
 }
 
+/** openOnStorage binds and checks a log on a driver opened elsewhere (Log.openOn). */
+export async function openOnStorage(storage: LogStorage, key: LogKey, cfg: ServiceConfig): Promise<OpenedLog> {
+  const signer = new CheckpointSigner(cfg.origin, key);
+  const treeId = await drive(bindIdentity(storage, signer, key, cfg.now ?? Date.now, cfg.treeId));
+  const tiles = new TileCache<boolean>((l, i) => storage.tile(l, i), cfg.tileCacheSize);
+  const latest = await drive(quickCheck(storage, tiles, cfg.origin, key));
+  return { key, treeId, storage, tiles, signer, latest };
+}
+
+/** present returns what a synchronous driver answered: a promise from one is a bug. */
+function present<T>(v: Awaitable<T>): T {
+  if (isPromise(v)) throw new Error('log: the SQLite driver answered a read with a promise');
+  return v;
+}
+
 /** bindIdentity records origin, key and tree ID in a new log, or checks them against an existing one; returns the tree ID. */
-function bindIdentity(storage: SyncLogStorage, signer: CheckpointSigner, key: LogKey, now: () => number, newTreeId?: string): string {
+function* bindIdentity(storage: LogStorage, signer: CheckpointSigner, key: LogKey, now: () => number, newTreeId?: string): Steps<string> {
   const pem = key.publicKeyPem.trim();
-  const id = storage.identity();
+  const id = yield* wait(storage.identity());
   if (id === undefined) {
     const treeId = newTreeId ?? randomTreeId();
-    storage.create({ origin: signer.origin, publicKeyPem: pem, treeId }, signer.sign(0, EMPTY_ROOT, now()));
+    yield* wait(storage.create({ origin: signer.origin, publicKeyPem: pem, treeId }, signer.sign(0, EMPTY_ROOT, now())));
     return treeId;
   }
   if (id.origin !== signer.origin) {
@@ -110,9 +135,16 @@ export function randomTreeId(): string {
 /**
  * quickCheck refuses to sign on top of a damaged database: the latest checkpoint's signatures
  * must cover its stored root, the entry count must match it and the stored tiles must hash to it.
+ * Returns that checkpoint.
  */
-function quickCheck(storage: SyncLogStorage, tiles: TileCache, origin: string, key: LogKey): void {
-  const cp = storage.latest()!;
+function* quickCheck(storage: LogStorage, tiles: TileCache<boolean>, origin: string, key: LogKey): Steps<CheckpointRow> {
+  let cp = (yield* wait(storage.latest()))!;
+  let count = yield* wait(storage.count());
+  // On a shared database another node's sequencer may commit between the two reads: read again.
+  for (let tries = 0; count > cp.size && tries < 3; tries++) {
+    cp = (yield* wait(storage.latest()))!;
+    count = yield* wait(storage.count());
+  }
   // The latest row's root must be the one its own signatures cover: a log that trusted a
   // rewritten root_hash (with tiles to match) would re-sign this size with a second root.
   const pem = key.publicKeyPem;
@@ -127,25 +159,25 @@ function quickCheck(storage: SyncLogStorage, tiles: TileCache, origin: string, k
       throw new CairnError('CORRUPT', `the latest checkpoint (size ${cp.size}) holds a root its ${name} signature does not cover; run cairn verify-db`);
     }
   }
-  const count = storage.count();
   if (count !== cp.size) {
     throw new CairnError('CORRUPT', `database holds ${count} entries but the latest checkpoint is for ${cp.size}; run cairn verify-db`);
   }
   if (cp.size > 0) {
     // Probe the newest entry both ways (by index, then by leaf hash through the key index): cheap,
     // and it catches a key index that lost the log's newest entries.
-    const [last] = storage.entries(cp.size - 1, cp.size);
-    if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || storage.leafIndex(last.leafHash) !== cp.size - 1) {
+    const [last] = yield* wait(storage.entries(cp.size - 1, cp.size));
+    if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || (yield* wait(storage.leafIndex(last.leafHash))) !== cp.size - 1) {
       throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
     }
   }
   let root: Uint8Array;
   try {
-    root = rootHash(cp.size, tiles.readNodes);
+    root = yield* wait(tiles.run(() => rootHash(cp.size, tiles.readNodes)));
   } catch (e) {
     throw new CairnError('CORRUPT', `cannot rebuild the tree from stored tiles (${(e as Error).message}); run cairn verify-db`);
   }
   if (!bytesEqual(root, cp.rootHash)) {
     throw new CairnError('CORRUPT', `stored tiles do not hash to the latest checkpoint's root at size ${cp.size}; run cairn verify-db`);
   }
+  return cp;
 }

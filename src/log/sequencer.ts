@@ -1,6 +1,13 @@
+/**
+ * The log's single writer. Over 300 lines for a reason: its one state machine (queue, prepare,
+ * build, commit, settle in order, fail everything built on a failed batch) reads best in one
+ * place; what it reads from storage before a build is in batch-prep.ts.
+ */
 import { CairnError } from '../errors.js';
 import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import type { SyncLogStorage } from '../storage/index.js';
+import type { LogStorage } from '../storage/index.js';
+import { isPromise, type Awaitable } from './awaitable.js';
+import { BatchLeaves, prepareBatch, type Prepared } from './batch-prep.js';
 import { tileKey, type TileCache, type TileKey } from './tile-cache.js';
 import type { CheckpointSigner } from './signer.js';
 import type { Receipt, SignedCheckpoint, StoredEntry, Submission } from './types.js';
@@ -23,6 +30,8 @@ interface InFlight {
   checkpoint: SignedCheckpoint;
   /** The batch's new tile versions, for the cache once committed. */
   tiles: [TileKey, ExpandedTile][];
+  /** Node reader over the batches in flight and this batch's prepared edge tiles. */
+  read: ReadNodes;
   started: number;
   /** Set once the writer has answered (batches are settled strictly in order). */
   outcome?: { ok: true } | { ok: false; error: unknown };
@@ -41,8 +50,8 @@ export interface BatchStats {
 
 export interface SequencerOptions {
   /** The driver: stages leaves for dedup and commits each batch's rows, tiles and checkpoint as one unit. */
-  storage: SyncLogStorage;
-  tiles: TileCache;
+  storage: LogStorage;
+  tiles: TileCache<boolean>;
   signer: CheckpointSigner;
   /** Signs an entry's Rekor SET (for submissions that ask for one). */
   entryTimestamp: (e: StoredEntry) => Uint8Array;
@@ -90,13 +99,15 @@ export class Sequencer {
   private readonly inFlight: InFlight[] = [];
   /** Newest version of every tile changed by a batch in flight. */
   private readonly pendingTiles = new Map<TileKey, ExpandedTile>();
-  private readonly read: ReadNodes;
   private idleWaiters: (() => void)[] = [];
+  /** A batch taken from the queue whose storage reads are still pending (async drivers). */
+  private preparing?: Pending[];
+  /** Batches failed so far: preparation done before a failure is void (see Prepared). */
+  private failures = 0;
 
   constructor(private readonly o: SequencerOptions) {
     this.latestCheckpoint = o.latest;
     this.tipSize = o.latest.size;
-    this.read = o.tiles.readNodesOver(this.pendingTiles);
   }
 
   /** latest returns the newest signed checkpoint. */
@@ -110,12 +121,12 @@ export class Sequencer {
 
   /** busy is true while submissions wait or batches are being committed. */
   get busy(): boolean {
-    return this.queue.length > 0 || this.inFlight.length > 0;
+    return this.queue.length > 0 || this.inFlight.length > 0 || this.preparing !== undefined;
   }
 
   /** oldestQueuedAt is when the longest-waiting submission arrived (a stall detector reads it). */
   get oldestQueuedAt(): number | undefined {
-    return this.inFlight[0]?.batch[0]?.queuedAt ?? this.queue[0]?.queuedAt;
+    return this.inFlight[0]?.batch[0]?.queuedAt ?? this.preparing?.[0]?.queuedAt ?? this.queue[0]?.queuedAt;
   }
 
   /**
@@ -151,6 +162,19 @@ export class Sequencer {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * follow adopts a checkpoint another node's sequencer committed (a follower catching up), when
+   * it is newer than the latest; reports whether the size grew. Only while this one is idle.
+   */
+  follow(c: SignedCheckpoint): boolean {
+    if (this.busy) throw new Error('sequencer: follow while sequencing');
+    const cur = this.latestCheckpoint;
+    if (c.size < cur.size || (c.size === cur.size && c.signedAt <= cur.signedAt)) return false;
+    this.latestCheckpoint = c;
+    this.tipSize = c.size;
+    return c.size > cur.size;
+  }
+
   /** replaceLatest installs a re-signed checkpoint for the current size (heartbeat). */
   replaceLatest(c: SignedCheckpoint): void {
     if (c.size !== this.latestCheckpoint.size) throw new Error('sequencer: heartbeat for a different size');
@@ -167,7 +191,8 @@ export class Sequencer {
 
   private turn(): void {
     this.scheduled = false;
-    if (this.inFlight.length >= MAX_IN_FLIGHT) return; // a commit's settle() schedules the next turn
+    // A commit's settle(), or the end of a preparation, schedules the next turn.
+    if (this.inFlight.length >= MAX_IN_FLIGHT || this.preparing) return;
     const wait = this.o.storage.backpressure();
     if (wait) {
       // Memory the driver holds stays bounded (say, its index worker fell behind): wait for it
@@ -177,27 +202,67 @@ export class Sequencer {
       return;
     }
     const batch = this.queue.splice(0, this.o.maxBatch);
-    if (batch.length > 0) this.integrateBatch(batch);
+    if (batch.length > 0) {
+      const started = performance.now();
+      const prep = this.prepare(batch);
+      if (isPromise(prep)) {
+        this.preparing = batch;
+        void this.whenPrepared(batch, prep, started);
+        return;
+      }
+      this.integrateBatch(batch, prep, started);
+    }
+    this.next();
+  }
+
+  /** next schedules a turn if anything waits, else wakes idle() waiters. */
+  private next(): void {
     if (this.queue.length > 0) this.schedule();
     else if (!this.busy) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private integrateBatch(batch: Pending[]): void {
-    const started = performance.now();
+  /** whenPrepared builds a batch once its storage reads are in, preparing again if a batch failed meanwhile. */
+  private async whenPrepared(batch: Pending[], prep: Promise<Prepared>, started: number): Promise<void> {
+    try {
+      let p = await prep;
+      while (p.failures !== this.failures) p = await this.prepare(batch);
+      this.preparing = undefined;
+      this.integrateBatch(batch, p, started);
+    } catch (e) {
+      // A read failed: nothing of this batch was staged; its submitters hear why.
+      this.preparing = undefined;
+      this.o.onError?.(e);
+      const err = storageError(e);
+      for (const p of batch) p.reject(err);
+    }
+    this.next();
+  }
+
+  /** prepare hashes the batch's leaves and reads what its build step needs (batch-prep.ts). */
+  private prepare(batch: Pending[]): Awaitable<Prepared> {
+    const hashes = leafHashes(batch.map((p) => p.sub.body));
+    for (let i = 0; i < batch.length; i++) batch[i].leafHash = hashes[i];
+    return prepareBatch(this.o.storage, this.o.tiles, this.pendingTiles, hashes, this.tipSize, this.failures);
+  }
+
+  private integrateBatch(batch: Pending[], prep: Prepared, started: number): void {
     const now = this.o.now();
     const integratedTime = Math.floor(now / 1000);
     const oldSize = this.tipSize;
     const accepted: { p: Pending; entry: StoredEntry }[] = [];
     const rejected: { p: Pending; index: number }[] = [];
-    const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], started };
+    const read = this.o.tiles.readNodesOver(this.pendingTiles, prep.edges);
+    const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], read, started };
     this.inFlight.push(f);
     let write: Promise<void>;
     try {
-      const hashes = leafHashes(batch.map((p) => p.sub.body));
-      for (let i = 0; i < batch.length; i++) batch[i].leafHash = hashes[i];
-      for (const p of batch) {
+      if (prep.size !== oldSize) throw new Error(`sequencer: batch prepared at size ${prep.size} built at ${oldSize}`);
+      // Lookups ran before any leaf of this batch was staged: duplicates within it are found here.
+      const mine = new BatchLeaves();
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
         // A leaf already in the log (committed, in flight, or earlier in this batch) gets no new index.
-        const existing = this.o.storage.leafIndex(p.leafHash!);
+        const existing = prep.lookups[i] ?? mine.find(p.leafHash!);
         if (existing !== undefined) {
           rejected.push({ p, index: existing });
           continue;
@@ -205,6 +270,7 @@ export class Sequencer {
         const entry: StoredEntry = { index: oldSize + accepted.length, leafHash: p.leafHash!, body: p.sub.body, kind: p.sub.kind, integratedTime };
         if (p.sub.signEntryTimestamp) entry.entryTimestamp = this.o.entryTimestamp(entry);
         this.o.storage.stage(entry.index, entry.leafHash, p.sub.indexKeys);
+        mine.add(entry.leafHash, entry.index);
         accepted.push({ p, entry });
       }
       if (accepted.length === 0) {
@@ -212,7 +278,7 @@ export class Sequencer {
         // before them (which may hold the entries they duplicate) have committed.
         write = Promise.resolve();
       } else {
-        const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => this.pendingTiles.get(tileKey(l, i))?.data ?? this.o.tiles.get(l, i));
+        const updates = integrate(oldSize, accepted.map((a) => a.entry.leafHash), (l, i) => prep.edges.get(tileKey(l, i))?.data);
         for (const u of updates) {
           const k = tileKey(u.level, u.index);
           const t = u.expanded ?? new ExpandedTile(u.data, tileNodes(u.data));
@@ -221,7 +287,7 @@ export class Sequencer {
         }
         const newSize = oldSize + accepted.length;
         // No memo here: it may only ever hold hashes of committed leaves.
-        f.checkpoint = this.o.signer.sign(newSize, rootHash(newSize, this.read), now);
+        f.checkpoint = this.o.signer.sign(newSize, rootHash(newSize, read), now);
         this.tipSize = newSize;
         write = this.o.storage.commit({
           oldSize,
@@ -252,14 +318,13 @@ export class Sequencer {
         this.failAll((head.outcome as { error: unknown }).error);
       }
     }
-    if (this.queue.length > 0) this.schedule();
-    else if (!this.busy) for (const w of this.idleWaiters.splice(0)) w();
+    this.next();
   }
 
   private committed(f: InFlight): void {
     const size = f.accepted.length > 0 ? f.checkpoint.size : this.latestCheckpoint.size;
     // Proofs first, while the batch's own tiles are still in the small pending map.
-    const proofs = f.accepted.length > 0 ? inclusionProofs(f.oldSize, size, size, this.read, this.o.memo) : [];
+    const proofs = f.accepted.length > 0 ? inclusionProofs(f.oldSize, size, size, f.read, this.o.memo) : [];
     if (f.accepted.length > 0) {
       this.o.tiles.install(f.tiles);
       for (const [k, t] of f.tiles) if (this.pendingTiles.get(k) === t) this.pendingTiles.delete(k);
@@ -285,6 +350,7 @@ export class Sequencer {
   /** failAll fails the oldest batch in flight and every batch built on it, and forgets them. */
   private failAll(e: unknown): void {
     const failed = this.inFlight.splice(0);
+    this.failures++;
     this.pendingTiles.clear();
     this.tipSize = this.latestCheckpoint.size;
     this.o.storage.unstage(this.tipSize);

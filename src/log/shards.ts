@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import { openSnapshot } from '../storage/index.js';
 import { KEY_FILE } from './keyfile.js';
-import { Log } from './log.js';
+import { Log, type AnyLog } from './log.js';
 import { randomTreeId, type LogConfig } from './open.js';
 import { SHARDS_DIR, SHARD_NAME, readManifest, treeIdHex, writeManifest, type ShardManifest, type ShardRecord } from './shard-manifest.js';
 import type { Receipt, Submission } from './types.js';
@@ -18,7 +18,7 @@ import type { Receipt, Submission } from './types.js';
 /** Shard is one log of the set and its manifest record. */
 export interface Shard {
   readonly record: ShardRecord;
-  readonly log: Log;
+  readonly log: AnyLog;
 }
 
 /** RotateOptions name the new shard; each has a default (see Shards.rotate). */
@@ -84,7 +84,7 @@ export class Shards {
   }
 
   /** single is a set of one log that cannot rotate (embedding, tests): what createApp makes of a bare Log. */
-  static single(log: Log): Shards {
+  static single(log: AnyLog): Shards {
     const record: ShardRecord = { name: '1', treeId: log.treeId, origin: log.origin, dir: '', createdAt: 0, indexOffset: log.indexOffset };
     return new Shards([{ log, record }]);
   }
@@ -202,7 +202,7 @@ export class Shards {
 }
 
 /** firstRecord describes the log already in the data directory as the first shard. */
-function firstRecord(cfg: ShardsConfig, log: Log): ShardRecord {
+function firstRecord(cfg: ShardsConfig, log: AnyLog): ShardRecord {
   // Its validity starts when its key was made (whole seconds: integrated times are floored).
   const keyPath = cfg.keyFile ?? join(cfg.dataDir, KEY_FILE);
   const createdAt = existsSync(keyPath) ? Math.floor(statSync(keyPath).mtimeMs / 1000) * 1000 : 0;
@@ -222,7 +222,7 @@ function storedOrigin(dataDir: string): string {
 }
 
 /** checkShard refuses a shard whose database is not the one the manifest names or has changed since it was frozen. */
-function checkShard(log: Log, r: ShardRecord): void {
+function checkShard(log: AnyLog, r: ShardRecord): void {
   if (log.treeId !== r.treeId) throw new CairnError('CORRUPT', `shard ${r.name}: its database has tree ID ${log.treeId}, the manifest says ${r.treeId}`);
   if (log.origin !== r.origin && r.dir !== '') throw new CairnError('CORRUPT', `shard ${r.name}: origin ${log.origin} is not the manifest's ${r.origin}`);
   if (!r.frozen) return;

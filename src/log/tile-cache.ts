@@ -1,5 +1,6 @@
 import { CairnError } from '../errors.js';
 import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type NodeId, type ReadNodes } from '../merkle/index.js';
+import { andThen, isPromise, type Awaitable } from './awaitable.js';
 
 /**
  * TileCache answers the merkle layer's batched node reads from the tree's C2SP tiles (height 8),
@@ -8,23 +9,78 @@ import { ExpandedTile, TILE_HEIGHT, TILE_WIDTH, bytesEqual, nodeInTile, type Nod
  *
  * The sequencer install()s a batch's tiles once the storage has committed them, so readers never
  * see tiles of an uncommitted batch.
+ *
+ * The merkle math stays synchronous over an async driver through run(f): f runs at once, and if
+ * a tile it needs is neither cached nor answered synchronously by the driver, the reads throw
+ * TilesPending after noting every such tile; run fetches them and runs f again over what it
+ * fetched (more rounds only for parents that checkParent then needs). With SQLite, or when
+ * every tile is cached, f runs exactly once, as before.
  */
-export class TileCache {
+export class TileCache<S extends boolean = true> {
   private readonly lru = new Map<TileKey, ExpandedTile>();
   /** Tile reads that missed the cache (for metrics and tests). */
   misses = 0;
 
+  /** Tiles fetched for the run(f) attempt under way (see run). */
+  private fetched?: Map<TileKey, Uint8Array | ExpandedTile | undefined>;
+  /** Driver reads an attempt found pending. */
+  private waits?: Map<TileKey, Promise<Uint8Array | undefined>>;
+
   /** @param load reads a tile's stored bytes (the storage driver's tile()). */
   constructor(
-    private readonly load: (level: number, index: number) => Uint8Array | undefined,
+    private readonly load: (level: number, index: number) => Loaded<S>,
     readonly cacheSize = 8192,
   ) {}
 
   /** get returns the stored bytes of tile (level, index): full or the current partial, or undefined. */
-  get(level: number, index: number): Uint8Array | undefined {
+  get(level: number, index: number): Loaded<S> {
     const cached = this.lru.get(tileKey(level, index));
-    if (cached) return cached.data;
+    if (cached) return cached.data as Loaded<S>;
     return this.load(level, index);
+  }
+
+  /**
+   * edge returns tile (level, index) expanded, unchecked, for the sequencer's batch preparation:
+   * from the cache, else from the driver. A partial tile read asynchronously is not cached: a
+   * batch may commit a wider version meanwhile, which the cache must not lose to the older one.
+   */
+  edge(level: number, index: number): Awaitable<ExpandedTile | undefined> {
+    const hit = this.lru.get(tileKey(level, index));
+    if (hit) return hit;
+    this.misses++;
+    return andThen(this.load(level, index) as Awaitable<Uint8Array | undefined>, (stored) => stored && new ExpandedTile(new Uint8Array(stored)));
+  }
+
+  /**
+   * run returns f(), where f reads tiles only through read and readNodes and has no effect before
+   * its reads: at once when every tile is at hand, else after fetching what it asked for.
+   */
+  run<T>(f: () => T): Awaitable<T> {
+    this.waits = undefined;
+    try {
+      return f();
+    } catch (e) {
+      if (e !== PENDING) throw e;
+      return this.fetchAndRun(f, new Map());
+    }
+  }
+
+  private async fetchAndRun<T>(f: () => T, fetched: Map<TileKey, Uint8Array | ExpandedTile | undefined>): Promise<T> {
+    for (;;) {
+      const waits = this.waits!;
+      this.waits = undefined;
+      const keys = [...waits.keys()];
+      const got = await Promise.all(waits.values());
+      keys.forEach((k, i) => fetched.set(k, got[i]));
+      this.fetched = fetched;
+      try {
+        return f();
+      } catch (e) {
+        if (e !== PENDING) throw e;
+      } finally {
+        this.fetched = undefined;
+      }
+    }
   }
 
   /**
@@ -42,8 +98,8 @@ export class TileCache {
    * tiles only grow, a node complete in an older version of a tile has the same hash in every
    * newer one, so one map of each tile's newest version serves proofs at every size.
    */
-  readNodesOver(pending: ReadonlyMap<TileKey, ExpandedTile>): ReadNodes {
-    return (nodes) => nodes.map((n) => this.node(n, pending));
+  readNodesOver(pending: ReadonlyMap<TileKey, ExpandedTile>, extra?: ReadonlyMap<TileKey, ExpandedTile>): ReadNodes {
+    return (nodes) => this.nodes(nodes, pending, extra);
   }
 
   /** install puts tiles whose transaction has committed into the cache, replacing older versions. */
@@ -54,12 +110,34 @@ export class TileCache {
     }
   }
 
-  /** readNodes is the merkle.ReadNodes of this store: every node must be complete in the stored tree. */
-  readonly readNodes: ReadNodes = (nodes: readonly NodeId[]) => nodes.map((n) => this.node(n));
+  /** forgetPartial drops cached partial tiles: another node's sequencer has grown them (a follower's refresh). */
+  forgetPartial(): void {
+    for (const [k, t] of this.lru) if (t.width < TILE_WIDTH) this.lru.delete(k);
+  }
 
-  private node(n: NodeId, overlay?: ReadonlyMap<TileKey, ExpandedTile>): Uint8Array {
+  /** readNodes is the merkle.ReadNodes of this store: every node must be complete in the stored tree. */
+  readonly readNodes: ReadNodes = (nodes: readonly NodeId[]) => this.nodes(nodes);
+
+  /** nodes reads every node, noting all tiles still to fetch before it throws PENDING for them. */
+  private nodes(nodes: readonly NodeId[], overlay?: ReadonlyMap<TileKey, ExpandedTile>, extra?: ReadonlyMap<TileKey, ExpandedTile>): Uint8Array[] {
+    const out: Uint8Array[] = new Array(nodes.length);
+    let pending = false;
+    for (let i = 0; i < nodes.length; i++) {
+      try {
+        out[i] = this.node(nodes[i], overlay, extra);
+      } catch (e) {
+        if (e !== PENDING) throw e;
+        pending = true;
+      }
+    }
+    if (pending) throw PENDING;
+    return out;
+  }
+
+  private node(n: NodeId, overlay?: ReadonlyMap<TileKey, ExpandedTile>, extra?: ReadonlyMap<TileKey, ExpandedTile>): Uint8Array {
     const { tile, start, count } = nodeInTile(n);
-    const t = overlay?.get(tileKey(tile.level, tile.index)) ?? this.expanded(tile.level, tile.index);
+    const k = tileKey(tile.level, tile.index);
+    const t = overlay?.get(k) ?? extra?.get(k) ?? this.expanded(tile.level, tile.index);
     if (!t || t.width < start + count) {
       throw new Error(`log: tile ${tile.level}/${tile.index} missing or too short for node ${n.level}/${n.index}`);
     }
@@ -75,12 +153,29 @@ export class TileCache {
       this.lru.set(k, hit);
       return hit;
     }
-    this.misses++;
-    const stored = this.load(level, index);
+    let stored: Uint8Array | undefined;
+    let fetched = false;
+    if (this.fetched?.has(k)) {
+      const f = this.fetched.get(k);
+      if (f instanceof ExpandedTile) return f;
+      stored = f;
+      fetched = true;
+    } else {
+      this.misses++;
+      const loaded: Awaitable<Uint8Array | undefined> = this.load(level, index);
+      if (isPromise(loaded)) {
+        (this.waits ??= new Map()).set(k, loaded);
+        throw PENDING;
+      }
+      stored = loaded;
+    }
     if (!stored) return undefined;
     const t = new ExpandedTile(new Uint8Array(stored));
     if (t.width === TILE_WIDTH) this.checkParent(level, index, t);
-    this.remember(k, t);
+    // A partial tile fetched asynchronously may already be older than what a batch committed
+    // meanwhile (see edge): it serves this read only. Full tiles never change.
+    if (!fetched || t.width === TILE_WIDTH) this.remember(k, t);
+    else this.fetched!.set(k, t);
     return t;
   }
 
@@ -109,6 +204,15 @@ export class TileCache {
     }
   }
 }
+
+/** Loaded is what the driver's tile read returns: at once when S (a synchronous driver), else Awaitable. */
+export type Loaded<S extends boolean> = S extends true ? Uint8Array | undefined : Awaitable<Uint8Array | undefined>;
+
+/**
+ * PENDING is thrown by reads that need a tile the driver has not answered yet; run() catches it.
+ * Outside run() it surfaces as this error: a caller forgot to go through run().
+ */
+const PENDING = new Error('log: a tile read is pending on the storage driver (read tiles through TileCache.run)');
 
 /**
  * TileKey names tile (level, index) in the maps of readNodesOver and install: a number, not a

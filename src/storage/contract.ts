@@ -189,6 +189,10 @@ export interface LogSnapshot {
   count(): number;
   entries(start: number, end: number): EntryRow[];
   tile(level: number, index: number): Uint8Array | undefined;
+  /** keys returns the search keys of the entries with start <= index < end, one array per entry, in order. */
+  keys(start: number, end: number): string[][];
+  /** cosignatures returns each witness's latest stored cosignature. */
+  cosignatures(): Cosignature[];
   /** damage returns the storage's own structural check's complaint, or undefined. */
   damage(): string | undefined;
   /** indexProblem returns the first way the derived lookup index disagrees with the entries, or undefined. */

@@ -9,5 +9,6 @@ export { sqliteDamage } from './db.js';
 // The witness server's own database (witness.db; witness/witness.ts), not a log's.
 export { openDb, type Db } from './db.js';
 export { PostgresStorage, type PostgresOptions } from './postgres.js';
-export { type PostgresPlace } from './postgres-schema.js';
+export { describePlace, postgresPlace, type PostgresPlace } from './postgres-schema.js';
 export { openPostgresSnapshot, restorePostgres } from './postgres-snapshot.js';
+export { importPostgres, type ImportResult } from './postgres-import.js';

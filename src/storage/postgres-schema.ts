@@ -24,6 +24,32 @@ export function schemaOf(p: PostgresPlace): string {
 }
 
 /**
+ * postgresPlace reads a log's address as the CLI takes it: postgres://USER@HOST:PORT/DB with an
+ * optional ?schema=NAME (default public), which is Cairn's, not a connection parameter.
+ */
+export function postgresPlace(address: string): PostgresPlace {
+  let u: URL;
+  try {
+    u = new URL(address);
+  } catch {
+    throw new CairnError('CONFIG', `not a database URL: ${JSON.stringify(address)} (want postgres://USER@HOST:PORT/DB[?schema=NAME])`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new CairnError('CONFIG', `not a PostgreSQL URL: ${JSON.stringify(address)} (want postgres://USER@HOST:PORT/DB[?schema=NAME])`);
+  const schema = u.searchParams.get('schema') ?? undefined;
+  u.searchParams.delete('schema');
+  const place = { url: u.toString(), schema };
+  schemaOf(place);
+  return place;
+}
+
+/** describePlace names a log's place for messages, without its password. */
+export function describePlace(p: PostgresPlace): string {
+  const u = new URL(p.url);
+  u.password = '';
+  return `schema ${schemaOf(p)} of ${u.toString()}`;
+}
+
+/**
  * clientConfig returns the connection settings every connection of a log uses: its schema first
  * on search_path, synchronous_commit on (a commit returns once its WAL is flushed), and TCP
  * keepalives both ways so a vanished peer is noticed.

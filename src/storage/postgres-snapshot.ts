@@ -9,7 +9,7 @@ import pg from 'pg';
 import { CairnError } from '../errors.js';
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity, LogSnapshot } from './contract.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
-import { clientConfig, migrate, type PostgresPlace } from './postgres-schema.js';
+import { clientConfig, describePlace, migrate, type PostgresPlace } from './postgres-schema.js';
 
 interface Dump {
   identity?: LogIdentity;
@@ -26,6 +26,8 @@ export async function openPostgresSnapshot(place: PostgresPlace): Promise<LogSna
   await c.connect();
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (!(await c.query<{ ok: boolean }>("SELECT to_regclass('head') IS NOT NULL AS ok")).rows[0].ok) throw new CairnError('CONFIG', `no Cairn log in ${describePlace(place)}`);
+    const head = Number((await c.query<{ size: string }>('SELECT size FROM head')).rows[0].size);
     const id = (await c.query<{ origin: string; public_key: string; tree_id: string }>('SELECT * FROM identity')).rows[0];
     const d: Dump = {
       identity: id && { origin: id.origin, publicKeyPem: id.public_key, treeId: id.tree_id },
@@ -37,7 +39,7 @@ export async function openPostgresSnapshot(place: PostgresPlace): Promise<LogSna
     };
     const orphans = (await c.query<{ n: string }>('SELECT count(*) AS n FROM search_keys k WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.idx = k.idx)')).rows[0].n;
     await c.query('COMMIT');
-    return new PostgresSnapshot(d, orphans === '0' ? undefined : `${orphans} search keys name no entry`);
+    return new PostgresSnapshot(d, head, orphans === '0' ? undefined : `${orphans} search keys name no entry`);
   } finally {
     await c.end();
   }
@@ -48,6 +50,8 @@ class PostgresSnapshot implements LogSnapshot {
 
   constructor(
     private readonly d: Dump,
+    /** The size the head row records: the committed tree, by the sequencer's compare-and-swap. */
+    private readonly head: number,
     private readonly keysProblem: string | undefined,
   ) {
     this.tiles = new Map(d.tiles.map(([l, i, h]) => [`${l}/${i}`, h]));
@@ -77,9 +81,21 @@ class PostgresSnapshot implements LogSnapshot {
     return this.tiles.get(`${level}/${index}`);
   }
 
+  keys(start: number, end: number): string[][] {
+    const out: string[][] = Array.from({ length: Math.max(0, end - start) }, () => []);
+    for (const [k, i] of this.d.keys) if (i >= start && i < end) out[i - start].push(k);
+    return out;
+  }
+
+  cosignatures(): Cosignature[] {
+    return this.d.cosignatures;
+  }
+
   damage(): string | undefined {
     const bad = this.d.entries.findIndex((e, i) => e.index !== i);
-    return bad < 0 ? undefined : `entries: index ${this.d.entries[bad].index} stored at position ${bad}`;
+    if (bad >= 0) return `entries: index ${this.d.entries[bad].index} stored at position ${bad}`;
+    if (this.head !== this.d.entries.length) return `head: the committed size is ${this.head} but ${this.d.entries.length} entries are stored`;
+    return undefined;
   }
 
   indexProblem(): string | undefined {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
-import type { CheckpointRow, EntryRow, LogIdentity, LogSnapshot } from './contract.js';
+import type { CheckpointRow, Cosignature, EntryRow, LogIdentity, LogSnapshot } from './contract.js';
 import { openDb, sqliteDamage, type Db } from './db.js';
 import { auditKeyIndex } from './index-db.js';
 import { DB_FILE, INDEX_FILE } from './sqlite.js';
@@ -66,6 +66,14 @@ class SqliteSnapshot implements LogSnapshot {
 
   tile(level: number, index: number): Uint8Array | undefined {
     return this.tables.tile(level, index);
+  }
+
+  keys(start: number, end: number): string[][] {
+    return this.tables.keys(start, end);
+  }
+
+  cosignatures(): Cosignature[] {
+    return this.tables.cosignatures();
   }
 
   damage(): string | undefined {

@@ -49,6 +49,7 @@ export class Tables {
       checkpoints: db.prepare<[], RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size'),
       tile: db.prepare<[number, number], Buffer>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?').pluck(),
       cosignatures: db.prepare<[], Cosignature>('SELECT witness, size, checkpoint, lines FROM witness_cosignatures'),
+      keys: db.prepare<[number, number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ? AND idx < ?'),
     };
   }
 
@@ -99,6 +100,13 @@ export class Tables {
 
   tile(level: number, index: number): Uint8Array | undefined {
     return this.s.tile.get(level, index);
+  }
+
+  /** keys returns each entry's search keys for start <= index < end (an entry without keys: []). */
+  keys(start: number, end: number): string[][] {
+    const out: string[][] = Array.from({ length: Math.max(0, end - start) }, () => []);
+    for (const r of this.s.keys.iterate(start, end)) out[r.idx - start] = JSON.parse(r.keys) as string[];
+    return out;
   }
 
   cosignatures(): Cosignature[] {

@@ -7,7 +7,7 @@
  * again for a later checkpoint after a backoff. The latest cosignature of each witness is kept in
  * the log's storage (through the log's single writer), so a restart resumes from the witnesses' sizes.
  */
-import type { Cosignature, SignedCheckpoint } from '../log/index.js';
+import { all, andThen, isPromise, type Awaitable, type Cosignature, type SignedCheckpoint } from '../log/index.js';
 import { appendSignatures, cosignatureTimestamp, openNote, parseSignatureLine, splitNote } from '../note/index.js';
 import type { WitnessEndpoint } from './config.js';
 import { formatAddCheckpoint, parseSizeBody } from './protocol.js';
@@ -17,10 +17,10 @@ export interface CosignerSource {
   /** True once the log is closing: the cosigner stops. */
   readonly closed: boolean;
   latest(): SignedCheckpoint;
-  cosignatures(): Cosignature[];
+  cosignatures(): Awaitable<Cosignature[]>;
   saveCosignature(c: Cosignature): Promise<void>;
-  checkpointAt(size: number): SignedCheckpoint | undefined;
-  consistencyProof(m: number, n: number): Uint8Array[];
+  checkpointAt(size: number): Awaitable<SignedCheckpoint | undefined>;
+  consistencyProof(m: number, n: number): Awaitable<Uint8Array[]>;
 }
 
 export type CosignerLevel = 'info' | 'warn' | 'error';
@@ -114,16 +114,29 @@ export class Cosigner {
     this.fetch = cfg.fetch ?? fetch;
     this.onCosigned = cfg.onCosigned ?? (() => {});
     this.report = cfg.report ?? ((level, m) => (level === 'info' ? console.log : console.error)(`cairn: ${m}`));
-    const stored = new Map(this.log.cosignatures().map((c) => [c.witness, c]));
-    this.states = cfg.witnesses.map((w) => {
-      const row = stored.get(w.vkey);
-      return { w, size: row?.size ?? 0, text: row?.checkpoint, lines: row?.lines, failures: 0, retryAt: 0 };
-    });
+    this.states = cfg.witnesses.map((w) => ({ w, size: 0, failures: 0, retryAt: 0 }));
+    // At once from a synchronous log; from an async one, polling waits until it is done.
+    const restored = andThen(this.log.cosignatures(), (rows) => this.restore(rows));
+    if (isPromise(restored)) {
+      this.restoring = true;
+      void restored.catch((e: unknown) => this.report('error', `cannot read stored cosignatures: ${(e as Error).message}`)).finally(() => (this.restoring = false));
+    }
+  }
+
+  private restoring = false;
+
+  /** restore takes up each witness's stored cosignature (what a restart must not lose). */
+  private restore(rows: Cosignature[]): Awaitable<unknown> {
+    const stored = new Map(rows.map((c) => [c.witness, c]));
+    const published: Awaitable<void>[] = [];
     for (const s of this.states) {
-      if (s.text === undefined) continue;
-      this.maybePublish(s.text, s.size);
+      const row = stored.get(s.w.vkey);
+      if (!row) continue;
+      Object.assign(s, { size: row.size, text: row.checkpoint, lines: row.lines });
+      published.push(this.maybePublish(row.checkpoint, row.size));
       this.noteTimes(s);
     }
+    return all(published);
   }
 
   /** start polls the log and submits each new checkpoint; the timer does not keep the process alive. */
@@ -188,7 +201,7 @@ export class Cosigner {
   }
 
   private tick(): void {
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted || this.restoring) return;
     if (this.log.closed) {
       void this.stop(); // the log closed under us
       return;
@@ -232,7 +245,7 @@ export class Cosigner {
         this.report('error', `witness ${s.w.name} has cosigned size ${old} of this log, larger than its size ${cp.size}`);
         throw new Error(`witness is at size ${old}, beyond the log's ${cp.size}`);
       }
-      const body = formatAddCheckpoint(old, this.log.consistencyProof(old, cp.size), cp.c2sp);
+      const body = formatAddCheckpoint(old, await this.log.consistencyProof(old, cp.size), cp.c2sp);
       const res = await this.fetch(`${s.w.url}/add-checkpoint`, {
         method: 'POST',
         body,
@@ -264,7 +277,7 @@ export class Cosigner {
     Object.assign(s, { size: cp.size, text, lines, signedAt: cp.signedAt });
     this.report('info', `witness ${s.w.name} cosigned size ${cp.size}`);
     this.noteTimes(s);
-    this.maybePublish(text, cp.size, cp.c2sp);
+    await this.maybePublish(text, cp.size, cp.c2sp);
   }
 
   private noteTimes(s: State): void {
@@ -274,11 +287,12 @@ export class Cosigner {
   }
 
   /** maybePublish makes text the served checkpoint if it is the newest with a quorum of cosignatures. */
-  private maybePublish(text: string, size: number, note?: string): void {
+  private maybePublish(text: string, size: number, note?: string): Awaitable<void> {
     const signed = this.states.filter((s) => s.text === text);
     if (signed.length < this.quorum || signed.length === 0 || (this.published && this.published.size > size)) return;
-    const base = note ?? this.log.checkpointAt(size)?.c2sp;
-    if (base === undefined || bodyText(base) !== text) return;
-    this.published = { size, note: appendSignatures(base, signed.map((s) => s.lines!).join('')) };
+    return andThen(note ?? andThen(this.log.checkpointAt(size), (c) => c?.c2sp), (base) => {
+      if (base === undefined || bodyText(base) !== text) return;
+      this.published = { size, note: appendSignatures(base, signed.map((s) => s.lines!).join('')) };
+    });
   }
 }
