@@ -63,9 +63,9 @@ async function build(dir: string): Promise<Log> {
   const CHUNK = 200_000;
   for (let start = M; start < N; start += CHUNK) {
     // Hashed keys land at random: each chunk goes in sorted, so a page is touched once a chunk.
-    const rows: [bigint, number][] = [];
+    const rows: [number, number][] = [];
     for (let i = start; i < Math.min(N, start + CHUNK); i++) for (const key of keysOf(i)) rows.push([keyHash(salt, key), i % M]);
-    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     idb.transaction(() => {
       for (const [h, i] of rows) ins.run(h, i);
     })();

@@ -7,7 +7,7 @@ CREATE TABLE leaf_index (
   idx       INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
--- Search keys → log index, each key as an 8-byte salted hash (key-hash.ts) instead of its text:
+-- Search keys → log index, each key as a 53-bit salted hash (key-hash.ts) instead of its text:
 -- the key itself is in cairn.db's entry_keys, and every hit is re-checked against it, so a hash
 -- collision costs a lookup, never a wrong answer. (h, idx) keeps each search one range scan in
 -- index order; the salt (per index.db) keeps collisions from being chosen in advance.

@@ -28,7 +28,7 @@ const MERGE_SQL = {
  */
 export function mergeRun(idb: Db): (from: number, to: number) => void {
   const salt = indexSalt(idb);
-  idb.function('key_hash', { deterministic: true, safeIntegers: true }, (key: unknown) => keyHash(salt, String(key)));
+  idb.function('key_hash', { deterministic: true }, (key: unknown) => keyHash(salt, String(key)));
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);

@@ -59,7 +59,7 @@ export class KeyIndex {
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    this.searchStmt = this.idb.prepare<[bigint], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
+    this.searchStmt = this.idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
     this.keysStmt = o.logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
     this.salt = indexSalt(this.idb);
     this.tail = new TailIndex(this.indexed);

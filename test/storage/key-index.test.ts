@@ -223,7 +223,7 @@ describe('KeyIndex', () => {
     s.db.close();
   });
 
-  it('stores 8-byte salted key hashes and re-checks every hit against the entry, so a collision is never an answer', async () => {
+  it('stores salted key hashes and re-checks every hit against the entry, so a collision is never an answer', async () => {
     const dir = tempDir();
     const s = open(dir);
     const model = new Model();
@@ -232,16 +232,15 @@ describe('KeyIndex', () => {
     check(s.idx, model, 10, 3);
     await s.idx.close();
     const idb = new Database(join(dir, 'index.db'));
-    idb.defaultSafeIntegers(true);
     const salt = indexSalt(idb);
     expect(salt.length).toBe(16);
     expect(idb.prepare('SELECT typeof(h) FROM index_keys LIMIT 1').pluck().get()).toBe('integer');
-    expect(idb.prepare('SELECT COUNT(*) FROM index_keys WHERE h = ?').pluck().get(keyHash(salt, 'key:1'))).toBe(3n);
+    expect(idb.prepare('SELECT COUNT(*) FROM index_keys WHERE h = ?').pluck().get(keyHash(salt, 'key:1'))).toBe(3);
     // Rows that say entries 0 and 2 (which lack it) carry key:1, as a hash collision would.
     const put = idb.prepare('INSERT INTO index_keys (h, idx) VALUES (?, ?)');
-    put.run(keyHash(salt, 'key:1'), 0n);
-    put.run(keyHash(salt, 'key:1'), 2n);
-    put.run(keyHash(salt, 'absent'), 5n);
+    put.run(keyHash(salt, 'key:1'), 0);
+    put.run(keyHash(salt, 'key:1'), 2);
+    put.run(keyHash(salt, 'absent'), 5);
     idb.close();
     const t = open(dir);
     expect(t.idx.indexedSize).toBe(10);
