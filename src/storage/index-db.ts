@@ -7,16 +7,17 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db.js';
+import { keyHash } from './key-hash.js';
 
-const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/001-index.sql', import.meta.url)), 'utf8');
-/** index.db's format version (PRAGMA user_version); a file of another version is rebuilt. */
-const INDEX_VERSION = 1;
+const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/002-index.sql', import.meta.url)), 'utf8');
+/** index.db's format version (PRAGMA user_version); a file of another version is rebuilt (version 1 → 2: hashed search keys). */
+const INDEX_VERSION = 2;
 
 // Run on a connection to index.db with the log's database attached as "log". Sorted inserts: the
 // run's keys go into each b-tree in order, so every touched page is written once.
 const MERGE_SQL = {
   leaves: 'INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash',
-  keys: 'INSERT INTO index_keys (key, idx) SELECT k.value, e.idx FROM log.entry_keys e, json_each(e.keys) k WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2',
+  keys: 'INSERT OR IGNORE INTO index_keys (h, idx) SELECT key_hash(k.value), e.idx FROM log.entry_keys e, json_each(e.keys) k WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2',
   progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
 };
 
@@ -26,6 +27,8 @@ const MERGE_SQL = {
  * and KeyIndex's catch-up both run it; bench/index-runs.ts measures what a run costs against its size.
  */
 export function mergeRun(idb: Db): (from: number, to: number) => void {
+  const salt = indexSalt(idb);
+  idb.function('key_hash', { deterministic: true, safeIntegers: true }, (key: unknown) => keyHash(salt, String(key)));
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);
@@ -34,6 +37,11 @@ export function mergeRun(idb: Db): (from: number, to: number) => void {
     leaves.run(from, to);
     keys.run(from, to);
   });
+}
+
+/** indexSalt is the salt of index.db's search-key hashes (keyHash), fixed when the file was made. */
+export function indexSalt(idb: Db): Buffer {
+  return idb.prepare<[], Buffer>('SELECT salt FROM progress').pluck().get()!;
 }
 
 /**

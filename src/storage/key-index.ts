@@ -1,6 +1,7 @@
 import { Thread, threadModule } from '../threads/index.js';
 import type { Db } from './db.js';
-import { mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
 import { LeafFilter } from './leaf-filter.js';
 import { TailIndex } from './tail-index.js';
@@ -33,6 +34,9 @@ export class KeyIndex {
   private readonly filter: LeafFilter;
   private readonly leafStmt;
   private readonly searchStmt;
+  /** An entry's stored search keys (cairn.db): every index.db hit is re-checked against them. */
+  private readonly keysStmt;
+  private readonly salt: Buffer;
   private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -55,7 +59,9 @@ export class KeyIndex {
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    this.searchStmt = this.idb.prepare<[string, number], number>('SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?').pluck();
+    this.searchStmt = this.idb.prepare<[bigint], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
+    this.keysStmt = o.logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
+    this.salt = indexSalt(this.idb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
     for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
@@ -95,7 +101,14 @@ export class KeyIndex {
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
   search(key: string, limit: number, size: number): number[] {
-    const stored = this.searchStmt.all(key, limit);
+    const stored: number[] = [];
+    if (limit > 0) {
+      // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
+      for (const idx of this.searchStmt.iterate(keyHash(this.salt, key))) {
+        const keys = this.keysStmt.get(idx);
+        if (keys !== undefined && (JSON.parse(keys) as string[]).includes(key) && stored.push(idx) >= limit) break;
+      }
+    }
     const recent = this.tail.search(key, size);
     if (recent.length === 0) return stored;
     // The worker may have indexed part of the tail since the tail was read: never a gap, but

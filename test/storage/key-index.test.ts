@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { migrations, openDb, type Db } from '../../src/storage/db.js';
-import { auditKeyIndex } from '../../src/storage/index-db.js';
+import { auditKeyIndex, indexSalt } from '../../src/storage/index-db.js';
+import { keyHash } from '../../src/storage/key-hash.js';
 import { KeyIndex, type KeyIndexOptions } from '../../src/storage/key-index.js';
 import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
 import { Tables } from '../../src/storage/tables.js';
@@ -219,6 +220,68 @@ describe('KeyIndex', () => {
     // Leaves 5..9 are not in this log: they must not count as duplicates or be found.
     check(s.idx, older, 10, 1);
     await s.idx.close();
+    s.db.close();
+  });
+
+  it('stores 8-byte salted key hashes and re-checks every hit against the entry, so a collision is never an answer', async () => {
+    const dir = tempDir();
+    const s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 10 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`, `leaf:${leaf}`] })));
+    await s.idx.flush(10);
+    check(s.idx, model, 10, 3);
+    await s.idx.close();
+    const idb = new Database(join(dir, 'index.db'));
+    idb.defaultSafeIntegers(true);
+    const salt = indexSalt(idb);
+    expect(salt.length).toBe(16);
+    expect(idb.prepare('SELECT typeof(h) FROM index_keys LIMIT 1').pluck().get()).toBe('integer');
+    expect(idb.prepare('SELECT COUNT(*) FROM index_keys WHERE h = ?').pluck().get(keyHash(salt, 'key:1'))).toBe(3n);
+    // Rows that say entries 0 and 2 (which lack it) carry key:1, as a hash collision would.
+    const put = idb.prepare('INSERT INTO index_keys (h, idx) VALUES (?, ?)');
+    put.run(keyHash(salt, 'key:1'), 0n);
+    put.run(keyHash(salt, 'key:1'), 2n);
+    put.run(keyHash(salt, 'absent'), 5n);
+    idb.close();
+    const t = open(dir);
+    expect(t.idx.indexedSize).toBe(10);
+    expect(t.idx.search('key:1', 10, 10)).toEqual([1, 4, 7]);
+    expect(t.idx.search('key:1', 2, 10)).toEqual([1, 4]);
+    expect(t.idx.search('absent', 10, 10)).toEqual([]);
+    await t.idx.close();
+    t.db.close();
+    s.db.close();
+  });
+
+  it('rebuilds an index.db of version 1 (search keys in full) with the same answers', async () => {
+    const dir = tempDir();
+    const s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 20 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`, `email:${leaf % 4}@x`] })));
+    await s.idx.close();
+    rmSync(join(dir, 'index.db'));
+    for (const f of ['index.db-wal', 'index.db-shm']) rmSync(join(dir, f), { force: true });
+    // index.db as version 1 wrote it, with entries 0..14 indexed.
+    const v1 = new Database(join(dir, 'index.db'));
+    v1.exec(`CREATE TABLE leaf_index (leaf_hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE index_keys (key TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (key, idx)) STRICT, WITHOUT ROWID;
+      CREATE TABLE progress (indexed_size INTEGER NOT NULL) STRICT; INSERT INTO progress VALUES (15);`);
+    for (let i = 0; i < 15; i++) {
+      v1.prepare('INSERT INTO leaf_index VALUES (?, ?)').run(hashOf(i), i);
+      for (const k of model.keys[i]) v1.prepare('INSERT INTO index_keys VALUES (?, ?)').run(k, i);
+    }
+    v1.pragma('user_version = 1');
+    v1.close();
+    const t = open(dir, { maxTail: 4 });
+    expect(t.idx.indexedSize).toBe(20); // rebuilt and caught up before serving
+    check(t.idx, model, 22, 4);
+    for (let k = 0; k < 4; k++) expect(t.idx.search(`email:${k}@x`, 100, 20)).toEqual(model.search(`email:${k}@x`, 100));
+    expect(auditKeyIndex(t.db, join(dir, 'index.db'))).toBeUndefined();
+    const idb = new Database(join(dir, 'index.db'), { readonly: true });
+    expect(idb.pragma('user_version', { simple: true })).toBe(2);
+    idb.close();
+    await t.idx.close();
+    t.db.close();
     s.db.close();
   });
 

@@ -1,0 +1,59 @@
+// Bytes an entry beyond its body, by table, on logs of each size given (3 search keys an entry).
+//
+//   npx tsx bench/storage-size.ts 100000 1000000
+//
+// Each log is built in bench/out/size-<n> through Log.append (batches of 8192, synchronous=OFF:
+// what is measured is the files, not the time), its index.db caught up, the log closed (WAL
+// checkpointed), then SQLite's dbstat gives every table's and index's pages. "entries" is shown
+// without its bodies' bytes; "total" is both files' size less the bodies.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DB_FILE, INDEX_FILE, Log } from '../src/log/index.js';
+import { BENCH_ORIGIN, entryBody, fmt, machine } from './lib.js';
+
+const sizes = process.argv.slice(2).map(Number);
+if (sizes.length === 0) sizes.push(100_000);
+
+const hex = (i: number, tag: string) => (tag + i.toString(16)).padStart(64, '0');
+const keysOf = (i: number) => [`sha256:${hex(i, 'a')}`, `key:${hex(Math.floor(i / 5), 'b')}`, `email:user${Math.floor(i / 50)}@example.com`];
+
+async function build(dir: string, n: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const log = Log.open({ dataDir: dir, origin: BENCH_ORIGIN, heartbeatMs: 0, maxBatch: 8192, synchronous: 'OFF' });
+  const t0 = performance.now();
+  while (log.size < n) {
+    const start = log.size;
+    const k = Math.min(8192, n - start);
+    await Promise.all(Array.from({ length: k }, (_, j) => log.append({ body: entryBody(start + j, 'size'), kind: 'hashedrekord/0.0.1', indexKeys: keysOf(start + j) })));
+    if (start % 204800 < 8192 && start > 0) process.stderr.write(`  ${fmt(start)} entries (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+  await log.flushIndex();
+  await log.close();
+}
+
+function pages(path: string): Map<string, number> {
+  const db = new Database(path, { readonly: true });
+  const m = new Map<string, number>();
+  for (const r of db.prepare<[], { name: string; bytes: number }>('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all()) m.set(r.name, r.bytes);
+  db.close();
+  return m;
+}
+
+console.log(`storage-size: bytes an entry beyond the body, 3 search keys an entry — ${machine()}`);
+for (const n of sizes) {
+  const dir = join(import.meta.dirname, 'out', `size-${n}`);
+  if (!existsSync(join(dir, DB_FILE))) await build(dir, n);
+  const log = new Database(join(dir, DB_FILE), { readonly: true });
+  const count = log.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get()!;
+  const bodies = log.prepare<[], number>('SELECT SUM(length(body)) FROM entries').pluck().get()!;
+  log.close();
+  const rows: [string, number][] = [];
+  for (const [file, label] of [[DB_FILE, ''], [INDEX_FILE, 'index.db ']] as const) {
+    for (const [name, bytes] of pages(join(dir, file))) rows.push([label + name, name === 'entries' ? bytes - bodies : bytes]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  const files = [DB_FILE, INDEX_FILE].reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+  console.log(`  ${fmt(count)} entries, average body ${(bodies / count).toFixed(0)} B: total ${((files - bodies) / count).toFixed(1)} B/entry beyond the body`);
+  for (const [name, bytes] of rows) if (bytes / count >= 0.05) console.log(`    ${name.padEnd(34)} ${(bytes / count).toFixed(1).padStart(7)} B/entry`);
+}
