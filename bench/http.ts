@@ -12,12 +12,15 @@
 //    uploads for DURATION s, then GET entries with inclusion proofs at random indexes for
 //    DURATION s, then POST RFC 3161 timestamp requests (the JSON form @sigstore/sign sends) for
 //    DURATION s. Prints each run and the medians. V2=0 / TSA=0 skip those phases.
+// WORKERS=N starts the server with --workers N (node:cluster; default 1, one process).
+// Each phase reports the CPU the server's processes (primary and workers) and the load
+// generator's process used, in per cent of one core.
 // The load generator shares the machine's cores with the server, as the targets assume.
 // LOADGEN=wrk uses wrk (C; `apt-get install wrk`, one thread) instead of autocannon. Measured
 // here (bench/README.md) wrk gave lower upload rates and second-long p99s with large POST bodies,
 // so autocannon stays the default; the figures say which one ran.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -32,6 +35,30 @@ const ROOT = join(import.meta.dirname, '..');
 const LOADGEN = process.env.LOADGEN ?? 'autocannon';
 const V2 = process.env.V2 !== '0';
 const TSA = process.env.TSA !== '0';
+const WORKERS = Number(process.env.WORKERS ?? 1);
+
+/** treeCpu returns the CPU seconds (user + system) used so far by pid and its descendants (Linux /proc). */
+function treeCpu(pid: number): number {
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / 100 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    total += stats.get(p)?.cpu ?? 0;
+    for (const [c, s] of stats) if (s.ppid === p) todo.push(c);
+  }
+  return total;
+}
 
 /** wrkLoad runs wrk with one thread (so uploads use the pre-generated bodies in order). */
 function wrkLoad(url: string, mode: string, a: number, seconds: number, file?: string): Promise<LoadResult> {
@@ -65,6 +92,9 @@ interface LoadResult {
   statuses: Record<string, number>;
   /** Seconds after which the pre-generated uploads ran out and the phase ended early. */
   ranOutAfter?: number;
+  /** CPU of the load generator's process and of the server's processes, % of one core over the phase. */
+  loadCpu?: number;
+  serverCpu?: number;
 }
 
 // Runs in each worker thread (plain JS, so it needs no loader): signs n random artifacts.
@@ -129,7 +159,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...SERVER_NODE_FLAGS, ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0'],
+    [...SERVER_NODE_FLAGS, ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0', '--workers', String(WORKERS)],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   let exited = false;
@@ -147,7 +177,15 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
 }
 
 /** load runs the load generator in its own process so its work is not the server's. */
-function load(args: string[]): Promise<LoadResult> {
+async function load(args: string[], server: number): Promise<LoadResult> {
+  const cpu0 = treeCpu(server);
+  const t0 = performance.now();
+  const r = await loadOnly(args);
+  const seconds = (performance.now() - t0) / 1000;
+  return { ...r, serverCpu: Math.round(((treeCpu(server) - cpu0) / seconds) * 100) };
+}
+
+function loadOnly(args: string[]): Promise<LoadResult> {
   if (LOADGEN === 'wrk') return wrkLoad(args[0], args[1], Number(args[2]), Number(args[3]), args[4]);
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'http.ts'), 'load', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -194,7 +232,9 @@ async function loader(url: string, mode: string, a: number, b: number): Promise<
   });
   const statuses: Record<string, number> = {};
   for (const k of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) if (r[k]) statuses[k] = r[k];
-  const result: LoadResult = { sent: mode.startsWith('post') ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses, ...(ranOut ? { ranOutAfter: r.duration } : {}) };
+  const cpu = process.cpuUsage();
+  const loadCpu = Math.round(((cpu.user + cpu.system) / 1e6 / (performance.now() / 1000)) * 100);
+  const result: LoadResult = { loadCpu, sent: mode.startsWith('post') ? next - a : 0, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts, perSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, statuses, ...(ranOut ? { ranOutAfter: r.duration } : {}) };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -203,7 +243,7 @@ async function treeSize(url: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`http bench: ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, load generator ${LOADGEN}, ${machine()}`);
+  console.log(`http bench: --workers ${WORKERS}, ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, load generator ${LOADGEN}, ${machine()}`);
   const file = await entriesFile();
   const fileV2 = V2 ? await entriesFile(true) : '';
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-http-bench-'));
@@ -215,26 +255,26 @@ async function main(): Promise<void> {
   let used = 0;
   let usedV2 = 0;
   const line = (name: string, r: LoadResult) =>
-    `${name} ${fmt(r.perSecond)}/s p50 ${r.p50} ms p99 ${r.p99} ms ${JSON.stringify(r.statuses)} errors ${r.errors}` +
+    `${name} ${fmt(r.perSecond)}/s p50 ${r.p50} ms p99 ${r.p99} ms ${JSON.stringify(r.statuses)} errors ${r.errors} cpu server ${r.serverCpu}% loadgen ${r.loadCpu ?? '?'}%` +
     `${r.ranOutAfter !== undefined ? ` (ran out after ${r.ranOutAfter} s; raise ENTRIES)` : ''}`;
   try {
     for (let run = 1; run <= RUNS; run++) {
-      const up = await load([url, 'post', String(used), String(DURATION), file]);
+      const up = await load([url, 'post', String(used), String(DURATION), file], child.pid!);
       used += up.sent;
       ups.push(up);
       const parts = [line('v1 uploads', up)];
       if (V2) {
-        const up2 = await load([url, 'post2', String(usedV2), String(DURATION), fileV2]);
+        const up2 = await load([url, 'post2', String(usedV2), String(DURATION), fileV2], child.pid!);
         usedV2 += up2.sent;
         upsV2.push(up2);
         parts.push(line('v2 uploads', up2));
       }
       const size = await treeSize(url);
-      const rd = await load([url, 'get', String(size), String(DURATION)]);
+      const rd = await load([url, 'get', String(size), String(DURATION)], child.pid!);
       reads.push(rd);
       parts.push(line('proof reads', rd));
       if (TSA) {
-        const ts = await load([url, 'tsa', '0', String(DURATION)]);
+        const ts = await load([url, 'tsa', '0', String(DURATION)], child.pid!);
         stamps.push(ts);
         parts.push(line('timestamps', ts));
       }

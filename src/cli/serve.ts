@@ -13,6 +13,7 @@ import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
 import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
 import { openTsa } from '../tsa/index.js';
+import { WORKERS_PRIMARY, checkWorkerOptions, isClusterWorker, runWorker, startWorkers } from './serve-workers.js';
 
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
@@ -42,6 +43,14 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 64,
     help: 'Worker threads that parse and verify uploads beside the main thread (0: the main thread does).',
+  },
+  {
+    name: 'workers',
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 64,
+    help: 'HTTP processes sharing the port (node:cluster). Above 1, workers answer entry-by-index and tile reads from the database read-only and forward the rest to the one process holding the log. SQLite only, one shard, no --rate-limit.',
   },
   { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
   ...SERVE_WITNESS_OPTIONS,
@@ -174,7 +183,8 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const url = `http://${v.host}:${actualPort}`;
   logger.info(
     { version: VERSION, origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
-    `serving ${origin} at ${url} (cairn ${VERSION})`,
+    // Behind --workers the public port is the workers': this line must not read as the address to use.
+    `${v[WORKERS_PRIMARY] ? 'log process for the HTTP workers of' : 'serving'} ${origin} at ${url} (cairn ${VERSION})`,
   );
   logger.flush(); // supervisors and tests wait for this line
   let stopping: Promise<void> | undefined;
@@ -236,7 +246,16 @@ export const serveCommand: Command = {
   summary: 'Run the log server.',
   usage: 'cairn serve [options]',
   options: SERVE_OPTIONS,
-  run: async (v) => untilSignal(await serve(v)),
+  run: async (v) => {
+    if (isClusterWorker()) return runWorker(v, createLogger(v['log-level'] as LogLevel));
+    const n = v.workers as number;
+    if (n <= 1) return untilSignal(await serve(v));
+    // The primary: the log and every route on a private loopback port, the workers on the public one.
+    checkWorkerOptions(v);
+    const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${v.port as number}`;
+    const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', [WORKERS_PRIMARY]: true });
+    return untilSignal({ ...primary, stop: await startWorkers(v, n, primary, publicUrl) });
+  },
 };
 
 /** untilSignal resolves with the exit code once SIGTERM or SIGINT has shut the server down. */

@@ -4,6 +4,7 @@
  */
 export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, EntryRow, LogIdentity, LogSnapshot, LogStorage, StorageStats, SyncLogStorage } from './contract.js';
 export { SqliteStorage, DB_FILE, INDEX_FILE, type SqliteOptions } from './sqlite.js';
+export { SqliteReader } from './sqlite-reader.js';
 export { openSnapshot } from './snapshot.js';
 export { sqliteDamage } from './db.js';
 // The witness server's own database (witness.db; witness/witness.ts), not a log's.

@@ -1,0 +1,99 @@
+// `cairn serve --workers 2`: the real CLI as a child process (node:cluster needs its own process).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyLogEntry, type LogEntryAnon } from '../api/verifier.js';
+import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+
+const ORIGIN = 'cairn.test';
+
+/** fetchRaw GETs url on a new connection (so the cluster spreads them over the workers): status, body bytes, the answering worker's pid if one answered itself. */
+function fetchRaw(url: string): Promise<{ status: number; body: Buffer; worker?: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), worker: res.headers['x-cairn-worker'] as string | undefined }));
+    }).on('error', reject);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('cairn serve --workers 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-workers-'));
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers uploads through the workers with proofs that verify, the same read bytes from every process, and shuts down cleanly', async () => {
+    server = await startServer({ dataDir: dir, heartbeat: 0, args: ['--workers', '2', '--max-body', '4096', '--public-url', `http://${ORIGIN}`, '--log-level', 'info'] });
+    const primary = /"primary":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(server.output())![1];
+    expect(primary).not.toBe(server.url);
+    const pem = ((await (await fetch(`${server.url}/api/v1/log/publicKey`)).text()) as string).trim() + '\n';
+
+    // Uploads through the public port: forwarded to the one sequencer, answered after the commit.
+    const signer = newSigner();
+    const N = 24;
+    const answers = await Promise.all(
+      Array.from({ length: N }, async () => {
+        const res = await fetch(`${server!.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hashedrekord(signer)) });
+        expect(res.status).toBe(201);
+        return (await res.json()) as Record<string, LogEntryAnon>;
+      }),
+    );
+    const indexes = new Set<number>();
+    for (const a of answers) {
+      const [id, e] = Object.entries(a)[0];
+      verifyLogEntry(id, e, pem, ORIGIN);
+      indexes.add(e.logIndex);
+    }
+    expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+
+    // A re-upload is refused by the primary with 409, through a worker.
+    const once = JSON.stringify(hashedrekord(signer));
+    const dup = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
+    expect(dup.status).toBe(201);
+    const again = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
+    expect(again.status).toBe(409);
+
+    // A body past --max-body is streamed on, not held in the worker: the primary refuses it.
+    const big = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(100_000) });
+    expect(big.status).toBe(413);
+
+    // Reads answered by the workers themselves: byte for byte what the primary answers.
+    const workers = new Set<string>();
+    const paths = [...Array.from({ length: N + 1 }, (_, i) => `/api/v1/log/entries?logIndex=${i}`), '/tile/0/000.p/25', '/tile/1/000.p/0'];
+    for (const path of paths) {
+      for (let k = 0; k < 4; k++) {
+        const [w, p] = await Promise.all([fetchRaw(server.url + path), fetchRaw(primary + path)]);
+        expect(w.status, path).toBe(p.status);
+        expect(w.body.equals(p.body), path).toBe(true);
+        if (w.worker) workers.add(w.worker);
+      }
+    }
+    // A read past the tree is not one a worker can answer: the primary's 404, forwarded.
+    const past = await fetchRaw(`${server.url}/api/v1/log/entries?logIndex=${N + 1}`);
+    expect(past.status).toBe(404);
+    expect(past.worker).toBeUndefined();
+    expect(workers.size).toBe(2);
+
+    // SIGTERM to the primary: the workers drain and exit, then the log closes; exit 0.
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe('exit 0');
+    expect(server.output()).toContain('shutdown complete');
+    for (const pid of workers) expect(alive(Number(pid))).toBe(false);
+  }, 60_000);
+});
