@@ -82,3 +82,4 @@ export function canonicalizeEntry(json: unknown): Uint8Array {
 function printable(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
 }
+export { storedSearchKeys, hasStoredSearchKeys } from './stored-keys.js';

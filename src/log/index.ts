@@ -11,3 +11,4 @@ export { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type E
 export { DB_FILE, INDEX_FILE, openSnapshot, type Cosignature, type LogSnapshot } from '../storage/index.js';
 export { Shards, type Shard, type RotateOptions, type ShardsConfig } from './shards.js';
 export { SHARDS_FILE, SHARDS_DIR, SHARD_NAME, readManifest, treeIdHex, type ShardManifest, type ShardRecord, type FrozenState } from './shard-manifest.js';
+export { QueueFeeder, SharedSubmitter } from './shared-queue.js';

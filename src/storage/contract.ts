@@ -224,3 +224,45 @@ export interface ElectedLogStorage extends LogStorage {
   readonly role: 'leader' | 'follower';
   onLost(fn: (why: string) => void): void;
 }
+
+/** QueuedEntry is an admitted upload (parsed and verified) waiting in a shared queue for the sequencer. */
+export interface QueuedEntry {
+  leafHash: Uint8Array;
+  /** The canonical body: the bytes hashed into the leaf. */
+  body: Uint8Array;
+  kind: string;
+  /** Its search keys, normalized. */
+  keys: readonly string[];
+  /** Sign Rekor's entry timestamp at integration (Submission.signEntryTimestamp). */
+  signEntryTimestamp: boolean;
+}
+
+/** Enqueued says what enqueue did: queued this leaf (its upload owns it: 201), or found it queued or committed already (409). */
+export type Enqueued = { queued: true } | { queued: false; index?: number };
+
+/**
+ * SharedQueue carries admitted entries from every node to the one sequencer through the database,
+ * so an upload survives the death of the node that took it and of the leader (PostgreSQL).
+ *
+ * - enqueue MUST be durable when it resolves, and MUST NOT queue a leaf that is committed (it
+ *   resolves that leaf's index) or already queued (it resolves { queued: false } without an
+ *   index): at most one queued row per leaf, and never a row for a committed leaf, so the upload
+ *   whose enqueue answered { queued: true } is the one whose leaf the log integrates.
+ * - claim (the leader's) returns up to limit queued entries, oldest first, none of them committed.
+ * - The driver's commit MUST delete the queued rows of the leaves its batch stores in the SAME
+ *   transaction: a queued entry is integrated once or not at all, across any node's death, and it
+ *   stays queued until it is integrated.
+ * - onQueued callbacks are called soon after any node queues an entry (to wake the leader);
+ *   onCommitted callbacks with the new committed size soon after any node commits a batch (to wake
+ *   waiting uploads). Both are hints, not guarantees: a caller MUST also poll.
+ */
+export interface SharedQueue {
+  enqueue(e: QueuedEntry): Promise<Enqueued>;
+  claim(limit: number): Promise<QueuedEntry[]>;
+  /** queueDepth returns how many entries wait in the queue. */
+  queueDepth(): Promise<number>;
+  /** committedIndex returns the index of a committed leaf (never a staged one), if any. */
+  committedIndex(leafHash: Uint8Array): Promise<number | undefined>;
+  onQueued(fn: () => void): void;
+  onCommitted(fn: (size: number) => void): void;
+}

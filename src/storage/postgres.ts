@@ -6,10 +6,11 @@
  */
 import pg from 'pg';
 import { CairnError } from '../errors.js';
-import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, EntryRow, LogIdentity, StorageStats } from './contract.js';
+import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, QueuedEntry, SharedQueue, StorageStats } from './contract.js';
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
+import { channels, claim, enqueue, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
 export interface PostgresOptions extends PostgresPlace, LeadOptions {
@@ -19,9 +20,10 @@ export interface PostgresOptions extends PostgresPlace, LeadOptions {
   poolSize?: number;
 }
 
-/** PostgresStorage is the PostgreSQL driver: one per node; the leading node's instance sequences. */
-export class PostgresStorage implements ElectedLogStorage {
+/** PostgresStorage is the PostgreSQL driver: one per node; the leading node's instance sequences from the shared queue. */
+export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   private readonly staged = new Map<string, number>();
+  private readonly notices: Notices;
   private readonly stagedOrder: [number, string][] = [];
   private term?: Leadership;
   private closed = false;
@@ -31,6 +33,7 @@ export class PostgresStorage implements ElectedLogStorage {
     private writer: pg.Client,
     private readonly o: PostgresOptions,
   ) {
+    this.notices = new Notices(o);
     this.watch(writer);
   }
 
@@ -167,6 +170,8 @@ export class PostgresStorage implements ElectedLogStorage {
         const idx: number[] = [];
         b.keys.forEach((ks, i) => ks.forEach((k) => (keys.push(k), idx.push(e[i].index))));
         if (keys.length) await c.query('INSERT INTO search_keys (key, idx) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING', [keys, idx]);
+        // The shared queue's exactly-once: the rows of the leaves stored go in this same transaction.
+        await c.query('DELETE FROM queue WHERE leaf_hash = ANY($1::bytea[])', [e.map((x) => Buffer.from(x.leafHash))]);
       }
       if (b.tiles.length) {
         const t = b.tiles;
@@ -176,6 +181,7 @@ export class PostgresStorage implements ElectedLogStorage {
         );
       }
       await insertCheckpoint(c, b.checkpoint);
+      await c.query('SELECT pg_notify($1, $2)', [channels(this.o).committed, String(newSize)]);
     });
     this.forget(newSize);
   }
@@ -244,6 +250,34 @@ export class PostgresStorage implements ElectedLogStorage {
     );
   }
 
+  // ---- The shared queue (postgres-queue.ts).
+
+  enqueue(e: QueuedEntry): Promise<Enqueued> {
+    return enqueue(this.pool, this.o, e, Date.now());
+  }
+
+  async claim(limit: number): Promise<QueuedEntry[]> {
+    // Rows of committed leaves cannot be queued (enqueue's head lock), so none is skipped here.
+    return claim(this.pool, limit);
+  }
+
+  async queueDepth(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM queue')).rows[0].n);
+  }
+
+  async committedIndex(leafHash: Uint8Array): Promise<number | undefined> {
+    const r = (await this.pool.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(leafHash)])).rows[0];
+    return r && Number(r.idx);
+  }
+
+  onQueued(fn: () => void): void {
+    this.notices.onQueued(fn);
+  }
+
+  onCommitted(fn: (size: number) => void): void {
+    this.notices.onCommitted(fn);
+  }
+
   async problem(): Promise<string | undefined> {
     if (this.closed) return 'database is closed';
     // A write rolled back at once: fails when the database refuses writes (read-only, constraint, gone).
@@ -287,6 +321,8 @@ export class PostgresStorage implements ElectedLogStorage {
   abandon(): void {
     this.closed = true;
     this.term?.abandon();
+    const listener = this.notices.abandon();
+    if (listener) destroySocket(listener);
     destroySocket(this.writer);
     void this.pool.end().catch(() => {});
   }
@@ -295,6 +331,7 @@ export class PostgresStorage implements ElectedLogStorage {
     if (this.closed) return;
     this.closed = true;
     await this.term?.release();
+    await this.notices.close();
     await this.writer.end().catch(() => {});
     await this.pool.end().catch(() => {});
   }

@@ -1,0 +1,174 @@
+/**
+ * Many nodes, one sequencer, through the database's shared queue (storage contract SharedQueue):
+ * every node admits uploads into the queue and answers its own uploader once the leaf is
+ * committed (SharedSubmitter); the leading node feeds the queue into its log (QueueFeeder).
+ * Notifications wake both; a short poll covers a lost notification or listener.
+ */
+import { CairnError, isCairnError } from '../errors.js';
+import { leafHash } from '../merkle/index.js';
+import type { SharedQueue } from '../storage/index.js';
+import type { AnyLog } from './log.js';
+import type { Receipt, Submission } from './types.js';
+
+
+
+interface Waiter {
+  resolve(index: number): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * SharedSubmitter answers uploads on any node: queue the entry, wait until a batch that stores
+ * its leaf is committed AND this node serves a checkpoint covering it, then a receipt (the one
+ * upload whose enqueue queued the leaf) or DUPLICATE with the index (every other).
+ */
+export class SharedSubmitter {
+  private readonly waiting = new Map<string, Waiter[]>();
+  /** Entries below seen have been matched against the waiters. */
+  private seen: number;
+  private scanning?: Promise<void>;
+  private readonly poll: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly log: AnyLog,
+    private readonly queue: SharedQueue,
+    private readonly o: { timeoutMs?: number; pollMs?: number } = {},
+  ) {
+    this.seen = log.size;
+    queue.onCommitted(() => this.scan());
+    this.poll = setInterval(() => this.waiting.size && this.scan(), o.pollMs ?? 100);
+    this.poll.unref();
+  }
+
+  /** submit queues sub and resolves its receipt once committed and served here; DUPLICATE (details.index) if the leaf was logged or queued by another upload. */
+  async submit(sub: Submission): Promise<Receipt> {
+    if (this.closed) throw new CairnError('UNAVAILABLE', 'node is closing');
+    const lh = leafHash(sub.body);
+    const hex = Buffer.from(lh).toString('hex');
+    // Wait first, queue second: the leaf cannot be committed before the waiter exists.
+    const committed = new Promise<number>((resolve, reject) => {
+      const list = this.waiting.get(hex) ?? [];
+      list.push({ resolve, reject });
+      this.waiting.set(hex, list);
+    });
+    committed.catch(() => {});
+    const mine = this.waiting.get(hex)!.at(-1)!;
+    let q;
+    try {
+      q = await this.queue.enqueue({ leafHash: lh, body: sub.body, kind: sub.kind, keys: sub.indexKeys, signEntryTimestamp: sub.signEntryTimestamp ?? false });
+    } catch (e) {
+      this.drop(hex, mine);
+      throw isCairnError(e) ? e : new CairnError('UNAVAILABLE', `queue is not writable: ${(e as Error).message}`);
+    }
+    if (!q.queued && q.index !== undefined) {
+      this.drop(hex, mine);
+      throw duplicate(q.index, lh);
+    }
+    const timeoutMs = this.o.timeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const index = await Promise.race([
+      committed,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CairnError('UNAVAILABLE', `entry queued but not integrated within ${timeoutMs} ms (it stays queued; retry later)`)), timeoutMs);
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      this.drop(hex, mine);
+    });
+    if (!q.queued) throw duplicate(index, lh);
+    const checkpoint = this.log.latest();
+    const entry = (await this.log.entryByIndex(index))!;
+    return { entry, checkpoint, proof: await this.log.inclusionProof(index, checkpoint.size) };
+  }
+
+  /** scan catches this node's log up (refresh) and resolves the waiters whose leaves it now serves. */
+  private scan(): void {
+    if (this.scanning || this.closed) return;
+    this.scanning = (async () => {
+      const size = (await this.log.refresh()).size;
+      if (size <= this.seen) return;
+      if (this.waiting.size) {
+        for (const e of await this.log.entries(this.seen, size)) {
+          const hex = Buffer.from(e.leafHash).toString('hex');
+          for (const w of this.waiting.get(hex) ?? []) w.resolve(e.index);
+        }
+      }
+      this.seen = size;
+    })()
+      .catch(() => {}) // the next notice or poll tries again
+      .finally(() => (this.scanning = undefined));
+  }
+
+  private drop(hex: string, w: Waiter): void {
+    const list = (this.waiting.get(hex) ?? []).filter((x) => x !== w);
+    if (list.length) this.waiting.set(hex, list);
+    else this.waiting.delete(hex);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.poll);
+    for (const list of this.waiting.values()) for (const w of list) w.reject(new CairnError('UNAVAILABLE', 'node is closing'));
+    this.waiting.clear();
+  }
+}
+
+function duplicate(index: number, lh: Uint8Array): CairnError {
+  return new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: lh });
+}
+
+/**
+ * QueueFeeder is the leader's loop: claim the oldest queued entries and append them to the log
+ * (its sequencer batches them; each batch's commit deletes their rows), wait for every append to
+ * settle, repeat; when the queue is empty, sleep until a notice or the poll. An append that fails
+ * (e.g. fenced: the lead was lost) leaves its row queued for whoever leads next.
+ */
+export class QueueFeeder {
+  private stopped = false;
+  private wake?: () => void;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly log: AnyLog,
+    private readonly queue: SharedQueue,
+    private readonly o: { claim?: number; pollMs?: number; onError?: (e: unknown) => void; leading?: () => boolean } = {},
+  ) {
+    queue.onQueued(() => this.wake?.());
+    this.done = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.o.pollMs ?? 200;
+    while (!this.stopped) {
+      let failed = false;
+      try {
+        if (this.o.leading && !this.o.leading()) throw new CairnError('UNAVAILABLE', 'not the sequencer');
+        const rows = await this.queue.claim(this.o.claim ?? 1024);
+        if (rows.length) {
+          const results = await Promise.allSettled(rows.map((r) => this.log.append({ body: r.body, kind: r.kind, indexKeys: [...r.keys], signEntryTimestamp: r.signEntryTimestamp })));
+          for (const r of results) if (r.status === 'rejected' && !isCairnError(r.reason, 'DUPLICATE')) failed = true;
+          if (!failed) continue;
+        }
+      } catch (e) {
+        failed = true;
+        this.o.onError?.(e);
+      }
+      if (this.stopped) break;
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, failed ? pollMs * 2 : pollMs).unref();
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** stop ends the loop after the appends in hand settle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.done;
+  }
+}
+
+

@@ -1,0 +1,129 @@
+/**
+ * The shared submission queue of a PostgreSQL log (contract.ts SharedQueue; schema 002-queue.sql):
+ * enqueue, claim, and the LISTEN/NOTIFY hints that wake the leader (an entry queued) and waiting
+ * uploads (a batch committed). The commit that deletes integrated rows is in postgres.ts, inside
+ * the batch's own transaction.
+ */
+import pg from 'pg';
+import type { Enqueued, QueuedEntry } from './contract.js';
+import { clientConfig, lockKey, type PostgresPlace } from './postgres-schema.js';
+
+/** channels returns the log's NOTIFY channel names: one log per schema, so named by the schema's hash (channel names are short). */
+export function channels(p: PostgresPlace): { queued: string; committed: string } {
+  const h = (lockKey(p, 'lead')[1] >>> 0).toString(16);
+  return { queued: `cairn_queued_${h}`, committed: `cairn_committed_${h}` };
+}
+
+/**
+ * enqueue queues e unless its leaf is committed or queued. It first takes a share lock on the head
+ * row, which every commit updates: so it waits out a batch being committed, and its check of the
+ * entries sees that batch; a batch cannot commit between the check and the insert, so no row is
+ * ever queued for a committed leaf.
+ */
+export async function enqueue(pool: pg.Pool, p: PostgresPlace, e: QueuedEntry, now: number): Promise<Enqueued> {
+  const c = await pool.connect();
+  // A connection cut while checked out fails the query below; without a listener its error event would be unhandled.
+  const ignore = () => {};
+  c.on('error', ignore);
+  try {
+    await c.query('BEGIN');
+    await c.query('SELECT 1 FROM head FOR SHARE');
+    const found = (await c.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(e.leafHash)])).rows[0];
+    if (found) {
+      await c.query('COMMIT');
+      return { queued: false, index: Number(found.idx) };
+    }
+    const ins = await c.query(
+      'INSERT INTO queue (leaf_hash, body, kind, keys, sign_ts, queued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (leaf_hash) DO NOTHING',
+      [Buffer.from(e.leafHash), Buffer.from(e.body), e.kind, [...e.keys], e.signEntryTimestamp, now],
+    );
+    // Delivered at commit, only if the row was queued.
+    if (ins.rowCount === 1) await c.query('SELECT pg_notify($1, $2)', [channels(p).queued, '']);
+    await c.query('COMMIT');
+    return ins.rowCount === 1 ? { queued: true } : { queued: false };
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.off('error', ignore);
+    c.release();
+  }
+}
+
+/** claim returns up to limit queued entries, oldest first. */
+export async function claim(pool: pg.Pool, limit: number): Promise<QueuedEntry[]> {
+  const r = await pool.query<{ leaf_hash: Buffer; body: Buffer; kind: string; keys: string[]; sign_ts: boolean }>(
+    'SELECT leaf_hash, body, kind, keys, sign_ts FROM queue ORDER BY seq LIMIT $1',
+    [limit],
+  );
+  return r.rows.map((x) => ({ leafHash: x.leaf_hash, body: x.body, kind: x.kind, keys: x.keys, signEntryTimestamp: x.sign_ts }));
+}
+
+/**
+ * Notices is one LISTEN connection for a node, opened on first use; when it dies it is opened
+ * again after a short pause (callers poll meanwhile: notifications are hints).
+ */
+export class Notices {
+  private client?: pg.Client;
+  private readonly queued: (() => void)[] = [];
+  private readonly committed: ((size: number) => void)[] = [];
+  private closed = false;
+  private starting = false;
+
+  constructor(private readonly place: PostgresPlace) {}
+
+  onQueued(fn: () => void): void {
+    this.queued.push(fn);
+    this.start();
+  }
+
+  onCommitted(fn: (size: number) => void): void {
+    this.committed.push(fn);
+    this.start();
+  }
+
+  private start(): void {
+    if (this.client || this.starting || this.closed) return;
+    this.starting = true;
+    const ch = channels(this.place);
+    const c = new pg.Client(clientConfig(this.place));
+    let gone = false;
+    const retry = () => {
+      if (gone) return;
+      gone = true;
+      if (this.client === c) this.client = undefined;
+      if (!this.closed) setTimeout(() => this.start(), 200).unref();
+    };
+    c.on('error', () => {});
+    c.on('end', retry);
+    c.on('notification', (n) => {
+      if (n.channel === ch.queued) for (const f of this.queued) f();
+      else if (n.channel === ch.committed) for (const f of this.committed) f(Number(n.payload));
+    });
+    c.connect()
+      .then(() => c.query(`LISTEN ${ch.queued}; LISTEN ${ch.committed}`))
+      .then(
+        () => {
+          this.starting = false;
+          if (this.closed) void c.end().catch(() => {});
+          else this.client = c;
+        },
+        () => {
+          this.starting = false;
+          void c.end().catch(() => {});
+          retry();
+        },
+      );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => {});
+  }
+
+  /** abandon stops listening without a goodbye, returning the connection for its caller to cut (tests). */
+  abandon(): pg.Client | undefined {
+    this.closed = true;
+    return this.client;
+  }
+}
