@@ -74,7 +74,10 @@ describe.skipIf(!db)('cairn export --database', () => {
       await f.waitFor(300);
       await grow(log, 1500);
       await f.waitFor(1500);
-      expect(files(out)).toEqual([...new Set([...expected(300), ...expected(1500)])].sort());
+      // Passes that saw the log between batches leave partials of those sizes too (kept for their readers).
+      const want = new Set([...expected(300), ...expected(1500)]);
+      expect(files(out)).toEqual(expect.arrayContaining([...want]));
+      expect(files(out).filter((p) => !want.has(p) && !p.includes('.p/'))).toEqual([]);
       await verified(out, log, 1500);
       expect(await f.stop(), f.output()).toBe(0);
       expect(f.output()).toMatch(/stopped on SIGTERM; .* tree size 1500/);
