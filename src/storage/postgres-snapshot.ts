@@ -20,8 +20,18 @@ interface Dump {
   cosignatures: Cosignature[];
 }
 
+/** SnapshotOptions narrow what a snapshot loads. */
+export interface SnapshotOptions {
+  /**
+   * Load entries from this index on only (export --follow re-reads just the tiles that grew);
+   * entries(start, …) below it then throws. Default 0: every entry.
+   */
+  entriesFrom?: number;
+}
+
 /** openPostgresSnapshot reads the log at place as of one commit. */
-export async function openPostgresSnapshot(place: PostgresPlace): Promise<LogSnapshot> {
+export async function openPostgresSnapshot(place: PostgresPlace, o: SnapshotOptions = {}): Promise<LogSnapshot> {
+  const from = o.entriesFrom ?? 0;
   const c = new pg.Client(clientConfig(place));
   await c.connect();
   try {
@@ -32,14 +42,14 @@ export async function openPostgresSnapshot(place: PostgresPlace): Promise<LogSna
     const d: Dump = {
       identity: id && { origin: id.origin, publicKeyPem: id.public_key, treeId: id.tree_id },
       checkpoints: (await c.query<RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size')).rows.map(checkpointOf),
-      entries: (await c.query<RawEntry>('SELECT * FROM entries ORDER BY idx')).rows.map(entryOf),
+      entries: (await c.query<RawEntry>('SELECT * FROM entries WHERE idx >= $1 ORDER BY idx', [from])).rows.map(entryOf),
       tiles: (await c.query<{ level: number; idx: string; hashes: Buffer }>('SELECT * FROM tiles')).rows.map((r) => [r.level, Number(r.idx), r.hashes]),
-      keys: (await c.query<{ key: string; idx: string }>('SELECT key, idx FROM search_keys ORDER BY idx')).rows.map((r) => [r.key, Number(r.idx)]),
+      keys: (await c.query<{ key: string; idx: string }>('SELECT key, idx FROM search_keys WHERE idx >= $1 ORDER BY idx', [from])).rows.map((r) => [r.key, Number(r.idx)]),
       cosignatures: (await c.query<Cosignature & { size: string }>('SELECT * FROM cosignatures')).rows.map((r) => ({ ...r, size: Number(r.size) })),
     };
     const orphans = (await c.query<{ n: string }>('SELECT count(*) AS n FROM search_keys k WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.idx = k.idx)')).rows[0].n;
     await c.query('COMMIT');
-    return new PostgresSnapshot(d, head, orphans === '0' ? undefined : `${orphans} search keys name no entry`);
+    return new PostgresSnapshot(d, head, from, orphans === '0' ? undefined : `${orphans} search keys name no entry`);
   } finally {
     await c.end();
   }
@@ -52,6 +62,8 @@ class PostgresSnapshot implements LogSnapshot {
     private readonly d: Dump,
     /** The size the head row records: the committed tree, by the sequencer's compare-and-swap. */
     private readonly head: number,
+    /** The index of d.entries[0]. */
+    private readonly from: number,
     private readonly keysProblem: string | undefined,
   ) {
     this.tiles = new Map(d.tiles.map(([l, i, h]) => [`${l}/${i}`, h]));
@@ -70,11 +82,12 @@ class PostgresSnapshot implements LogSnapshot {
   }
 
   count(): number {
-    return this.d.entries.length;
+    return this.from + this.d.entries.length;
   }
 
   entries(start: number, end: number): EntryRow[] {
-    return this.d.entries.slice(start, end);
+    if (start < this.from) throw new CairnError('CONFIG', `this snapshot holds entries from ${this.from} on, not ${start}`);
+    return this.d.entries.slice(start - this.from, end - this.from);
   }
 
   tile(level: number, index: number): Uint8Array | undefined {
@@ -92,9 +105,9 @@ class PostgresSnapshot implements LogSnapshot {
   }
 
   damage(): string | undefined {
-    const bad = this.d.entries.findIndex((e, i) => e.index !== i);
-    if (bad >= 0) return `entries: index ${this.d.entries[bad].index} stored at position ${bad}`;
-    if (this.head !== this.d.entries.length) return `head: the committed size is ${this.head} but ${this.d.entries.length} entries are stored`;
+    const bad = this.d.entries.findIndex((e, i) => e.index !== this.from + i);
+    if (bad >= 0) return `entries: index ${this.d.entries[bad].index} stored at position ${this.from + bad}`;
+    if (this.head !== this.count()) return `head: the committed size is ${this.head} but ${this.count()} entries are stored`;
     return undefined;
   }
 
@@ -103,6 +116,7 @@ class PostgresSnapshot implements LogSnapshot {
   }
 
   async backup(path: string): Promise<void> {
+    if (this.from > 0) throw new CairnError('CONFIG', 'a snapshot of part of the entries cannot be a backup');
     const b64 = (x: Uint8Array) => Buffer.from(x).toString('base64');
     const json = JSON.stringify({
       format: 'cairn-postgres-backup/1',

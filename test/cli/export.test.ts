@@ -1,36 +1,14 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../../src/cli/export.js';
 import { monitorCommand } from '../../src/cli/monitor.js';
 import { TileClient, dirFetcher, parseLogKey } from '../../src/client/index.js';
 import { bytesEqual } from '../../src/merkle/index.js';
-import { parseCheckpoint, splitNote, verifierKeyString } from '../../src/note/index.js';
+import { verifierKeyString } from '../../src/note/index.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { get, growTo, runCommand, serveLog } from '../tiles/helpers.js';
-import { specTilePath, specWidth } from '../tiles/spec-reader.js';
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath, d.name)))
-    .sort();
-}
-
-/** expected lists the paths a tree of size s has, from the spec's width rule alone. */
-function expected(s: number): string[] {
-  const out = ['checkpoint'];
-  for (let l = 0; Math.floor(s / 256 ** l) > 0; l++) {
-    for (let n = 0; ; n++) {
-      const w = specWidth(s, l, n);
-      if (w === 0) break;
-      out.push(specTilePath(l, n, w));
-      if (l === 0) out.push(specTilePath('entries', n, w));
-    }
-  }
-  return out;
-}
+import { expected, files, followExport } from './export-files.js';
 
 async function sameAsServer(dir: string, url: string): Promise<void> {
   for (const f of files(dir)) {
@@ -139,37 +117,19 @@ describe('cairn export', () => {
     const log = openTestLog({ dataDir: data, maxBatch: 4096 });
     const url = await serveLog(log);
     await growTo(log, 300);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--data', data, '--to', out, '--follow', '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const f = followExport(['--data', data], out);
     try {
-      const exportedSize = (): number => {
-        try {
-          return parseCheckpoint(splitNote(readFileSync(join(out, 'checkpoint'), 'utf8')).text).size;
-        } catch {
-          return -1;
-        }
-      };
-      const waitFor = async (size: number): Promise<void> => {
-        for (const t0 = Date.now(); exportedSize() !== size; ) {
-          if (Date.now() - t0 > 30_000) throw new Error(`export never reached size ${size}:\n${text}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
-      await waitFor(300);
+      await f.waitFor(300);
       await growTo(log, 1500);
-      await waitFor(1500);
+      await f.waitFor(1500);
       expect(files(out)).toEqual([...new Set([...expected(300), ...expected(1500)])].sort());
       await sameAsServer(out, url);
-      child.kill('SIGTERM');
-      expect(await exited, text).toBe(0);
-      expect(text).toMatch(/export: tree size 300: wrote/);
-      expect(text).toMatch(/export: tree size 1500: wrote/);
-      expect(text).toMatch(/stopped on SIGTERM; .* tree size 1500/);
+      expect(await f.stop(), f.output()).toBe(0);
+      expect(f.output()).toMatch(/export: tree size 300: wrote/);
+      expect(f.output()).toMatch(/export: tree size 1500: wrote/);
+      expect(f.output()).toMatch(/stopped on SIGTERM; .* tree size 1500/);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      f.kill();
     }
   });
 });
