@@ -11,13 +11,12 @@ import { CairnError } from '../errors.js';
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity, StorageStats, SyncLogStorage } from './contract.js';
 import { openDb, type Db } from './db.js';
 import { DB_FILE } from './sqlite.js';
+import { TableReads } from './table-reads.js';
 import { Tables } from './tables.js';
 
-export class SqliteReader implements SyncLogStorage {
-  private readonly tables: Tables;
-
+export class SqliteReader extends TableReads implements SyncLogStorage {
   private constructor(private readonly db: Db) {
-    this.tables = new Tables(db);
+    super(new Tables(db));
   }
 
   /** open opens dataDir's cairn.db read-only; it must exist (the writer creates it). */
@@ -25,30 +24,6 @@ export class SqliteReader implements SyncLogStorage {
     return new SqliteReader(openDb(join(dataDir, DB_FILE), { readonly: true }));
   }
 
-  identity(): LogIdentity | undefined {
-    return this.tables.identity();
-  }
-  latest(): CheckpointRow | undefined {
-    return this.tables.latest();
-  }
-  checkpointAt(size: number): CheckpointRow | undefined {
-    return this.tables.checkpointAt(size);
-  }
-  count(): number {
-    return this.tables.count();
-  }
-  entry(index: number): EntryRow | undefined {
-    return this.tables.entry(index);
-  }
-  entries(start: number, end: number): EntryRow[] {
-    return this.tables.entries(start, end);
-  }
-  tile(level: number, index: number): Uint8Array | undefined {
-    return this.tables.tile(level, index);
-  }
-  cosignatures(): Cosignature[] {
-    return this.tables.cosignatures();
-  }
   problem(): string | undefined {
     return undefined;
   }

@@ -12,6 +12,7 @@ import type { BatchWrite, CheckpointRow, Cosignature, EntryRow, LogIdentity, Sto
 import { openDb, type Db } from './db.js';
 import { KeyIndex } from './key-index.js';
 import { lockDataDir, type WriterLock } from './lock.js';
+import { TableReads } from './table-reads.js';
 import { Tables } from './tables.js';
 import { LogWriter } from './writer.js';
 
@@ -31,8 +32,7 @@ export interface SqliteOptions {
 }
 
 /** SqliteStorage is the SQLite driver: one per open log, holding the data directory's writer lock. */
-export class SqliteStorage implements SyncLogStorage {
-  private readonly tables: Tables;
+export class SqliteStorage extends TableReads implements SyncLogStorage {
   private readonly keys: KeyIndex;
   private readonly writer: LogWriter;
   private checkpointer?: WalCheckpointer;
@@ -44,7 +44,7 @@ export class SqliteStorage implements SyncLogStorage {
     readonly dataDir: string,
     o: SqliteOptions,
   ) {
-    this.tables = new Tables(db);
+    super(new Tables(db));
     this.keys = KeyIndex.open({ logDb: db, logPath: join(dataDir, DB_FILE), indexPath: join(dataDir, INDEX_FILE), ...o.index, onError: o.onError }, this.tables.count());
     const checkpointer = o.walCheckpointer ?? true;
     try {
@@ -78,9 +78,6 @@ export class SqliteStorage implements SyncLogStorage {
     }
   }
 
-  identity(): LogIdentity | undefined {
-    return this.tables.identity();
-  }
 
   create(id: LogIdentity, first: CheckpointRow): void {
     this.tables.create(id, first);
@@ -108,29 +105,11 @@ export class SqliteStorage implements SyncLogStorage {
     return this.keys.tailSize >= this.keys.maxTail ? this.keys.progress() : undefined;
   }
 
-  latest(): CheckpointRow | undefined {
-    return this.tables.latest();
-  }
 
-  checkpointAt(size: number): CheckpointRow | undefined {
-    return this.tables.checkpointAt(size);
-  }
 
-  count(): number {
-    return this.tables.count();
-  }
 
-  entry(index: number): EntryRow | undefined {
-    return this.tables.entry(index);
-  }
 
-  entries(start: number, end: number): EntryRow[] {
-    return this.tables.entries(start, end);
-  }
 
-  tile(level: number, index: number): Uint8Array | undefined {
-    return this.tables.tile(level, index);
-  }
 
   leafIndex(leafHash: Uint8Array): number | undefined {
     return this.keys.indexOf(leafHash);
@@ -140,9 +119,6 @@ export class SqliteStorage implements SyncLogStorage {
     return this.keys.search(key, limit, size);
   }
 
-  cosignatures(): Cosignature[] {
-    return this.tables.cosignatures();
-  }
 
   saveCosignature(c: Cosignature): Promise<void> {
     return this.writer.cosigned(c);
