@@ -55,9 +55,12 @@ async function open(page: Page, url: string): Promise<void> {
 }
 
 async function search(page: Page, q: string): Promise<void> {
+  // The previous search's results stay on the page until the new view replaces them: mark them,
+  // so the wait below cannot return on the old answer.
+  await page.evaluate(() => document.getElementById('results')?.setAttribute('data-old', ''));
   await page.fill('#q', q);
   await page.press('#q', 'Enter');
-  await page.waitForSelector('#result-count, #results .alert');
+  await page.waitForSelector('#results:not([data-old]) #result-count, #results:not([data-old]) .alert');
 }
 
 const resultLinks = (page: Page) => page.locator('.results .result a').allTextContents();
