@@ -3,7 +3,7 @@
 // every checkpoint ever seen extended, no upload logged twice. Shared by the single-server crash
 // harness (crash-harness.ts) and the multi-node one (cluster-harness.ts).
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
-import { openCheckpoint, rekorVerifier } from '../../src/note/index.js';
+import { c2spVerifier, openCheckpoint, rekorVerifier } from '../../src/note/index.js';
 import { hashedrekord, newSigner, type ProposedHashedrekord } from './hashedrekord-gen.js';
 
 export interface LedgerOptions {
@@ -163,9 +163,10 @@ export class Ledger {
     }
   }
 
-  checkNote(note: string, size: number, rootHex: string, where: string): void {
+  /** checkNote checks a signed checkpoint (Rekor's note signature, or C2SP's as GET /checkpoint serves it) and records its root. */
+  checkNote(note: string, size: number, rootHex: string, where: string, style: 'rekor' | 'c2sp' = 'rekor'): void {
     try {
-      const { checkpoint } = openCheckpoint(note, [rekorVerifier(this.origin, this.pem)]);
+      const { checkpoint } = openCheckpoint(note, [style === 'rekor' ? rekorVerifier(this.origin, this.pem) : c2spVerifier(this.origin, this.pem)]);
       if (checkpoint.size !== size || Buffer.from(checkpoint.rootHash).toString('hex') !== rootHex) this.fail(`${where}: signed note does not match size/root`);
     } catch (e) {
       this.fail(`${where}: checkpoint note does not verify: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
-// Runs the real server (`cairn serve`) as a child process on 127.0.0.1 with an ephemeral port, so
-// tests can SIGKILL it mid-load and restart it on the same data directory.
+// Runs the real server (`cairn serve`) as a child process on 127.0.0.1 with an ephemeral port (or
+// a given one), so tests can SIGKILL it mid-load and restart it on the same data directory or, with
+// `database`, as one node of a PostgreSQL log (test/helpers/cluster-harness.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ServerProcess {
@@ -15,6 +16,10 @@ export interface ServerProcess {
 
 export interface ServerOptions {
   dataDir: string;
+  /** A PostgreSQL log (postgres://…[?schema=NAME]) to serve instead of the one in dataDir. */
+  database?: string;
+  /** Port to listen on (default 0: any free one). */
+  port?: number;
   /** Seconds between heartbeats (re-signing an idle checkpoint). */
   heartbeat?: number;
   args?: string[];
@@ -31,7 +36,8 @@ process.once('exit', () => {
 
 /** startServer spawns `node --import tsx src/cli/main.ts serve --port 0` and resolves once it listens. */
 export function startServer(o: ServerOptions): Promise<ServerProcess> {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', o.dataDir, '--heartbeat', String(o.heartbeat ?? 1), ...(o.args ?? [])];
+  const db = o.database === undefined ? [] : ['--database', o.database];
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(o.port ?? 0), '--host', '127.0.0.1', '--data', o.dataDir, ...db, '--heartbeat', String(o.heartbeat ?? 1), ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env }, detached: false });
   let out = '';
   live.add(child);
