@@ -33,6 +33,7 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
     const progress = (line: string) => log.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
     const schema = testSchema();
     const cluster = await Cluster.start({ url: url!, schema, nodes: 3, workDir: work, leaseMs: LEASE, heartbeat: 1 });
+    progress(`3 nodes up on ports ${cluster.nodes.map((n) => n.port).join(', ')}`);
     const ledger = new Ledger(cluster.origin, { progress, maxConsistency: 1_000_000, sampleOld: 300 });
     const load = new ClusterLoad(cluster, ledger, { clients: 6, pollMs: 100 });
     let paused: ClusterNode | undefined;
@@ -128,7 +129,8 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       expect(r.acknowledged).toBeGreaterThan(100);
       expect(r.consistencyProofs).toBeGreaterThan(10);
     } catch (e) {
-      const tail = cluster.nodes.map((n) => `--- ${n.name} (incarnation ${n.incarnation}):\n${cluster.output(n).slice(-3000)}`).join('\n');
+      // Each node's log without its per-request lines.
+      const tail = cluster.nodes.map((n) => `--- ${n.name} (incarnation ${n.incarnation}):\n${cluster.output(n).split('\n').filter((l) => !l.includes('"msg":"request"')).join('\n').slice(-4000)}`).join('\n');
       throw new Error(`${(e as Error).message}\n--- progress:\n${log.join('\n')}\n${tail}`, { cause: e });
     } finally {
       if (paused) cluster.resume(paused);
