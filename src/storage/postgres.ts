@@ -48,7 +48,22 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   }
   private writerDead = false;
 
-  /** writing returns the writing connection, replacing a dead one. */
+  /** The last use of the writing connection queued so far (exclusive). */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * exclusive runs fn with the writing connection to itself. One connection is one transaction at
+   * a time, whoever sends the statements: a readiness probe's BEGIN … ROLLBACK sent in the middle
+   * of a batch would roll back the batch's head update and leave its entries and checkpoint to
+   * commit on their own. So batches, re-signs, cosignatures and probes take turns.
+   */
+  private exclusive<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const run = this.turn.then(async () => fn(await this.writing()));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  /** writing returns the writing connection, replacing a dead one (only inside exclusive). */
   private async writing(): Promise<pg.Client> {
     if (this.writerDead && !this.closed) {
       const c = new pg.Client(clientConfig(this.o));
@@ -205,9 +220,11 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   async resign(cp: CheckpointRow): Promise<boolean> {
     const epoch = this.fence().epoch;
     // Fenced like commit: a checkpoint is published only by the current term.
-    const r = await (await this.writing()).query(
-      'UPDATE checkpoints c SET signed_at = $3, c2sp = $4, rekor = $5 FROM head h WHERE c.size = $1 AND c.root_hash = $2 AND h.epoch = $6',
-      [cp.size, Buffer.from(cp.rootHash), cp.signedAt, cp.c2sp, cp.rekor, epoch],
+    const r = await this.exclusive((w) =>
+      w.query(
+        'UPDATE checkpoints c SET signed_at = $3, c2sp = $4, rekor = $5 FROM head h WHERE c.size = $1 AND c.root_hash = $2 AND h.epoch = $6',
+        [cp.size, Buffer.from(cp.rootHash), cp.signedAt, cp.c2sp, cp.rekor, epoch],
+      ),
     );
     return r.rowCount === 1;
   }
@@ -260,9 +277,11 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   }
 
   async saveCosignature(c: Cosignature): Promise<void> {
-    await (await this.writing()).query(
-      'INSERT INTO cosignatures (witness, size, checkpoint, lines) VALUES ($1, $2, $3, $4) ON CONFLICT (witness) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint, lines = excluded.lines',
-      [c.witness, c.size, c.checkpoint, c.lines],
+    await this.exclusive((w) =>
+      w.query(
+        'INSERT INTO cosignatures (witness, size, checkpoint, lines) VALUES ($1, $2, $3, $4) ON CONFLICT (witness) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint, lines = excluded.lines',
+        [c.witness, c.size, c.checkpoint, c.lines],
+      ),
     );
   }
 
@@ -320,17 +339,18 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     // Lookups are committed with their batch: nothing lags.
   }
 
-  /** tx runs fn in one transaction on the writing connection. */
-  private async tx(fn: (c: pg.Client) => Promise<void>): Promise<void> {
-    const c = await this.writing();
-    await c.query('BEGIN');
-    try {
-      await fn(c);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw e;
-    }
+  /** tx runs fn in one transaction on the writing connection, which is its alone until it ends. */
+  private tx(fn: (c: pg.Client) => Promise<void>): Promise<void> {
+    return this.exclusive(async (c) => {
+      await c.query('BEGIN');
+      try {
+        await fn(c);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
   }
 
   /** abandon drops every connection unclosed, as a killed process would (tests): the lead is freed by the server. */

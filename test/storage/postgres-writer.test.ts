@@ -1,0 +1,56 @@
+/**
+ * The PostgreSQL driver's writing connection is shared by batch commits, checkpoint re-signing and
+ * the readiness probe (problem(), behind GET /readyz). One pg.Client runs one transaction at a time
+ * whatever its callers do, so their transactions must take turns: a probe's ROLLBACK in the middle
+ * of a batch rolled back the batch's head update while its entries and checkpoint, sent after,
+ * committed on their own (seen as "database holds 9 entries but the latest checkpoint is for 10").
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { EMPTY_ROOT } from '../../src/merkle/index.js';
+import { PostgresStorage } from '../../src/storage/index.js';
+import { testDatabase, testSchema } from '../helpers/postgres.js';
+
+const url = await testDatabase();
+const sha = (s: string) => createHash('sha256').update(s).digest();
+
+describe.skipIf(!url)('PostgreSQL writing connection', () => {
+  it('keeps each batch one transaction while readiness probes and re-signs run beside it', async () => {
+    const schema = testSchema();
+    const s = await PostgresStorage.open({ url: url!, schema });
+    await s.create({ origin: 'writer.test/log', publicKeyPem: 'k', treeId: '1' }, { size: 0, rootHash: EMPTY_ROOT, signedAt: 0, c2sp: 'c0\n', rekor: 'r0\n' });
+    let stop = false;
+    const problems: (string | undefined)[] = [];
+    const probes = (async () => {
+      while (!stop) problems.push(await s.problem());
+    })();
+    const resigns = (async () => {
+      while (!stop) await s.resign({ size: 0, rootHash: EMPTY_ROOT, signedAt: 1, c2sp: 'c0\n', rekor: 'r0\n' });
+    })();
+    try {
+      for (let size = 0; size < 60; size++) {
+        const leaf = sha(`leaf ${size}`);
+        s.stage(size, leaf, []);
+        await s.commit({
+          oldSize: size,
+          entries: [{ index: size, leafHash: leaf, body: Buffer.from(`entry ${size}`), kind: 'test', integratedTime: 1 }],
+          keys: [[]],
+          tiles: [{ level: 0, index: 0, data: sha(`tile ${size}`) }],
+          checkpoint: { size: size + 1, rootHash: sha(`root ${size + 1}`), signedAt: size, c2sp: `c${size + 1}\n`, rekor: `r${size + 1}\n` },
+        });
+      }
+    } finally {
+      stop = true;
+      await Promise.all([probes, resigns]).catch(() => {});
+    }
+    expect(problems.filter((p) => p !== undefined)).toEqual([]);
+    expect(problems.length).toBeGreaterThan(10);
+    const c = new pg.Client(url);
+    await c.connect();
+    const r = (await c.query<{ head: string; entries: string; cp: string }>(`SELECT (SELECT size FROM ${schema}.head) AS head, (SELECT count(*) FROM ${schema}.entries) AS entries, (SELECT max(size) FROM ${schema}.checkpoints) AS cp`)).rows[0];
+    await c.end();
+    expect([Number(r.head), Number(r.entries), Number(r.cp)]).toEqual([60, 60, 60]);
+    await s.close();
+  });
+});
