@@ -96,9 +96,20 @@ export function openChecked(cfg: LogConfig): OpenedLog {
 export async function openOnStorage(storage: LogStorage, key: LogKey, cfg: ServiceConfig): Promise<OpenedLog> {
   const signer = new CheckpointSigner(cfg.origin, key);
   const treeId = await drive(bindIdentity(storage, signer, key, cfg.now ?? Date.now, cfg.treeId));
-  const tiles = new TileCache<boolean>((l, i) => storage.tile(l, i), cfg.tileCacheSize);
-  const latest = await drive(quickCheck(storage, tiles, cfg.origin, key));
-  return { key, treeId, storage, tiles, signer, latest };
+  // On a database other nodes write, a batch may commit while this check reads: a tile it fills
+  // then reads newer than the parent tile read before it ("does not hash to the value its parent
+  // holds"). So a check that fails while the stored size moved is run again from scratch; one
+  // that fails with the size standing still is damage.
+  for (let tries = 1; ; tries++) {
+    const tiles = new TileCache<boolean>((l, i) => storage.tile(l, i), cfg.tileCacheSize);
+    const before = await storage.count();
+    try {
+      const latest = await drive(quickCheck(storage, tiles, cfg.origin, key));
+      return { key, treeId, storage, tiles, signer, latest };
+    } catch (e) {
+      if (tries >= 5 || (e as CairnError).code !== 'CORRUPT' || (await storage.count()) === before) throw e;
+    }
+  }
 }
 
 /** present returns what a synchronous driver answered: a promise from one is a bug. */

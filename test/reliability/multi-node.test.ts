@@ -24,15 +24,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jitter = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
 const work = mkdtempSync(join(tmpdir(), 'cairn-cluster-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Runs after a timed-out test too (its finally does not): no node outlives the file.
+let running: Cluster | undefined;
+afterAll(async () => {
+  await running?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults', () => {
   it('keeps every acknowledged entry once and one tree, through 10 leader kills, 5 cut-offs and a pause past the lease', async () => {
     const t0 = Date.now();
     const log: string[] = [];
-    const progress = (line: string) => log.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
+    const progress = (line: string) => {
+      log.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
+      if (process.env.CAIRN_PROGRESS) process.stderr.write(`${log.at(-1)}\n`);
+    };
     const schema = testSchema();
     const cluster = await Cluster.start({ url: url!, schema, nodes: 3, workDir: work, leaseMs: LEASE, heartbeat: 1 });
+    running = cluster;
     progress(`3 nodes up on ports ${cluster.nodes.map((n) => n.port).join(', ')}`);
     const ledger = new Ledger(cluster.origin, { progress, maxConsistency: 1_000_000, sampleOld: 300 });
     const load = new ClusterLoad(cluster, ledger, { clients: 6, pollMs: 100 });
@@ -45,13 +54,17 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       // 1. SIGKILL the leader; restart it (same port, or a new one every other time) while another takes over.
       for (let k = 0; k < KILLS; k++) {
         load.phase++;
+        const tk = Date.now();
         const lead = await cluster.leader();
+        const tl = Date.now();
         await sleep(jitter(200, 700));
+        const killedAt = Date.now();
         await cluster.kill(lead, 'SIGKILL');
-        const back = cluster.launch(lead, k % 2 === 1);
+        const back = cluster.launch(lead, k % 2 === 1).then(() => Date.now());
         const next = await cluster.leader({ not: [lead] });
-        await back;
-        progress(`kill ${k + 1}: ${lead.name} killed, ${next.name} leads, ${lead.name} back on :${lead.port}; ${ledger.report.acknowledged} acknowledged`);
+        const led = Date.now();
+        const backAt = await back;
+        progress(`kill ${k + 1}: ${lead.name} (found in ${tl - tk} ms) killed, ${next.name} leads after ${led - killedAt} ms, ${lead.name} back on :${lead.port} after ${backAt - killedAt} ms; ${ledger.report.acknowledged} acknowledged`);
       }
 
       // 2. pg_terminate_backend every session of the leader (found by the lead lock in pg_locks).
