@@ -206,11 +206,10 @@ export class Cluster {
 
   /** terminate ends every PostgreSQL session of n (pg_terminate_backend) and returns their pids. */
   async terminate(n: ClusterNode): Promise<number[]> {
-    const r = await this.admin.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pg_terminate_backend(pid)',
-      [n.appName],
-    );
-    return r.rows.map((x) => x.pid);
+    // Two statements: in one WHERE, PostgreSQL may call pg_terminate_backend before testing the name.
+    const pids = (await this.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [n.appName])).rows.map((x) => x.pid);
+    await this.admin.query('SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p', [pids]);
+    return pids;
   }
 
   /** sql runs one query on the test database (for checks after the run). */
