@@ -164,6 +164,10 @@ export class TileCache<S extends boolean = true> {
       this.misses++;
       const loaded: Awaitable<Uint8Array | undefined> = this.load(level, index);
       if (isPromise(loaded)) {
+        // If f fails otherwise first (a CORRUPT tile after this one), the next run drops this
+        // fetch unawaited: its failure (a cut connection) must not be an unhandled rejection,
+        // which ends the process. Whoever awaits it still sees the error.
+        loaded.then(undefined, () => {});
         (this.waits ??= new Map()).set(k, loaded);
         throw PENDING;
       }
