@@ -52,12 +52,17 @@ export function describePlace(p: PostgresPlace): string {
 /**
  * clientConfig returns the connection settings every connection of a log uses: its schema first
  * on search_path, synchronous_commit on (a commit returns once its WAL is flushed), and TCP
- * keepalives both ways so a vanished peer is noticed.
+ * keepalives both ways so a vanished peer is noticed. With idleInTransactionMs (a node's
+ * connections: the lease), the server ends a session left idle inside a transaction that long:
+ * a node paused (SIGSTOP) in the middle of a batch or an enqueue holds the head row's lock, which
+ * would otherwise stop every other node's commits, uploads and the next leader's epoch bump
+ * until it woke.
  */
-export function clientConfig(p: PostgresPlace): pg.ClientConfig {
+export function clientConfig(p: PostgresPlace, o: { idleInTransactionMs?: number } = {}): pg.ClientConfig {
+  const idle = o.idleInTransactionMs === undefined ? '' : ` -c idle_in_transaction_session_timeout=${Math.round(o.idleInTransactionMs)}`;
   return {
     connectionString: p.url,
-    options: `-c search_path=${schemaOf(p)} -c synchronous_commit=on -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3`,
+    options: `-c search_path=${schemaOf(p)} -c synchronous_commit=on -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3${idle}`,
     keepAlive: true,
     keepAliveInitialDelayMillis: 5000,
   };

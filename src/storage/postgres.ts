@@ -20,6 +20,9 @@ export interface PostgresOptions extends PostgresPlace, LeadOptions {
   poolSize?: number;
 }
 
+/** nodeConfig is the connection settings of a node's writer and pool: a transaction left idle past the lease is ended by the server. */
+const nodeConfig = (o: PostgresOptions) => clientConfig(o, { idleInTransactionMs: o.leaseMs ?? 5000 });
+
 /** PostgresStorage is the PostgreSQL driver: one per node; the leading node's instance sequences from the shared queue. */
 export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   private readonly staged = new Map<string, number>();
@@ -66,7 +69,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   /** writing returns the writing connection, replacing a dead one (only inside exclusive). */
   private async writing(): Promise<pg.Client> {
     if (this.writerDead && !this.closed) {
-      const c = new pg.Client(clientConfig(this.o));
+      const c = new pg.Client(nodeConfig(this.o));
       c.on('error', () => {});
       await c.connect();
       this.writer = c;
@@ -79,10 +82,10 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   /** open connects, applies migrations, and (unless lead is false) takes the lead or fails with UNAVAILABLE. */
   static async open(o: PostgresOptions): Promise<PostgresStorage> {
     schemaOf(o);
-    const writer = new pg.Client(clientConfig(o));
+    const writer = new pg.Client(nodeConfig(o));
     writer.on('error', () => {}); // a dead writer fails its next query, which the sequencer sees
     await writer.connect();
-    const pool = new pg.Pool({ ...clientConfig(o), max: o.poolSize ?? 8 });
+    const pool = new pg.Pool({ ...nodeConfig(o), max: o.poolSize ?? 8 });
     pool.on('error', () => {}); // an idle client that dies is dropped by the pool
     const s = new PostgresStorage(pool, writer, o);
     try {

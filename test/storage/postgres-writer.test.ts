@@ -53,4 +53,38 @@ describe.skipIf(!url)('PostgreSQL writing connection', () => {
     expect([Number(r.head), Number(r.entries), Number(r.cp)]).toEqual([60, 60, 60]);
     await s.close();
   });
+
+  it('a node stalled inside a batch (paused) holds the head row no longer than its lease', async () => {
+    const schema = testSchema();
+    const a = await PostgresStorage.open({ url: url!, schema, leaseMs: 600 });
+    await a.create({ origin: 'writer.test/log', publicKeyPem: 'k', treeId: '1' }, { size: 0, rootHash: EMPTY_ROOT, signedAt: 0, c2sp: 'c0\n', rekor: 'r0\n' });
+    // As if the process stopped right after its batch locked the head row: 4 s of silence inside the transaction.
+    const w = (a as unknown as { writer: pg.Client }).writer;
+    const query = w.query.bind(w) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+    (w as unknown as { query: typeof query }).query = async (text, values) => {
+      const r = await query(text, values);
+      if (text.startsWith('UPDATE head SET size')) await new Promise((res) => setTimeout(res, 4000));
+      return r;
+    };
+    const leaf = sha('stalled');
+    a.stage(0, leaf, []);
+    const stalled = a.commit({
+      oldSize: 0,
+      entries: [{ index: 0, leafHash: leaf, body: Buffer.from('stalled'), kind: 'test', integratedTime: 1 }],
+      keys: [[]],
+      tiles: [{ level: 0, index: 0, data: leaf }],
+      checkpoint: { size: 1, rootHash: leaf, signedAt: 1, c2sp: 'c1\n', rekor: 'r1\n' },
+    });
+    stalled.catch(() => {});
+    await new Promise((res) => setTimeout(res, 200));
+    // Another node's upload takes the head row's share lock: it waits out the stalled batch only until the server ends it.
+    const b = await PostgresStorage.open({ url: url!, schema, lead: false, leaseMs: 600 });
+    const t0 = Date.now();
+    await b.enqueue({ leafHash: sha('other'), body: Buffer.from('other'), kind: 'test', keys: [], signEntryTimestamp: false });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await expect(stalled).rejects.toThrow();
+    expect(await b.count()).toBe(0);
+    await b.close();
+    await a.close();
+  });
 });
