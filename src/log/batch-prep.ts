@@ -6,7 +6,7 @@
  */
 import { ExpandedTile, TILE_WIDTH, bytesEqual } from '../merkle/index.js';
 import type { LogStorage } from '../storage/index.js';
-import { all, andThen, type Awaitable } from './awaitable.js';
+import { all, andThen, isPromise, type Awaitable } from './awaitable.js';
 import { tileKey, type TileCache, type TileKey } from './tile-cache.js';
 
 /**
@@ -45,8 +45,12 @@ export function prepareBatch(
     keys.push(k);
     edge.push(pending.get(k) ?? tiles.edge(level, index));
   }
+  // Read together: the tiles are awaited after the lookups, so if those fail first (a cut
+  // connection fails both) the tiles' failure must already be handled, or it ends the process.
+  const edgeTiles = all(edge);
+  if (isPromise(edgeTiles)) edgeTiles.then(undefined, () => {});
   return andThen(lookups, (l) =>
-    andThen(all(edge), (ts) => {
+    andThen(edgeTiles, (ts) => {
       const edges = new Map<TileKey, ExpandedTile>();
       ts.forEach((t, i) => t && edges.set(keys[i], t));
       return { lookups: l, edges, size, failures };
