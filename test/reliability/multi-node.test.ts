@@ -151,5 +151,5 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       await cluster.stop();
       console.log(log.join('\n'));
     }
-  }, 300_000);
+  }, 420_000);
 });
