@@ -47,6 +47,7 @@ export class Log<S extends boolean = true> {
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
+  private route?: (sub: Submission) => Promise<Receipt>;
   private resigning = false;
   private closedFlag = false;
   private frozenFlag: boolean;
@@ -112,9 +113,26 @@ export class Log<S extends boolean = true> {
     }
   }
 
-  /** append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it (FROZEN). */
+  /**
+   * append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it
+   * (FROZEN). On a node of many (routeAppends) it goes the way the node says, e.g. a shared queue.
+   */
   append(sub: Submission): Promise<Receipt> {
     if (this.frozenFlag) return Promise.reject(new CairnError('FROZEN', `log ${this.origin} is frozen: it takes no more entries`));
+    return this.route ? this.route(sub) : this.sequencer.submit(sub);
+  }
+
+  /**
+   * routeAppends sends every later append to route instead of this log's own sequencer: a node
+   * sharing one log with others queues uploads for whichever node sequences (log/elected-node.ts),
+   * and that node's feeder integrates them here.
+   */
+  routeAppends(route: (sub: Submission) => Promise<Receipt>): void {
+    this.route = route;
+  }
+
+  /** integrate hands an entry to this log's own sequencer, whatever routeAppends says (the sequencing node's feeder). */
+  integrate(sub: Submission): Promise<Receipt> {
     return this.sequencer.submit(sub);
   }
 
