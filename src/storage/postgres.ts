@@ -10,7 +10,7 @@ import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueue
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
-import { channels, claim, enqueue, Notices } from './postgres-queue.js';
+import { claim, enqueue, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
 export interface PostgresOptions extends PostgresPlace, LeadOptions {
@@ -197,9 +197,10 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
         );
       }
       await insertCheckpoint(c, b.checkpoint);
-      await c.query('SELECT pg_notify($1, $2)', [channels(this.o).committed, String(newSize)]);
     });
     this.forget(newSize);
+    // After the commit, not in it (postgres-queue.ts says why).
+    this.notices.hintCommitted(newSize);
   }
 
   async resign(cp: CheckpointRow): Promise<boolean> {
@@ -268,8 +269,10 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
 
   // ---- The shared queue (postgres-queue.ts).
 
-  enqueue(e: QueuedEntry): Promise<Enqueued> {
-    return enqueue(this.pool, this.o, e, Date.now());
+  async enqueue(e: QueuedEntry): Promise<Enqueued> {
+    const r = await enqueue(this.pool, this.o, e, Date.now());
+    if (r.queued) this.notices.hintQueued();
+    return r;
   }
 
   async claim(limit: number): Promise<QueuedEntry[]> {
