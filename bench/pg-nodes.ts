@@ -117,7 +117,7 @@ async function startCluster(config: string, run: number, key: string, admin: pg.
   }
   const n = Number(/^pg(\d+)$/.exec(config)?.[1]);
   if (!(n >= 1)) throw new Error(`unknown configuration ${config} (sqlite or pgN)`);
-  const schema = `pg_nodes_r${run}_${config}`;
+  const schema = `bench_r${run}_${config}`; // not pg_…: PostgreSQL reserves that prefix
   const args = ['--database', `${dbUrl}?schema=${schema}`, '--key', key, '--origin', BENCH_ORIGIN, '--no-tsa', ...PG_FLAGS];
   const nodes: Node[] = [];
   const close = async () => {
