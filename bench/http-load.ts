@@ -5,7 +5,7 @@
 // joined by commas (autocannon gives connection i to urls[i % n], i.e. round-robin); mode is
 // 'post' (distinct Rekor v1 uploads from file, starting at body a), 'post2' (the same for Rekor v2),
 // 'get' (GET /api/v1/log/entries?logIndex=N at random N < a) or 'tsa' (RFC 3161 JSON requests).
-// CONNECTIONS (default 64) and LOADGEN (autocannon | wrk) come from the environment.
+// CONNECTIONS (default 64), LOADGEN (autocannon | wrk), SERVER_FLAGS and SERVER_ROOT come from the environment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import { SERVER_NODE_FLAGS, fmt } from './lib.js';
 export const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 export const LOADGEN = process.env.LOADGEN ?? 'autocannon';
 const ROOT = join(import.meta.dirname, '..');
+/** SERVER_ROOT runs the servers from another checkout (A/B of a change: `git worktree add DIR COMMIT`, with node_modules and native/build). */
+const SERVER_ROOT = process.env.SERVER_ROOT ?? ROOT;
 const OUT = join(import.meta.dirname, 'out');
 
 export interface LoadResult {
@@ -160,7 +162,7 @@ export async function startServe(args: string[], o: { timeoutMs?: number } = {})
   const child = spawn(
     process.execPath,
     [...SERVER_NODE_FLAGS, ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0', ...args],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: SERVER_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   let exited = false;
   child.once('exit', () => (exited = true));
