@@ -20,28 +20,30 @@ export function channels(p: PostgresPlace): { queued: string; committed: string 
 }
 
 /**
- * enqueue queues e unless its leaf is committed or queued (the caller then sends the queued hint). It first takes a share lock on the head
- * row, which every commit updates: so it waits out a batch being committed, and its check of the
- * entries sees that batch; a batch cannot commit between the check and the insert, so no row is
- * ever queued for a committed leaf.
+ * enqueue queues e unless its leaf is committed or queued (the caller then sends the queued hint).
+ * It inserts first and checks the entries after, in the same transaction, rolling the row back if
+ * the leaf is committed: a batch storing the leaf deletes the leaf's queued row, so an insert
+ * racing that batch waits on the unique leaf_hash index until the batch commits, and the check
+ * after it (a new statement, a new snapshot) sees the batch. No row is ever committed for a
+ * committed leaf, and queueing never waits on a batch of other leaves (it took a share lock on the
+ * head row before, which every commit updates: queueing and committing waited on each other).
  */
-export async function enqueue(pool: pg.Pool, p: PostgresPlace, e: QueuedEntry, now: number): Promise<Enqueued> {
+export async function enqueue(pool: pg.Pool, _p: PostgresPlace, e: QueuedEntry, now: number): Promise<Enqueued> {
   const c = await pool.connect();
   // A connection cut while checked out fails the query below; without a listener its error event would be unhandled.
   const ignore = () => {};
   c.on('error', ignore);
   try {
     await c.query('BEGIN');
-    await c.query('SELECT 1 FROM head FOR SHARE');
-    const found = (await c.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(e.leafHash)])).rows[0];
-    if (found) {
-      await c.query('COMMIT');
-      return { queued: false, index: Number(found.idx) };
-    }
     const ins = await c.query(
       'INSERT INTO queue (leaf_hash, body, kind, keys, sign_ts, queued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (leaf_hash) DO NOTHING',
       [Buffer.from(e.leafHash), Buffer.from(e.body), e.kind, [...e.keys], e.signEntryTimestamp, now],
     );
+    const found = (await c.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(e.leafHash)])).rows[0];
+    if (found) {
+      await c.query('ROLLBACK');
+      return { queued: false, index: Number(found.idx) };
+    }
     // No NOTIFY in here (see the top of the file): the caller hints once this has committed.
     await c.query('COMMIT');
     return ins.rowCount === 1 ? { queued: true } : { queued: false };

@@ -288,7 +288,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   }
 
   async claim(limit: number): Promise<QueuedEntry[]> {
-    // Rows of committed leaves cannot be queued (enqueue's head lock), so none is skipped here.
+    // No row of a committed leaf is ever committed to the queue (enqueue checks after inserting), so none is skipped here.
     return claim(this.pool, limit);
   }
 

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
 import { Log, QueueFeeder, SharedSubmitter, auditPostgres, loadOrCreateKey, type AnyLog, type Receipt } from '../../src/log/index.js';
-import { verifyInclusion } from '../../src/merkle/index.js';
+import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { PostgresStorage } from '../../src/storage/index.js';
 import { testDatabase, testSchema } from '../helpers/postgres.js';
 import { TEST_ORIGIN, body, tempDir } from '../helpers/test-log.js';
@@ -121,6 +121,38 @@ else
       expect(heard.queued).toBeGreaterThan(0);
       expect(heard.committed.at(-1)).toBe(22);
       await exactlyOnce(schema, 22);
+    });
+
+    it('a leaf queued again while the batch storing it commits gets 409 with its index, and leaves no row behind', async () => {
+      const schema = testSchema();
+      const a = await node(schema, 'qj', 3000);
+      const b = await node(schema, 'qk', false);
+      await submit(a, 1); // the log exists and has a batch behind it
+      // Hold the next commit at its last step (the checkpoint), its entries written and its queue rows deleted.
+      const blocker = new pg.Client(url);
+      await blocker.connect();
+      await blocker.query(`BEGIN; LOCK TABLE ${schema}.checkpoints IN SHARE MODE`);
+      const first = submit(a, 2);
+      first.catch(() => {});
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const waiting = await admin(async (c) => (await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'qj' AND wait_event_type = 'Lock'`)).rows[0].n);
+        if (Number(waiting) > 0) break;
+        if (Date.now() > deadline) throw new Error('the leader never reached its commit');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The same leaf through the other node, straight into the queue, while that batch is held.
+      let settled = false;
+      const again = b.storage.enqueue({ leafHash: leafHash(body(2)), body: body(2), kind: 'test', keys: [], signEntryTimestamp: false });
+      void again.finally(() => (settled = true)).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // it waits for the batch: an answer now could not know the leaf is stored
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      const r = await first;
+      expect(await again).toEqual({ queued: false, index: r.entry.index });
+      expect(await b.storage.queueDepth()).toBe(0);
+      await exactlyOnce(schema, 2);
     });
 
     it('a batch cut off mid-commit (pg_terminate_backend of the leader) is integrated once, by the next leader', async () => {
