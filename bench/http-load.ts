@@ -182,9 +182,11 @@ export async function startServe(args: string[], o: { timeoutMs?: number } = {})
 /**
  * load runs one phase of the load generator in its own process (so its work is not the
  * servers'), and measures the CPU the server processes (each with its descendants) and any extra
- * meters (functions returning CPU seconds used so far) used during it.
+ * meters used during it. A meter returns the CPU seconds used so far by each process it counts
+ * (pid -> seconds): a process that appears during the phase counts from 0, one that exits during
+ * it is not counted (so a meter over short-lived processes reads low, never negative).
  */
-export async function load(args: string[], servers: number[], extra: Record<string, () => number> = {}): Promise<LoadResult> {
+export async function load(args: string[], servers: number[], extra: Record<string, () => Map<number, number>> = {}): Promise<LoadResult> {
   const s0 = procStats();
   const cpu0 = servers.map((p) => treeCpu(p, s0));
   const x0 = Object.fromEntries(Object.entries(extra).map(([k, f]) => [k, f()]));
@@ -194,7 +196,8 @@ export async function load(args: string[], servers: number[], extra: Record<stri
   const s1 = procStats();
   const pct = (cpu: number) => Math.round((cpu / seconds) * 100);
   const serverCpus = servers.map((p, i) => pct(treeCpu(p, s1) - cpu0[i]));
-  const extraCpu = Object.fromEntries(Object.entries(extra).map(([k, f]) => [k, pct(f() - x0[k])]));
+  const used = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((t, [pid, cpu]) => t + cpu - (before.get(pid) ?? 0), 0);
+  const extraCpu = Object.fromEntries(Object.entries(extra).map(([k, f]) => [k, pct(used(x0[k], f()))]));
   return { ...r, seconds, serverCpu: serverCpus.reduce((a, b) => a + b, 0), serverCpus, extraCpu };
 }
 

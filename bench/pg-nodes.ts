@@ -15,8 +15,8 @@
 // DURATION s; the nodes are stopped (SIGTERM) and the schema dropped.
 // Each phase reports the CPU (% of one core) of each node (with its threads), of the database's
 // backends serving this bench's database (`pg`), of PostgreSQL's background processes (`pg-aux`:
-// WAL writer, checkpointer…, shared with anyone else using the cluster) and of the load
-// generator; during uploads, the shared queue's depth as the leader's /metrics reports it (max).
+// WAL writer, checkpointer…, shared with anyone else using the cluster; a backend that exits
+// during a phase is not counted) and of the load generator; during uploads, the shared queue's depth as the leader's /metrics reports it (max).
 // Medians over runs at the end, as a markdown table. The machine's load average is printed.
 // Needs PostgreSQL at CAIRN_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 // the bench creates a database of its own there and drops it at the end.
@@ -134,8 +134,8 @@ async function startCluster(config: string, run: number, key: string, admin: pg.
   }
 }
 
-/** pgMeters returns CPU-seconds meters for PostgreSQL's backends of this bench's database and its background processes. */
-async function pgMeters(admin: pg.Client): Promise<Record<string, () => number>> {
+/** pgMeters returns CPU meters (pid -> seconds) for PostgreSQL's backends of this bench's database and its background processes. */
+async function pgMeters(admin: pg.Client): Promise<Record<string, () => Map<number, number>>> {
   const backend = Number((await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
   let postmaster: number;
   try {
@@ -159,12 +159,12 @@ async function pgMeters(admin: pg.Client): Promise<Record<string, () => number>>
     }
     return k;
   };
-  const sum = (want: 'mine' | 'aux') => {
-    let t = 0;
-    for (const [pid, s] of procStats()) if (s.ppid === postmaster && kind(pid) === want) t += s.cpu;
-    return t;
+  const meter = (want: 'mine' | 'aux') => {
+    const m = new Map<number, number>();
+    for (const [pid, s] of procStats()) if (s.ppid === postmaster && kind(pid) === want) m.set(pid, s.cpu);
+    return m;
   };
-  return { pg: () => sum('mine'), 'pg-aux': () => sum('aux') };
+  return { pg: () => meter('mine'), 'pg-aux': () => meter('aux') };
 }
 
 /** queueDepth reads cairn_queue_depth from a node's /metrics (undefined when it has none). */
@@ -188,7 +188,7 @@ async function converged(nodes: Node[]): Promise<number> {
   }
 }
 
-async function measure(config: string, run: number, key: string, file: string, admin: pg.Client, meters: Record<string, () => number>): Promise<RunResult> {
+async function measure(config: string, run: number, key: string, file: string, admin: pg.Client, meters: Record<string, () => Map<number, number>>): Promise<RunResult> {
   const cluster = await startCluster(config, run, key, admin);
   try {
     const urls = cluster.nodes.map((n) => n.url).join(',');
@@ -265,14 +265,22 @@ async function main(): Promise<void> {
   };
   const sqlite = m(results.get('sqlite') ?? [], (r) => r.up.perSecond);
   console.log(`\nmedians of ${RUNS} (CPU in % of one core; node CPU in node order, leader first unless a later node won):\n`);
-  console.log('| configuration | uploads/s | vs SQLite | upload p50 / p99 | proof reads/s | read p50 / p99 | CPU during uploads | CPU during reads | queue max |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  // CPU time an upload cost: the nodes' (all of them) and the database backends', in ms; less
+  // sensitive than rates to other work on the machine.
+  const perOp = (r: LoadResult, cpuPct: number) => (((cpuPct / 100) * (r.seconds ?? DURATION)) / Math.max(1, r.ok)) * 1000;
+  const costs = (xs: RunResult[]) => {
+    const node = m(xs, (r) => perOp(r.up, r.up.serverCpu!))!;
+    const db = m(xs, (r) => (r.up.extraCpu?.pg === undefined ? undefined : perOp(r.up, r.up.extraCpu.pg)));
+    return `${node.toFixed(2)}${db === undefined ? '' : ` + ${db.toFixed(2)}`}`;
+  };
+  console.log('| configuration | uploads/s | vs SQLite | upload p50 / p99 | CPU ms an upload (nodes + pg) | proof reads/s | read p50 / p99 | CPU during uploads | CPU during reads | queue max |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [config, xs] of results) {
     if (!xs.length) continue;
     const ups = m(xs, (r) => r.up.perSecond)!;
     const q = m(xs, (r) => r.queueMax);
     console.log(
-      `| ${config} | ${fmt(ups)} (${xs.map((r) => fmt(r.up.perSecond)).join(', ')}) | ${sqlite ? `${Math.round((ups / sqlite) * 100)} %` : '?'} | ${m(xs, (r) => r.up.p50)} / ${m(xs, (r) => r.up.p99)} ms | ` +
+      `| ${config} | ${fmt(ups)} (${xs.map((r) => fmt(r.up.perSecond)).join(', ')}) | ${sqlite ? `${Math.round((ups / sqlite) * 100)} %` : '?'} | ${m(xs, (r) => r.up.p50)} / ${m(xs, (r) => r.up.p99)} ms | ${costs(xs)} | ` +
         `${fmt(m(xs, (r) => r.read.perSecond)!)} (${xs.map((r) => fmt(r.read.perSecond)).join(', ')}) | ${m(xs, (r) => r.read.p50)} / ${m(xs, (r) => r.read.p99)} ms | ${cpu(xs, 'up')} | ${cpu(xs, 'read')} | ${q === undefined ? '–' : fmt(q)} |`,
     );
   }
