@@ -2,7 +2,9 @@
  * The PostgreSQL driver of the storage contract (contract.ts), for many nodes on one log: reads
  * through a pool, batches through one writing connection, each batch ONE transaction that first
  * moves the head by compare-and-swap on (size, epoch) — the fence (postgres-lead.ts). Reads are
- * async. Staged leaves (a batch in flight) are kept in memory for leafIndex.
+ * async. Staged leaves (a batch in flight) are kept in memory for leafIndex. Over 300 lines for a
+ * reason: it is the whole contract on one connection set, one short SQL statement a method;
+ * election, queue, schema and snapshots are in their own postgres-*.ts files.
  */
 import pg from 'pg';
 import { CairnError } from '../errors.js';
