@@ -24,7 +24,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     name: 'database',
     env: 'CAIRN_DATABASE_URL',
     type: 'string',
-    help: 'Serve a log in PostgreSQL instead of --data: postgres://USER@HOST:PORT/DB[?schema=NAME]. Any number of nodes serve one log; one at a time sequences. Needs --key; no TSA without --tsa-key and --tsa-cert-chain, no --witness, no rotation.',
+    help: 'Serve a log in PostgreSQL instead of --data: postgres://USER@HOST:PORT/DB[?schema=NAME]. Any number of nodes serve one log; one at a time sequences. Needs --key; no TSA without --tsa-key and --tsa-cert-chain; no rotation. With --witness every node asks the witnesses for its own checkpoints (they are the same ones).',
   },
   { name: 'lease-ms', type: 'int', default: 5000, min: 500, help: 'With --database: a sequencing node silent this long (paused, cut off) loses the lead to another node.' },
   { name: 'public-url', type: 'string', help: 'URL clients reach the log at. Default: http://localhost:<port>.' },
@@ -100,7 +100,6 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const admission = workers > 0 ? await AdmitPool.start({ size: workers, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
   if (admission && !admission.native) logger.warn('admission workers verify without the native addon (pure JS, far slower)');
   const database = v.database !== undefined;
-  if (database && startCosigner) throw new CairnError('CONFIG', '--witness is not supported with --database yet: run the log on --data to be cosigned');
   if (database && v['tsa-key'] !== undefined && v['tsa-cert-chain'] === undefined) throw new CairnError('CONFIG', 'with --database, --tsa-key needs --tsa-cert-chain: every node must serve the same TSA certificate');
   let served: ServedLog;
   try {

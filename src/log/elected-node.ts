@@ -49,7 +49,7 @@ export class ElectedNode {
     private readonly o: ElectedNodeOptions,
   ) {
     this.submitter = new SharedSubmitter(log, storage, { timeoutMs: o.submitTimeoutMs });
-    log.routeAppends((sub) => this.submitter.submit(sub));
+    log.routeAppends((sub) => this.submitter.submit(sub), () => this.role === 'leader');
     this.feeder = new QueueFeeder(log, storage, { claim: o.claim, leading: () => this.sequencing && storage.role === 'leader', onError: o.onError });
     // Commit notices wake waiting uploads (the submitter); this poll keeps an idle node's checkpoint
     // fresh (heartbeat re-signs notify nobody) and covers a lost notice.
@@ -104,6 +104,8 @@ export class ElectedNode {
         this.o.onRole?.('leader');
         this.feeder.nudge();
         const why = await Promise.race([lost, new Promise<string>((r) => (this.lostWake = () => r('stopping')))]);
+        // Stopping while leading: still the leader until the log's final checkpoint is signed (close).
+        if (this.stopped && this.storage.role === 'leader') break;
         this.sequencing = false;
         if (!this.stopped) this.o.onRole?.('follower', why);
       } catch (e) {
@@ -137,7 +139,7 @@ export class ElectedNode {
     this.submitter.close();
     await this.feeder.stop();
     await this.loop;
-    this.sequencing = false;
     await this.log.close();
+    this.sequencing = false;
   }
 }

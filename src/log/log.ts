@@ -48,6 +48,7 @@ export class Log<S extends boolean = true> {
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
   private route?: (sub: Submission) => Promise<Receipt>;
+  private sequencing: () => boolean = () => true;
   private resigning = false;
   private closedFlag = false;
   private frozenFlag: boolean;
@@ -125,10 +126,12 @@ export class Log<S extends boolean = true> {
   /**
    * routeAppends sends every later append to route instead of this log's own sequencer: a node
    * sharing one log with others queues uploads for whichever node sequences (log/elected-node.ts),
-   * and that node's feeder integrates them here.
+   * and that node's feeder integrates them here. Only while sequencing() says so does this log
+   * sign anything (heartbeat, final checkpoint): a follower serves the checkpoints it reads.
    */
-  routeAppends(route: (sub: Submission) => Promise<Receipt>): void {
+  routeAppends(route: (sub: Submission) => Promise<Receipt>, sequencing: () => boolean): void {
     this.route = route;
+    this.sequencing = sequencing;
   }
 
   /** integrate hands an entry to this log's own sequencer, whatever routeAppends says (the sequencing node's feeder). */
@@ -331,7 +334,7 @@ export class Log<S extends boolean = true> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
     try {
-      if (!this.frozenFlag) await this.resign();
+      if (!this.frozenFlag && this.sequencing()) await this.resign();
     } catch {
       // Storage not writable (disk full, read-only): the stored checkpoint stands; close anyway.
     }
@@ -351,7 +354,7 @@ export class Log<S extends boolean = true> {
 
   private beat(intervalMs: number): void {
     // Only when nothing is being committed, and one re-sign at a time.
-    if (this.resigning || this.now() - this.lastActivity < intervalMs || this.sequencer.busy) return;
+    if (this.resigning || this.now() - this.lastActivity < intervalMs || this.sequencer.busy || !this.sequencing()) return;
     this.resigning = true;
     this.resign()
       .catch(() => {

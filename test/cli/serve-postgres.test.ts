@@ -12,10 +12,12 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/cli/config.js';
 import { SERVE_OPTIONS, serve, type Running } from '../../src/cli/serve.js';
+import { WITNESS_OPTIONS, runWitness } from '../../src/cli/witness.js';
 import { isCairnError } from '../../src/errors.js';
 import { auditPostgres } from '../../src/log/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
-import { generateKey } from '../../src/note/index.js';
+import { c2spVerifier, generateKey, loadPrivateKey, openCheckpoint, parseVerifierKey, verifierKeyString } from '../../src/note/index.js';
+import { readFileSync } from 'node:fs';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { testDatabase, testSchema } from '../helpers/postgres.js';
 import { TEST_ORIGIN, tempDir } from '../helpers/test-log.js';
@@ -117,6 +119,30 @@ else
       const audit = await auditPostgres({ url: url!, schema });
       expect(audit.problem).toBeUndefined();
       expect(audit.size).toBe(7);
+    });
+
+    it('gets both nodes\' checkpoints cosigned by a witness (every node asks for its own)', async () => {
+      const schema = testSchema();
+      const logVkey = verifierKeyString(TEST_ORIGIN, loadPrivateKey(readFileSync(keyFile, 'utf8')));
+      const w = await runWitness(parseOptions(WITNESS_OPTIONS, ['--port', '0', '--data', tempDir(), '--name', 'w1.test.example/witness', '--log', `${TEST_ORIGIN}=${logVkey}`], {}).values, () => {});
+      try {
+        const witness = ['--witness', `w1.test.example/witness=${w.witness.vkey}@${w.url}`];
+        const a = await node(schema, witness);
+        const b = await node(schema, witness);
+        const signer = newSigner();
+        for (let i = 0; i < 3; i++) expect((await upload(i % 2 ? a : b, hashedrekord(signer))).status).toBe(201);
+        const verifiers = [c2spVerifier(TEST_ORIGIN, loadPrivateKey(readFileSync(keyFile, 'utf8'))), parseVerifierKey(w.witness.vkey)];
+        for (const r of [a, b]) {
+          await until(`a cosigned checkpoint of size 3 from ${r.url}`, async () => {
+            const opened = openCheckpoint(await (await fetch(`${r.url}/checkpoint`)).text(), verifiers);
+            return opened.checkpoint.size === 3 && opened.verified.length === 2;
+          });
+        }
+        expect(w.witness.latest(TEST_ORIGIN)?.size).toBe(3);
+      } finally {
+        for (const r of running.splice(0)) await r.stop();
+        await w.stop();
+      }
     });
 
     it('refuses a node started with another key or origin, and --database without --key', async () => {
