@@ -4,6 +4,8 @@
  * whatever its callers do, so their transactions must take turns: a probe's ROLLBACK in the middle
  * of a batch rolled back the batch's head update while its entries and checkpoint, sent after,
  * committed on their own (seen as "database holds 9 entries but the latest checkpoint is for 10").
+ * And a node stalled inside a batch (SIGSTOP) holds the head row only until the server ends its
+ * idle transaction at the lease, so the next leader can bump the epoch.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -77,10 +79,12 @@ describe.skipIf(!url)('PostgreSQL writing connection', () => {
     });
     stalled.catch(() => {});
     await new Promise((res) => setTimeout(res, 200));
-    // Another node's upload takes the head row's share lock: it waits out the stalled batch only until the server ends it.
+    // Its lead lock goes (as a paused leader's session is ended at idle_session_timeout); the next
+    // leader's epoch bump needs the head row, which the stalled batch holds until the server ends it.
+    (a as unknown as { term: { abandon(): void } }).term.abandon();
     const b = await PostgresStorage.open({ url: url!, schema, lead: false, leaseMs: 600 });
     const t0 = Date.now();
-    await b.enqueue({ leafHash: sha('other'), body: Buffer.from('other'), kind: 'test', keys: [], signEntryTimestamp: false });
+    expect(await b.campaign(10_000)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(3000);
     await expect(stalled).rejects.toThrow();
     expect(await b.count()).toBe(0);
