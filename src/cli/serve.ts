@@ -102,6 +102,9 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const database = v.database !== undefined;
   if (database && v['tsa-key'] !== undefined && v['tsa-cert-chain'] === undefined) throw new CairnError('CONFIG', 'with --database, --tsa-key needs --tsa-cert-chain: every node must serve the same TSA certificate');
   let served: ServedLog;
+  // With --database: this node's part, so a batch of a lost term failing after the node became a
+  // follower does not leave /readyz at 503 until the node leads again (it may never).
+  let role: 'leader' | 'follower' | undefined;
   try {
     served = await openServed(
       v,
@@ -113,15 +116,16 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
           logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
         },
         onError: (e) => {
-          readiness.noteError(e);
+          if (role !== 'follower') readiness.noteError(e);
           logger.error({ err: e }, 'sequencer batch failed');
         },
         onSearch: (ms) => metrics.observeSearch(ms),
-        onRole: (role, why) => {
+        onRole: (now, why) => {
+          role = now;
           // A batch refused at the fence of a lost term says nothing about the next term's storage.
           readiness.noteBatch();
-          if (role === 'leader') logger.info({ role }, 'this node now sequences the log');
-          else logger.warn({ role, why }, 'this node lost the lead: it stops sequencing and campaigns again');
+          if (now === 'leader') logger.info({ role: now }, 'this node now sequences the log');
+          else logger.warn({ role: now, why }, 'this node lost the lead: it stops sequencing and campaigns again');
         },
       },
       logger,

@@ -112,6 +112,13 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
         100,
       );
       progress(`quiet at size ${sizes[0]}`);
+      // Every node ready again: a follower whose last batch failed as it lost the lead is not "unready".
+      await until(
+        'every node answering /readyz 200',
+        async () => (await Promise.all(cluster.nodes.map(async (n) => (await fetch(`${cluster.url(n)}/readyz`)).status))).every((st) => st === 200),
+        10_000,
+        200,
+      );
 
       // The paused node: after SIGCONT, sizes served monotonic (the observer checks) and every root one the others served too (the Ledger).
       const after = load.served.filter((s) => s.node === paused!.name).slice(servedBefore);
