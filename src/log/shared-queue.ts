@@ -78,8 +78,14 @@ export class SharedSubmitter {
     });
     if (!q.queued) throw duplicate(index, lh);
     const checkpoint = this.log.latest();
-    const entry = (await this.log.entryByIndex(index))!;
-    return { entry, checkpoint, proof: await this.log.inclusionProof(index, checkpoint.size) };
+    try {
+      const entry = (await this.log.entryByIndex(index))!;
+      return { entry, checkpoint, proof: await this.log.inclusionProof(index, checkpoint.size) };
+    } catch (e) {
+      // Logged, but the answer could not be read back (e.g. a cut database connection): a retry
+      // gets 409 with the index, so say "unavailable", not "internal error".
+      throw isCairnError(e) ? e : new CairnError('UNAVAILABLE', `entry ${index} is logged but could not be read back: ${(e as Error).message}; retry for its index`);
+    }
   }
 
   /** scan catches this node's log up (refresh) and resolves the waiters whose leaves it now serves. */
