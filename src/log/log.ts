@@ -52,6 +52,7 @@ export class Log<S extends boolean = true> {
   private frozenFlag: boolean;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
+  private readonly appendElsewhere?: (sub: Submission) => Promise<Receipt>;
   /** Right-edge range hashes of committed leaves, shared by every proof and root (see RangeMemo). */
   private readonly memo = new RangeMemo();
 
@@ -87,6 +88,7 @@ export class Log<S extends boolean = true> {
     this.offset = cfg.indexOffset ?? 0;
     this.frozenFlag = cfg.frozen ?? false;
     this.onSearch = cfg.onSearch;
+    this.appendElsewhere = cfg.appendElsewhere;
     this.sequencer = new Sequencer({
       storage: o.storage,
       tiles: o.tiles,
@@ -112,9 +114,13 @@ export class Log<S extends boolean = true> {
     }
   }
 
-  /** append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it (FROZEN). */
+  /**
+   * append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it
+   * (FROZEN). A follower given ServiceConfig.appendElsewhere hands it to the sequencing process.
+   */
   append(sub: Submission): Promise<Receipt> {
     if (this.frozenFlag) return Promise.reject(new CairnError('FROZEN', `log ${this.origin} is frozen: it takes no more entries`));
+    if (this.appendElsewhere) return this.appendElsewhere(sub);
     return this.sequencer.submit(sub);
   }
 
