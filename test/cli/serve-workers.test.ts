@@ -44,7 +44,7 @@ describe('cairn serve --workers 2', () => {
     expect(primary).not.toBe(server.url);
     const pem = ((await (await fetch(`${server.url}/api/v1/log/publicKey`)).text()) as string).trim() + '\n';
 
-    // Uploads through the public port: forwarded to the one sequencer, answered after the commit.
+    // Uploads through the public port: admitted in the workers, appended by the one sequencer, answered after the commit.
     const signer = newSigner();
     const N = 24;
     const answers = await Promise.all(
@@ -62,14 +62,14 @@ describe('cairn serve --workers 2', () => {
     }
     expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
 
-    // A re-upload is refused by the primary with 409, through a worker.
+    // A re-upload is refused by the primary's sequencer with 409, through a worker.
     const once = JSON.stringify(hashedrekord(signer));
     const dup = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
     expect(dup.status).toBe(201);
     const again = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
     expect(again.status).toBe(409);
 
-    // A body past --max-body is streamed on, not held in the worker: the primary refuses it.
+    // A body past --max-body is refused by the worker as the primary would.
     const big = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(100_000) });
     expect(big.status).toBe(413);
 
@@ -89,6 +89,33 @@ describe('cairn serve --workers 2', () => {
     expect(past.status).toBe(404);
     expect(past.worker).toBeUndefined();
     expect(workers.size).toBe(2);
+
+    // /metrics covers every process: the uploads both workers answered, summed; the log's gauges once.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('cairn_http_requests_total\\{route="/api/v1/log/entries",method="POST",status="201"\\}'), metrics).toBe(N + 1);
+    expect(sample('cairn_http_requests_total\\{route="/api/v1/log/entries",method="POST",status="409"\\}')).toBe(1);
+    expect(sample('cairn_tree_size')).toBe(N + 1);
+    expect(sample('cairn_entries_appended_total')).toBe(N + 1);
+    expect(sample('cairn_build_info\\{version="[^"]+",node="[^"]+"\\}')).toBe(1);
+
+    // /readyz covers every worker: a worker that does not answer makes the server unready.
+    const readyz = async () => {
+      const r = await fetchRaw(`${primary}/readyz`);
+      return { status: r.status, checks: (JSON.parse(r.body.toString()) as { checks: Record<string, { ok: boolean; detail?: string }> }).checks };
+    };
+    expect(await readyz()).toMatchObject({ status: 200, checks: { workers: { ok: true, detail: '2 of 2 ready' } } });
+    const [stopped] = [...workers].map(Number);
+    process.kill(stopped, 'SIGSTOP');
+    try {
+      const r = await readyz();
+      expect(r.status).toBe(503);
+      expect(r.checks.workers.ok).toBe(false);
+      expect(r.checks.workers.detail).toContain(`worker ${stopped}: no answer`);
+    } finally {
+      process.kill(stopped, 'SIGCONT');
+    }
+    expect((await readyz()).status).toBe(200);
 
     // SIGTERM to the primary: the workers drain and exit, then the log closes; exit 0.
     server.child.kill('SIGTERM');
