@@ -7,10 +7,11 @@
  *   route and admission code), and the follower's append hands the admitted entry to the
  *   primary's one sequencer over IPC (worker-ipc.ts); the receipt comes back after the batch's
  *   commit and the worker writes the answer the primary would have written;
- * - reads by log index and tiles are answered from the follower once it has caught up with the
- *   primary's latest commit;
- * - everything else (checkpoints with cosignatures, search, TSA, /readyz and /metrics, which the
- *   primary answers for every process) is forwarded to the primary over loopback HTTP.
+ * - reads of tiles and of entries by index or UUID, searches and retrieves are answered from the
+ *   follower (its own view of index.db and of the entries index.db has not reached yet) once it
+ *   has caught up with the primary's latest commit;
+ * - everything else (checkpoints with cosignatures, TSA, /readyz and /metrics, which the primary
+ *   answers for every process) is forwarded to the primary over loopback HTTP.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -259,27 +260,33 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
 }
 
 const UPLOADS = new Set(['/api/v1/log/entries', '/api/v2/log/entries']);
+const LOOKUPS = new Set(['/api/v1/index/retrieve', '/api/v1/log/entries/retrieve']);
+const BY_UUID = /^\/api\/v1\/log\/entries\/[0-9a-fA-F]{64}(?:[0-9a-fA-F]{16})?$/;
 
 /**
  * placeOf sorts a request by where it is answered: an upload (the canonical URLs; other
- * spellings go to the primary's express routes) is admitted here; a read of a tile or of an
- * entry by index is answered here once caught up (readHere); the rest goes to the primary.
+ * spellings go to the primary's express routes) is admitted here; a read of a tile, of an entry
+ * by index or UUID, a search or a retrieve is answered here once caught up (readHere); the rest
+ * goes to the primary.
  */
 function placeOf(req: IncomingMessage): 'upload' | 'read' | 'primary' {
   const url = req.url ?? '';
-  if (req.method === 'POST') return UPLOADS.has(url) ? 'upload' : 'primary';
-  if (req.method === 'GET' && (url.startsWith('/tile/') || url.startsWith('/api/v1/log/entries?logIndex='))) return 'read';
+  if (req.method === 'POST') return UPLOADS.has(url) ? 'upload' : LOOKUPS.has(url) ? 'read' : 'primary';
+  if (req.method === 'GET' && (url.startsWith('/tile/') || url.startsWith('/api/v1/log/entries'))) return 'read';
   return 'primary';
 }
 
 /**
- * readHere picks the reads a worker answers from its follower log: tiles, and entries by log
- * index below the size it has caught up to (a later one may be newer than its view: the primary
- * answers it).
+ * readHere picks the reads a worker answers from its follower log once caught up with the
+ * primary's latest commit: tiles, entries by UUID, searches and retrieves (over every committed
+ * entry, as the primary's), and entries by log index below the size it caught up to (a later
+ * one may be newer than its view: the primary answers it).
  */
 function readHere(req: IncomingMessage, size: number): boolean {
   const url = req.url ?? '';
-  if (url.startsWith('/tile/') && !url.includes('?')) return true;
+  if (req.method === 'POST') return LOOKUPS.has(url);
+  if (url.startsWith('/tile/')) return !url.includes('?');
+  if (BY_UUID.test(url)) return true;
   const m = /^\/api\/v1\/log\/entries\?logIndex=(\d{1,15})$/.exec(url);
   return m !== null && Number(m[1]) < size;
 }
