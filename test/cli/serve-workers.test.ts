@@ -117,10 +117,21 @@ describe('cairn serve --workers 2', () => {
     }
     expect((await readyz()).status).toBe(200);
 
-    // SIGTERM to the primary: the workers drain and exit, then the log closes; exit 0.
+    // SIGTERM to the primary with uploads in flight: the workers finish theirs (the primary still
+    // appends), then the log closes; exit 0. Every upload answered 201 is in the log afterwards.
+    const inFlight = Array.from({ length: 32 }, () =>
+      fetch(`${server!.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hashedrekord(signer)) }).then(
+        async (r) => (r.status === 201 ? Object.keys((await r.json()) as object)[0] : undefined),
+        () => undefined, // cut off by the shutdown: never acknowledged
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 20));
     server.child.kill('SIGTERM');
+    const acknowledged = (await Promise.all(inFlight)).filter((id): id is string => id !== undefined);
     expect(await server.exited).toBe('exit 0');
     expect(server.output()).toContain('shutdown complete');
     for (const pid of workers) expect(alive(Number(pid))).toBe(false);
-  }, 60_000);
+    server = await startServer({ dataDir: dir, heartbeat: 0, args: ['--public-url', `http://${ORIGIN}`] });
+    for (const id of acknowledged) expect((await fetch(`${server.url}/api/v1/log/entries/${id}`)).status, id).toBe(200);
+  }, 120_000);
 });
