@@ -253,7 +253,8 @@ export const serveCommand: Command = {
     // The primary: the log and every route on a private loopback port, the workers on the public one.
     checkWorkerOptions(v);
     const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${v.port as number}`;
-    const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', [WORKERS_PRIMARY]: true });
+    // The workers admit uploads; the primary only appends them (and admits inline the odd upload sent to a non-canonical URL).
+    const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', 'admit-workers': 0, [WORKERS_PRIMARY]: true });
     return untilSignal({ ...primary, stop: await startWorkers(v, n, primary, publicUrl) });
   },
 };
