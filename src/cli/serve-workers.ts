@@ -75,7 +75,7 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
   cluster.setupPrimary({ serialization: 'advanced' });
   const fork = (): Worker => {
     const w = cluster.fork(env);
-    const channel = new Channel<PrimaryAsks, WorkerAsks>((m) => w.send(m), {
+    const channel = new Channel<PrimaryAsks, WorkerAsks>((m, done) => w.send(m, done), {
       // The worker admitted it; the one sequencer appends it and answers after the commit. The
       // worker has the body: the receipt goes back without it.
       append: async (sub) => {
@@ -161,7 +161,7 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
   const metrics = new Metrics();
   const readiness = new Readiness();
   let log: Awaited<ReturnType<typeof Log.openOn>> | undefined;
-  const channel = new Channel<WorkerAsks, PrimaryAsks>((m) => process.send!(m), {
+  const channel = new Channel<WorkerAsks, PrimaryAsks>((m, done) => process.send!(m, done), {
     ready: async () => {
       await log!.refresh(); // the database is readable
       return readiness.check(log!);

@@ -3,6 +3,8 @@
  * cluster's IPC channel (advanced serialization: byte arrays go as they are). Either side asks
  * (Ask) and the other answers (Answer) under the asker's id; errors cross as their code, message
  * and details, so a CairnError the primary's log threw is the same CairnError in the worker.
+ * What one turn of the event loop sends goes as one message (an array): a batch's receipts, or
+ * the uploads a worker admitted meanwhile, cost one write and one read of the channel.
  */
 import { CairnError, type ErrorCode } from '../errors.js';
 
@@ -36,7 +38,8 @@ export interface Stop {
   type: 'stop';
 }
 
-type Send = (m: Ask | Answer) => boolean;
+/** Send sends a batch and calls done once it is written, or with the error that kept it from being sent (the channel closed). */
+type Send = (batch: (Ask | Answer)[], done: (err: Error | null) => void) => void;
 
 /**
  * Channel is one end of the IPC link: ask() sends a question and resolves with its answer,
@@ -47,6 +50,7 @@ export class Channel<Out extends object, In extends object> {
   private nextId = 0;
   private readonly open = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }>();
   private closed = false;
+  private out: (Ask | Answer)[] = [];
 
   constructor(
     private readonly send: Send,
@@ -66,46 +70,61 @@ export class Channel<Out extends object, In extends object> {
         }, timeoutMs);
       }
       this.open.set(id, q);
-      let sent = false;
-      try {
-        sent = this.send({ cairn: 'ask', id, what, arg });
-      } catch {
-        // the channel is closed: failed below
-      }
-      if (!sent && this.open.delete(id)) {
-        clearTimeout(q.timer);
-        reject(new CairnError('UNAVAILABLE', 'the log process is not reachable'));
-      }
+      this.post({ cairn: 'ask', id, what, arg });
     });
   }
 
-  /** receive handles one message from the other side; false if it is not one of this link's. */
+  private post(m: Ask | Answer): void {
+    this.out.push(m);
+    if (this.out.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const batch = this.out;
+    this.out = [];
+    try {
+      this.send(batch, (err) => err && this.undelivered(batch));
+    } catch {
+      this.undelivered(batch);
+    }
+  }
+
+  /** undelivered fails the questions of a batch that did not go out; its answers have nobody left to tell. */
+  private undelivered(batch: (Ask | Answer)[]): void {
+    for (const m of batch) {
+      const q = m.cairn === 'ask' ? this.open.get(m.id) : undefined;
+      if (!q) continue;
+      this.open.delete(m.id);
+      clearTimeout(q.timer);
+      q.reject(new CairnError('UNAVAILABLE', 'the log process is not reachable'));
+    }
+  }
+
+  /** receive handles one message from the other side (a batch); false if it is not one of this link's. */
   receive(m: unknown): boolean {
+    if (!Array.isArray(m)) return false;
+    for (const one of m) this.handle(one);
+    return true;
+  }
+
+  private handle(m: unknown): void {
     const msg = m as (Partial<Omit<Ask, 'cairn'> & Omit<Answer, 'cairn'>> & { cairn?: string }) | null;
     if (msg?.cairn === 'answer') {
       const q = this.open.get(msg.id!);
-      if (!q) return true; // timed out meanwhile
+      if (!q) return; // timed out meanwhile
       this.open.delete(msg.id!);
       clearTimeout(q.timer);
       if (msg.error) q.reject(toError(msg.error));
       else q.resolve(msg.value);
-      return true;
+      return;
     }
-    if (msg?.cairn !== 'ask') return false;
+    if (msg?.cairn !== 'ask') return;
     const id = msg.id!;
     const handler = this.handlers[msg.what as keyof In];
-    const reply = (a: Answer) => {
-      try {
-        this.send(a);
-      } catch {
-        // the asker is gone: nobody to tell
-      }
-    };
     (handler ? handler(msg.arg as In[keyof In]) : Promise.reject(new Error(`unknown question ${String(msg.what)}`))).then(
-      (value) => reply({ cairn: 'answer', id, value }),
-      (e: unknown) => reply({ cairn: 'answer', id, error: fromError(e) }),
+      (value) => this.post({ cairn: 'answer', id, value }),
+      (e: unknown) => this.post({ cairn: 'answer', id, error: fromError(e) }),
     );
-    return true;
   }
 
   /** close fails every open question: the other side is gone. */
