@@ -162,6 +162,30 @@ export class Metrics {
     return this;
   }
 
+  /**
+   * bindNode adds the gauges of a node of a log many nodes serve: whether it sequences now, and
+   * how many uploads wait in the shared queue (read at scrape time).
+   */
+  bindNode(node: { readonly role: 'leader' | 'follower'; queueDepth(): Promise<number> }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'cairn_sequencer_leader',
+      help: 'Whether this node sequences the log now (1) or follows (0).',
+      registers,
+      collect() {
+        this.set(node.role === 'leader' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'cairn_queue_depth',
+      help: 'Uploads admitted by any node and waiting in the shared queue for the sequencer.',
+      registers,
+      async collect() {
+        this.set(await node.queueDepth().catch(() => NaN));
+      },
+    });
+  }
+
   /** observeBatch records one committed sequencer batch (wire it to LogConfig.onBatch). */
   observeBatch(s: BatchStats): void {
     this.entriesAppended.inc(s.accepted);

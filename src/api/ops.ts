@@ -26,6 +26,7 @@ export interface Check {
 export class Readiness {
   private lastError?: string;
   private draining = false;
+  private role?: () => string;
   private readonly stallMs: number;
   private readonly now: () => number;
   private readonly probes = new Map<string, () => Promise<Check>>();
@@ -45,6 +46,11 @@ export class Readiness {
     this.lastError = e instanceof Error ? e.message : String(e);
   }
 
+  /** bindRole makes /readyz say this node's part in a log many nodes serve ('leader' or 'follower'). */
+  bindRole(role: () => string): void {
+    this.role = role;
+  }
+
   /** drain marks the process as shutting down: load balancers should stop sending traffic. */
   drain(): void {
     this.draining = true;
@@ -59,7 +65,7 @@ export class Readiness {
     this.probes.set(name, probe);
   }
 
-  async check(log: AnyLog): Promise<{ ready: boolean; checks: Record<string, Check> }> {
+  async check(log: AnyLog): Promise<{ ready: boolean; role?: string; checks: Record<string, Check> }> {
     const checks: Record<string, Check> = {
       database: await this.database(log),
       signer: signer(log),
@@ -67,7 +73,7 @@ export class Readiness {
     };
     for (const [name, probe] of this.probes) checks[name] = await probe().catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
     if (this.draining) checks.shutdown = { ok: false, detail: 'shutting down' };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    return { ready: Object.values(checks).every((c) => c.ok), role: this.role?.(), checks };
   }
 
   private async database(log: AnyLog): Promise<Check> {
@@ -109,8 +115,9 @@ export function opsRoutes(active: () => AnyLog, readiness: Readiness, metrics: M
       method: 'GET',
       path: '/readyz',
       handler: async () => {
-        const { ready, checks } = await readiness.check(active());
-        const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, checks });
+        const { ready, role, checks } = await readiness.check(active());
+        // role is present only on a node of a log many nodes serve (undefined keys are left out).
+        const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', version: VERSION, role, checks });
         return { status: ready ? 200 : 503, headers: { ...NO_STORE, 'Content-Type': 'application/json; charset=utf-8' }, body };
       },
     },

@@ -177,7 +177,9 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
     r.entry.body = sub.body;
     return r;
   };
-  log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset, appendElsewhere });
+  log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset });
+  // This log signs nothing (the primary does): it follows the primary's commits.
+  log.routeAppends(appendElsewhere, () => false);
   const admitThreads = v['admit-workers'] as number;
   const admission = admitThreads > 0 ? await AdmitPool.start({ size: admitThreads, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
   const app = createApp(log, { publicUrl, maxBodyBytes: v['max-body'] as number, immutableCacheBytes: (v['immutable-cache'] as number) * 1024 * 1024, logger, metrics, readiness, admission });

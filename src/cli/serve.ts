@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AdmitPool, MIB, Readiness, createApp, createHttpServer, Metrics } from '../api/index.js';
-import { Shards, type AnyLog } from '../log/index.js';
+import type { AnyLog, Shards } from '../log/index.js';
+import { openServed, type ServedLog } from './serve-open.js';
 import { startControl } from './control.js';
 import type { Cosigner } from '../witness/index.js';
 import { rotateOptions, summarize } from './rotate.js';
@@ -19,6 +20,13 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', type: 'int', default: 3000, min: 0, max: 65535, help: 'TCP port to listen on.' },
   { name: 'host', type: 'string', default: '127.0.0.1', help: 'Address to bind.' },
   dataOption('Data directory (SQLite database, generated key).'),
+  {
+    name: 'database',
+    env: 'CAIRN_DATABASE_URL',
+    type: 'string',
+    help: 'Serve a log in PostgreSQL instead of --data: postgres://USER@HOST:PORT/DB[?schema=NAME]. Any number of nodes serve one log; one at a time sequences. Needs --key; no TSA without --tsa-key and --tsa-cert-chain; no rotation. With --witness every node asks the witnesses for its own checkpoints (they are the same ones).',
+  },
+  { name: 'lease-ms', type: 'int', default: 5000, min: 500, help: 'With --database: a sequencing node silent this long (paused, cut off) loses the lead to another node.' },
   { name: 'public-url', type: 'string', help: 'URL clients reach the log at. Default: http://localhost:<port>.' },
   { name: 'origin', type: 'string', help: 'Checkpoint origin and key name. Default: the public URL without scheme and trailing slash.' },
   { name: 'key', type: 'string', help: 'PKCS#8 PEM private key file. Default: generated into the data directory on first start.' },
@@ -91,39 +99,49 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const workers = v['admit-workers'] as number;
   const admission = workers > 0 ? await AdmitPool.start({ size: workers, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
   if (admission && !admission.native) logger.warn('admission workers verify without the native addon (pure JS, far slower)');
-  let shards: Shards;
+  const database = v.database !== undefined;
+  if (database && v['tsa-key'] !== undefined && v['tsa-cert-chain'] === undefined) throw new CairnError('CONFIG', 'with --database, --tsa-key needs --tsa-cert-chain: every node must serve the same TSA certificate');
+  let served: ServedLog;
   try {
-    shards = Shards.open({
-      dataDir: v.data as string,
+    served = await openServed(
+      v,
       origin,
-      keyFile: v.key as string | undefined,
-      keyType: v['key-type'] as 'ed25519' | 'ecdsa-p256',
-      heartbeatMs: (v.heartbeat as number) * 1000,
-      maxBatch: v['max-batch'] as number,
-      maxQueue: v['max-queue'] as number,
-      tileCacheSize: v['tile-cache'] as number,
-      onBatch: (s) => {
-        metrics.observeBatch(s);
-        readiness.noteBatch();
-        logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
+      {
+        onBatch: (s) => {
+          metrics.observeBatch(s);
+          readiness.noteBatch();
+          logger.debug({ batch: s.size, accepted: s.accepted, duplicates: s.duplicates, treeSize: s.treeSize, waitMs: s.maxWaitMs, commitMs: Math.round(s.commitMs * 10) / 10 }, 'batch committed');
+        },
+        onError: (e) => {
+          readiness.noteError(e);
+          logger.error({ err: e }, 'sequencer batch failed');
+        },
+        onSearch: (ms) => metrics.observeSearch(ms),
+        onRole: (role, why) => {
+          // A batch refused at the fence of a lost term says nothing about the next term's storage.
+          readiness.noteBatch();
+          if (role === 'leader') logger.info({ role }, 'this node now sequences the log');
+          else logger.warn({ role, why }, 'this node lost the lead: it stops sequencing and campaigns again');
+        },
       },
-      onError: (e) => {
-        readiness.noteError(e);
-        logger.error({ err: e }, 'sequencer batch failed');
-      },
-      onSearch: (ms) => metrics.observeSearch(ms),
-    });
+      logger,
+    );
   } catch (e) {
     await admission?.close();
     throw e;
   }
+  const { shards, node } = served;
   let log = shards.active.log;
   metrics.bindLog(log);
+  if (node) {
+    metrics.bindNode(node);
+    readiness.bindRole(() => node.role);
+  }
   let tsa;
   try {
-    tsa = v['no-tsa'] ? undefined : openTsa({ dataDir: v.data as string, keyFile: v['tsa-key'] as string | undefined, chainFile: v['tsa-cert-chain'] as string | undefined, name: origin });
+    tsa = v['no-tsa'] || (database && v['tsa-key'] === undefined) ? undefined : openTsa({ dataDir: v.data as string, keyFile: v['tsa-key'] as string | undefined, chainFile: v['tsa-cert-chain'] as string | undefined, name: origin });
   } catch (e) {
-    await shards.close();
+    await served.close();
     await admission?.close();
     throw e;
   }
@@ -168,12 +186,15 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     });
   } catch (e) {
     await stopCosigners();
-    await shards.close();
+    await served.close();
     await admission?.close();
     throw new CairnError('CONFIG', `cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
-  // Only the data directory's owner reaches it (control.ts); cairn rotate talks to it.
-  const control = await startControl(v.data as string, async (req) => summarize(shards, await shards.rotate(rotateOptions(req.args ?? {})))).catch((e: Error) => {
+  // Only the data directory's owner reaches it (control.ts); cairn rotate talks to it. A log in
+  // PostgreSQL does not rotate.
+  const control = database
+    ? { close: async () => {} }
+    : await startControl(v.data as string, async (req) => summarize(shards, await shards.rotate(rotateOptions(req.args ?? {})))).catch((e: Error) => {
     // E.g. a data directory path too long for a Unix socket: serve anyway; rotation then needs the server stopped.
     logger.warn({ err: e.message }, 'no control socket: cairn rotate will need the server stopped');
     return { close: async () => {} };
@@ -195,7 +216,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
     return (stopping ??= control
       .close()
       .then(stopCosigners)
-      .then(() => shutdown(server, shards, readiness, logger, (v['shutdown-timeout'] as number) * 1000))
+      .then(() => shutdown(server, served, readiness, logger, (v['shutdown-timeout'] as number) * 1000))
       .finally(() => admission?.close()));
   };
   return {
@@ -217,7 +238,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
  * timeoutMs), then closes the log: it integrates and acknowledges everything queued, signs a final
  * checkpoint and closes the database. Writes answered 2xx before this resolves are all durable.
  */
-export async function shutdown(server: Server, shards: Shards, readiness: Readiness, logger: Logger, timeoutMs: number): Promise<void> {
+export async function shutdown(server: Server, served: ServedLog, readiness: Readiness, logger: Logger, timeoutMs: number): Promise<void> {
   readiness.drain();
   const t0 = performance.now();
   const closed = new Promise<void>((r) => server.close(() => r()));
@@ -235,9 +256,9 @@ export async function shutdown(server: Server, shards: Shards, readiness: Readin
     clearInterval(sweep);
     clearTimeout(cut);
   }
-  const log = shards.active.log;
+  const log = served.shards.active.log;
   const pending = log.pending;
-  await shards.close();
+  await served.close();
   logger.info({ treeSize: log.size, drainedQueue: pending, ms: Math.round(performance.now() - t0) }, 'shutdown complete: final checkpoint signed, database closed');
 }
 

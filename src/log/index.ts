@@ -12,3 +12,4 @@ export { DB_FILE, INDEX_FILE, openSnapshot, type Cosignature, type LogSnapshot }
 export { Shards, type Shard, type RotateOptions, type ShardsConfig } from './shards.js';
 export { SHARDS_FILE, SHARDS_DIR, SHARD_NAME, readManifest, treeIdHex, type ShardManifest, type ShardRecord, type FrozenState } from './shard-manifest.js';
 export { QueueFeeder, SharedSubmitter } from './shared-queue.js';
+export { ElectedNode, type ElectedNodeOptions, type NodeStorage } from './elected-node.js';

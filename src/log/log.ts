@@ -47,12 +47,13 @@ export class Log<S extends boolean = true> {
   private readonly signer: CheckpointSigner;
   private readonly now: () => number;
   private heartbeat?: NodeJS.Timeout;
+  private route?: (sub: Submission) => Promise<Receipt>;
+  private sequencing: () => boolean = () => true;
   private resigning = false;
   private closedFlag = false;
   private frozenFlag: boolean;
   private lastActivity: number;
   private readonly onSearch?: (ms: number) => void;
-  private readonly appendElsewhere?: (sub: Submission) => Promise<Receipt>;
   /** Right-edge range hashes of committed leaves, shared by every proof and root (see RangeMemo). */
   private readonly memo = new RangeMemo();
 
@@ -88,7 +89,6 @@ export class Log<S extends boolean = true> {
     this.offset = cfg.indexOffset ?? 0;
     this.frozenFlag = cfg.frozen ?? false;
     this.onSearch = cfg.onSearch;
-    this.appendElsewhere = cfg.appendElsewhere;
     this.sequencer = new Sequencer({
       storage: o.storage,
       tiles: o.tiles,
@@ -116,11 +116,26 @@ export class Log<S extends boolean = true> {
 
   /**
    * append submits an entry; see Sequencer.submit for the contract. A frozen log refuses it
-   * (FROZEN). A follower given ServiceConfig.appendElsewhere hands it to the sequencing process.
+   * (FROZEN). On a node of many (routeAppends) it goes the way the node says, e.g. a shared queue.
    */
   append(sub: Submission): Promise<Receipt> {
     if (this.frozenFlag) return Promise.reject(new CairnError('FROZEN', `log ${this.origin} is frozen: it takes no more entries`));
-    if (this.appendElsewhere) return this.appendElsewhere(sub);
+    return this.route ? this.route(sub) : this.sequencer.submit(sub);
+  }
+
+  /**
+   * routeAppends sends every later append to route instead of this log's own sequencer: a node
+   * sharing one log with others queues uploads for whichever node sequences (log/elected-node.ts),
+   * and that node's feeder integrates them here. Only while sequencing() says so does this log
+   * sign anything (heartbeat, final checkpoint): a follower serves the checkpoints it reads.
+   */
+  routeAppends(route: (sub: Submission) => Promise<Receipt>, sequencing: () => boolean): void {
+    this.route = route;
+    this.sequencing = sequencing;
+  }
+
+  /** integrate hands an entry to this log's own sequencer, whatever routeAppends says (the sequencing node's feeder). */
+  integrate(sub: Submission): Promise<Receipt> {
     return this.sequencer.submit(sub);
   }
 
@@ -319,7 +334,7 @@ export class Log<S extends boolean = true> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.sequencer.close();
     try {
-      if (!this.frozenFlag) await this.resign();
+      if (!this.frozenFlag && this.sequencing()) await this.resign();
     } catch {
       // Storage not writable (disk full, read-only): the stored checkpoint stands; close anyway.
     }
@@ -339,7 +354,7 @@ export class Log<S extends boolean = true> {
 
   private beat(intervalMs: number): void {
     // Only when nothing is being committed, and one re-sign at a time.
-    if (this.resigning || this.now() - this.lastActivity < intervalMs || this.sequencer.busy) return;
+    if (this.resigning || this.now() - this.lastActivity < intervalMs || this.sequencer.busy || !this.sequencing()) return;
     this.resigning = true;
     this.resign()
       .catch(() => {

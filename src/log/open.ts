@@ -15,7 +15,6 @@ import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import type { BatchStats } from './sequencer.js';
 import { CheckpointSigner } from './signer.js';
 import { TileCache } from './tile-cache.js';
-import type { Receipt, Submission } from './types.js';
 
 /** ServiceConfig is what the running service takes, whatever the driver. */
 export interface ServiceConfig {
@@ -42,12 +41,6 @@ export interface ServiceConfig {
   indexOffset?: number;
   /** A frozen shard: opened for reads only; appends are refused, nothing is re-signed. */
   frozen?: boolean;
-  /**
-   * A follower whose sequencer runs in another process (the HTTP workers of `serve --workers`):
-   * append hands each submission to it and resolves or rejects as that process's Log.append did
-   * (receipt after the commit; DUPLICATE, PUSHBACK, FROZEN…). Unset: this log sequences itself.
-   */
-  appendElsewhere?: (sub: Submission) => Promise<Receipt>;
 }
 
 /** LogConfig is a log in a data directory (SQLite): the service's settings and the driver's. */

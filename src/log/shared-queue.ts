@@ -122,7 +122,8 @@ function duplicate(index: number, lh: Uint8Array): CairnError {
  * QueueFeeder is the leader's loop: claim the oldest queued entries and append them to the log
  * (its sequencer batches them; each batch's commit deletes their rows), wait for every append to
  * settle, repeat; when the queue is empty, sleep until a notice or the poll. An append that fails
- * (e.g. fenced: the lead was lost) leaves its row queued for whoever leads next.
+ * (e.g. fenced: the lead was lost) leaves its row queued for whoever leads next. While leading()
+ * says no, it only sleeps: one feeder serves all of a node's terms.
  */
 export class QueueFeeder {
   private stopped = false;
@@ -143,10 +144,14 @@ export class QueueFeeder {
     while (!this.stopped) {
       let failed = false;
       try {
-        if (this.o.leading && !this.o.leading()) throw new CairnError('UNAVAILABLE', 'not the sequencer');
+        // Not (or not yet) sequencing: sleep until nudged; the feeder outlives the terms of its node.
+        if (this.o.leading && !this.o.leading()) {
+          await this.sleep(pollMs);
+          continue;
+        }
         const rows = await this.queue.claim(this.o.claim ?? 1024);
         if (rows.length) {
-          const results = await Promise.allSettled(rows.map((r) => this.log.append({ body: r.body, kind: r.kind, indexKeys: [...r.keys], signEntryTimestamp: r.signEntryTimestamp })));
+          const results = await Promise.allSettled(rows.map((r) => this.log.integrate({ body: r.body, kind: r.kind, indexKeys: [...r.keys], signEntryTimestamp: r.signEntryTimestamp })));
           for (const r of results) if (r.status === 'rejected' && !isCairnError(r.reason, 'DUPLICATE')) failed = true;
           if (!failed) continue;
         }
@@ -155,12 +160,21 @@ export class QueueFeeder {
         this.o.onError?.(e);
       }
       if (this.stopped) break;
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, failed ? pollMs * 2 : pollMs).unref();
-      });
-      this.wake = undefined;
+      await this.sleep(failed ? pollMs * 2 : pollMs);
     }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((r) => {
+      this.wake = r;
+      setTimeout(r, ms).unref();
+    });
+    this.wake = undefined;
+  }
+
+  /** nudge ends the current sleep (this node just began to sequence). */
+  nudge(): void {
+    this.wake?.();
   }
 
   /** stop ends the loop after the appends in hand settle. */

@@ -39,26 +39,35 @@ export class Leadership {
     this.timer.unref();
   }
 
-  /**
-   * tryAcquire takes the lead if no other session holds it: resolves the term, or undefined when
-   * another node leads. The epoch bump waits for any commit of a previous term still in flight.
-   */
-  static async tryAcquire(place: PostgresPlace, o: LeadOptions = {}): Promise<Leadership | undefined> {
-    const leaseMs = o.leaseMs ?? 5000;
+  /** candidate opens the connection a node campaigns on; it becomes the term's when the lock is taken. */
+  static async candidate(place: PostgresPlace, o: LeadOptions = {}): Promise<pg.Client> {
     const client = new pg.Client(clientConfig(place));
-    client.on('error', () => {}); // reported through the term once it exists
+    client.on('error', () => {}); // reported through the term once it exists, else by the next try
     await client.connect();
     try {
-      await client.query(`SET idle_session_timeout = ${Math.round(leaseMs)}`);
-      const [k1, k2] = lockKey(place, 'lead');
-      const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [k1, k2])).rows[0].ok;
-      if (!got) {
-        await client.end();
-        return undefined;
-      }
-      const r = await client.query<{ epoch: string; size: string }>('UPDATE head SET epoch = epoch + 1 RETURNING epoch, size');
-      return new Leadership(client, Number(r.rows[0].epoch), Number(r.rows[0].size), leaseMs);
+      await client.query(`SET idle_session_timeout = ${Math.round(o.leaseMs ?? 5000)}`);
+      return client;
     } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * tryAcquire takes the lead on a candidate connection if no other session holds it: resolves
+   * the term (which owns the connection from then on), or undefined when another node leads (the
+   * connection stays the caller's, for the next try). The epoch bump waits for any commit of a
+   * previous term still in flight.
+   */
+  static async tryAcquire(client: pg.Client, place: PostgresPlace, o: LeadOptions = {}): Promise<Leadership | undefined> {
+    const [k1, k2] = lockKey(place, 'lead');
+    const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [k1, k2])).rows[0].ok;
+    if (!got) return undefined;
+    try {
+      const r = await client.query<{ epoch: string; size: string }>('UPDATE head SET epoch = epoch + 1 RETURNING epoch, size');
+      return new Leadership(client, Number(r.rows[0].epoch), Number(r.rows[0].size), o.leaseMs ?? 5000);
+    } catch (e) {
+      // Ending the session frees the lock.
       await client.end().catch(() => {});
       throw e;
     }

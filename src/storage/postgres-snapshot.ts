@@ -24,7 +24,9 @@ interface Dump {
 export interface SnapshotOptions {
   /**
    * Load entries from this index on only (export --follow re-reads just the tiles that grew);
-   * entries(start, …) below it then throws. Default 0: every entry.
+   * entries(start, …) below it then throws. Tiles and checkpoints narrow with it: only the tiles
+   * at or right of the tile holding that index at each level (all the root and parent checks of
+   * any size from there on need), and the checkpoints of those sizes. Default 0: everything.
    */
   entriesFrom?: number;
 }
@@ -41,9 +43,10 @@ export async function openPostgresSnapshot(place: PostgresPlace, o: SnapshotOpti
     const id = (await c.query<{ origin: string; public_key: string; tree_id: string }>('SELECT * FROM identity')).rows[0];
     const d: Dump = {
       identity: id && { origin: id.origin, publicKeyPem: id.public_key, treeId: id.tree_id },
-      checkpoints: (await c.query<RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size')).rows.map(checkpointOf),
+      checkpoints: (await c.query<RawCheckpoint>('SELECT * FROM checkpoints WHERE size >= $1 ORDER BY size', [from])).rows.map(checkpointOf),
       entries: (await c.query<RawEntry>('SELECT * FROM entries WHERE idx >= $1 ORDER BY idx', [from])).rows.map(entryOf),
-      tiles: (await c.query<{ level: number; idx: string; hashes: Buffer }>('SELECT * FROM tiles')).rows.map((r) => [r.level, Number(r.idx), r.hashes]),
+      // A tile at level L spans 256^(L+1) leaves: the one holding entry `from` is idx from >> 8(L+1).
+      tiles: (await c.query<{ level: number; idx: string; hashes: Buffer }>('SELECT * FROM tiles WHERE idx >= ($1::bigint >> (8 * (level + 1)))', [from])).rows.map((r) => [r.level, Number(r.idx), r.hashes]),
       keys: (await c.query<{ key: string; idx: string }>('SELECT key, idx FROM search_keys WHERE idx >= $1 ORDER BY idx', [from])).rows.map((r) => [r.key, Number(r.idx)]),
       cosignatures: (await c.query<Cosignature & { size: string }>('SELECT * FROM cosignatures')).rows.map((r) => ({ ...r, size: Number(r.size) })),
     };

@@ -26,6 +26,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   private readonly notices: Notices;
   private readonly stagedOrder: [number, string][] = [];
   private term?: Leadership;
+  private candidate?: pg.Client;
   private closed = false;
 
   private constructor(
@@ -87,13 +88,28 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     const until = Date.now() + waitMs;
     for (;;) {
       if (this.term?.leading) return true;
-      this.term = await Leadership.tryAcquire(this.o, this.o);
-      if (this.term) {
-        this.unstage(0);
-        return true;
-      }
+      if (await this.tryOnce()) return true;
       if (Date.now() >= until || this.closed) return false;
       await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+    }
+  }
+
+  /** tryOnce makes one attempt at the lead on the kept candidate connection (opened once, not per attempt). */
+  private async tryOnce(): Promise<boolean> {
+    try {
+      this.candidate ??= await Leadership.candidate(this.o, this.o);
+      const term = await Leadership.tryAcquire(this.candidate, this.o, this.o);
+      if (!term) return false;
+      this.candidate = undefined; // the term's now
+      this.term = term;
+      this.unstage(0);
+      return true;
+    } catch (e) {
+      // A candidate connection that failed (idle timeout while paused, a cut network) is replaced next time.
+      void this.candidate?.end().catch(() => {});
+      this.candidate = undefined;
+      if (this.closed) return false;
+      throw e;
     }
   }
 
@@ -321,6 +337,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   abandon(): void {
     this.closed = true;
     this.term?.abandon();
+    if (this.candidate) destroySocket(this.candidate);
     const listener = this.notices.abandon();
     if (listener) destroySocket(listener);
     destroySocket(this.writer);
@@ -331,6 +348,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     if (this.closed) return;
     this.closed = true;
     await this.term?.release();
+    await this.candidate?.end().catch(() => {});
     await this.notices.close();
     await this.writer.end().catch(() => {});
     await this.pool.end().catch(() => {});

@@ -10,9 +10,10 @@ import { exportCommand } from '../../src/cli/export.js';
 import { monitorCommand } from '../../src/cli/monitor.js';
 import { TileClient, dirFetcher, parseBundle, parseLogKey } from '../../src/client/index.js';
 import { Log, loadOrCreateKey, type AnyLog } from '../../src/log/index.js';
-import { bytesEqual } from '../../src/merkle/index.js';
+import { bytesEqual, rootHash } from '../../src/merkle/index.js';
+import { TileCache } from '../../src/log/index.js';
 import { verifierKeyString } from '../../src/note/index.js';
-import { PostgresStorage } from '../../src/storage/index.js';
+import { PostgresStorage, openPostgresSnapshot } from '../../src/storage/index.js';
 import { testDatabase, testSchema } from '../helpers/postgres.js';
 import { TEST_ORIGIN, body, tempDir } from '../helpers/test-log.js';
 import { runCommand } from '../tiles/helpers.js';
@@ -84,5 +85,18 @@ describe.skipIf(!db)('cairn export --database', () => {
     } finally {
       f.kill();
     }
+  }, 60_000);
+
+  it('a follow pass reads only the right edge: the tiles and checkpoints from the exported size on, enough for every root from there', async () => {
+    const schema = testSchema();
+    const log = await openPg(schema);
+    await grow(log, 1000);
+    const snap = await openPostgresSnapshot({ url: db!, schema }, { entriesFrom: 512 });
+    const has = (l: number, i: number) => snap.tile(l, i) !== undefined;
+    expect([has(0, 0), has(0, 1), has(0, 2), has(0, 3), has(1, 0)]).toEqual([false, false, true, true, true]);
+    expect([...snap.checkpoints()].every((c) => c.size >= 512)).toBe(true);
+    const tiles = new TileCache((l, i) => snap.tile(l, i), 16);
+    for (const size of [512, 513, 999, 1000]) expect(bytesEqual(rootHash(size, tiles.readNodes), await log.rootAt(size))).toBe(true);
+    expect(snap.latest()!.size).toBe(1000);
   }, 60_000);
 });
