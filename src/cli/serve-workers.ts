@@ -177,7 +177,13 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
     r.entry.body = sub.body;
     return r;
   };
-  log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset });
+  log = await Log.openOn(SqliteReader.open(dir), key, {
+    origin: record.origin,
+    heartbeatMs: 0,
+    tileCacheSize: v['tile-cache'] as number,
+    indexOffset: record.indexOffset,
+    onSearch: (ms) => metrics.observeSearch(ms),
+  });
   // This log signs nothing (the primary does): it follows the primary's commits.
   log.routeAppends(appendElsewhere, () => false);
   const admitThreads = v['admit-workers'] as number;
