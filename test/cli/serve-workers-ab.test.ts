@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
+/** Worker processes each load the whole server: on a loaded 2-core machine that took over a minute. */
+const START_MS = 180_000;
+
 interface Raw {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -69,13 +72,13 @@ describe('cairn serve --workers 2 against --workers 1', () => {
     const dirA = join(root, 'a');
     const dirB = join(root, 'b');
     // One log, created once, copied: both servers sign with the same key for the same tree ID.
-    const first = await startServer({ dataDir: dirA, heartbeat: 0, args });
+    const first = await startServer({ dataDir: dirA, heartbeat: 0, startTimeoutMs: START_MS, args });
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe('exit 0');
     cpSync(dirA, dirB, { recursive: true });
     const [a, b] = await Promise.all([
-      startServer({ dataDir: dirA, heartbeat: 0, args: [...args, '--workers', '1'] }),
-      startServer({ dataDir: dirB, heartbeat: 0, args: [...args, '--workers', '2'] }),
+      startServer({ dataDir: dirA, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '1'] }),
+      startServer({ dataDir: dirB, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '2'] }),
     ]);
     servers.push(a, b);
 
@@ -146,5 +149,5 @@ describe('cairn serve --workers 2 against --workers 1', () => {
     expect(workers.size).toBe(2);
     // Most answers are byte for byte; only batches that straddle a second differ, in time and SET.
     expect(exact).toBeGreaterThan(50);
-  }, 240_000);
+  }, 400_000);
 });
