@@ -111,24 +111,23 @@ export class Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.sqliteSize = new Gauge({
-      name: 'cairn_sqlite_size_bytes',
-      help: 'Size of the SQLite database file plus its write-ahead log.',
-      aggregator: 'max',
-      registers,
-      async collect() {
-        if (self.log) this.set((await self.log.storageStats()).bytes);
-      },
-    });
-    this.indexLag = new Gauge({
-      name: 'cairn_index_lag_entries',
-      help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
-      aggregator: 'max',
-      registers,
-      async collect() {
-        if (self.log) this.set((await self.log.storageStats()).indexLag);
-      },
-    });
+    // The storage's gauges, read at scrape time from the bound log.
+    const storageGauge = (name: string, help: string, pick: keyof Awaited<ReturnType<AnyLog['storageStats']>>) =>
+      new Gauge({
+        name,
+        help,
+        aggregator: 'max',
+        registers,
+        async collect() {
+          if (self.log) this.set((await self.log.storageStats())[pick]);
+        },
+      });
+    this.sqliteSize = storageGauge('cairn_sqlite_size_bytes', 'Size of the SQLite database file plus its write-ahead log.', 'bytes');
+    this.indexLag = storageGauge(
+      'cairn_index_lag_entries',
+      'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
+      'indexLag',
+    );
     this.witnessCosignatureAge = new Gauge({
       name: 'cairn_witness_cosignature_age_seconds',
       help: 'Seconds since the newest cosignature from each witness.',
