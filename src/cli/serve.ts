@@ -58,7 +58,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 1,
     max: 64,
-    help: 'HTTP processes sharing the port (node:cluster). Above 1, workers admit uploads and hand them to the one process holding the log, answer tiles, entries, retrieves and searches from the database read-only, and forward the rest to it. SQLite only, one shard, no --rate-limit. Default 1: on 2 cores 2 workers did not upload faster than 1 process (bench/README.md).',
+    help: 'HTTP processes sharing the port (node:cluster). Above 1, workers admit uploads and hand them to the one process holding the log, answer tiles, entries, retrieves and searches from the database read-only, and forward the rest to it. SQLite only, one shard, no --rate-limit. Default 1, not one per core: on this 2-core machine 2 workers were not shown to upload faster than 1 process (bench/README.md).',
   },
   { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
   ...SERVE_WITNESS_OPTIONS,
