@@ -183,6 +183,7 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
     tileCacheSize: v['tile-cache'] as number,
     indexOffset: record.indexOffset,
     onSearch: (ms) => metrics.observeSearch(ms),
+    readOnly: true,
   });
   // This log signs nothing (the primary does): it follows the primary's commits.
   log.routeAppends(appendElsewhere, () => false);
