@@ -99,7 +99,7 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
   const record = readManifest(dataDir)!.shards[0];
   const dir = join(dataDir, record.dir);
   const { key } = loadOrCreateKey(dir, record.keyFile ?? (v.key as string | undefined), v['key-type'] as 'ed25519' | 'ecdsa-p256');
-  const log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset });
+  const log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset, readOnly: true });
   const app = createApp(log, { publicUrl, maxBodyBytes: v['max-body'] as number, immutableCacheBytes: (v['immutable-cache'] as number) * 1024 * 1024, logger });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   // The request goes on as one write, headers and body together (no extra packet for Nagle's
