@@ -40,7 +40,7 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       if (process.env.CAIRN_PROGRESS) process.stderr.write(`${log.at(-1)}\n`);
     };
     const schema = testSchema();
-    const cluster = await Cluster.start({ url: url!, schema, nodes: 3, workDir: work, leaseMs: LEASE, heartbeat: 1 });
+    const cluster = await Cluster.start({ url: url!, schema, nodes: 3, workDir: work, leaseMs: LEASE, heartbeat: 1, startTimeoutMs: 150_000 });
     running = cluster;
     progress(`3 nodes up on ports ${cluster.nodes.map((n) => n.port).join(', ')}`);
     const ledger = new Ledger(cluster.origin, { progress, maxConsistency: 1_000_000, sampleOld: 300 });
@@ -56,7 +56,7 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       const restarts: Promise<void>[] = [];
       for (let k = 0; k < KILLS; k++) {
         load.phase++;
-        await until('two nodes running', () => cluster.nodes.filter((n) => n.up).length >= 2, 60_000, 50);
+        await until('two nodes running', () => cluster.nodes.filter((n) => n.up).length >= 2, 160_000, 50);
         const lead = await cluster.leader();
         await sleep(jitter(200, 700));
         const killedAt = Date.now();
@@ -158,5 +158,5 @@ describe.skipIf(!url)('three nodes on one PostgreSQL log under load and faults',
       await cluster.stop();
       console.log(log.join('\n'));
     }
-  }, 420_000);
+  }, 600_000);
 });
