@@ -42,8 +42,9 @@ export interface ServiceConfig {
   /** A frozen shard: opened for reads only; appends are refused, nothing is re-signed. */
   frozen?: boolean;
   /**
-   * A read-only follower of a log another process writes (serve --workers): its storage has no
-   * key index, so the start-up check leaves the leaf-hash probe to the writing process.
+   * A read-only follower of a log another process writes (serve --workers): the start-up check
+   * leaves the leaf-hash probe to the writing process, whose key index it is (the follower's
+   * lookups read index.db and load their own tail of newer entries only when first asked).
    */
   readOnly?: boolean;
 }

@@ -1,5 +1,5 @@
 import { Thread, threadModule } from '../threads/index.js';
-import type { Db } from './db.js';
+import { openDb, type Db } from './db.js';
 import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
@@ -33,10 +33,7 @@ export class KeyIndex {
   /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
   private readonly filter: LeafFilter;
   private readonly leafStmt;
-  private readonly searchStmt;
-  /** An entry's stored search keys (cairn.db): every index.db hit is re-checked against them. */
-  private readonly keysStmt;
-  private readonly salt: Buffer;
+  private readonly stored: StoredKeys;
   private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -59,9 +56,7 @@ export class KeyIndex {
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    this.searchStmt = this.idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
-    this.keysStmt = o.logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
-    this.salt = indexSalt(this.idb);
+    this.stored = storedKeys(this.idb, o.logDb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
     for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
@@ -101,20 +96,7 @@ export class KeyIndex {
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
   search(key: string, limit: number, size: number): number[] {
-    const stored: number[] = [];
-    if (limit > 0) {
-      // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
-      for (const idx of this.searchStmt.iterate(keyHash(this.salt, key))) {
-        const keys = this.keysStmt.get(idx);
-        if (keys !== undefined && (JSON.parse(keys) as string[]).includes(key) && stored.push(idx) >= limit) break;
-      }
-    }
-    const recent = this.tail.search(key, size);
-    if (recent.length === 0) return stored;
-    // The worker may have indexed part of the tail since the tail was read: never a gap, but
-    // possibly an index twice.
-    const all = [...new Set([...stored, ...recent])].sort((a, b) => a - b);
-    return all.slice(0, limit);
+    return searchBoth(this.stored, this.tail, key, limit, size);
   }
 
   /**
@@ -202,13 +184,99 @@ export class KeyIndex {
 
   /** load rebuilds the tail from the entries and entry keys past indexedSize. */
   private load(): void {
-    const staged = new Map<number, string[]>();
-    for (const r of this.o.logDb.prepare<[number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ?').iterate(this.indexed)) {
-      staged.set(r.idx, JSON.parse(r.keys) as string[]);
+    loadTail(this.o.logDb, this.indexed, Number.MAX_SAFE_INTEGER, (idx, leafHash, keys) => this.add(idx, leafHash, keys));
+  }
+}
+
+/** loadTail reads entries [from, to) of cairn.db with their search keys, in index order. */
+function loadTail(logDb: Db, from: number, to: number, add: (idx: number, leafHash: Uint8Array, keys: string[]) => void): void {
+  const staged = new Map<number, string[]>();
+  for (const r of logDb.prepare<[number, number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ? AND idx < ?').iterate(from, to)) {
+    staged.set(r.idx, JSON.parse(r.keys) as string[]);
+  }
+  for (const r of logDb.prepare<[number, number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').iterate(from, to)) {
+    add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
+  }
+}
+
+/** StoredKeys searches index.db, re-checking each hit against the entry's keys in cairn.db. */
+type StoredKeys = (key: string, limit: number) => number[];
+
+function storedKeys(idb: Db, logDb: Db): StoredKeys {
+  const searchStmt = idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
+  // An entry's stored search keys (cairn.db): every index.db hit is re-checked against them.
+  const keysStmt = logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
+  const salt = indexSalt(idb);
+  return (key, limit) => {
+    const stored: number[] = [];
+    if (limit > 0) {
+      // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
+      for (const idx of searchStmt.iterate(keyHash(salt, key))) {
+        const keys = keysStmt.get(idx);
+        if (keys !== undefined && (JSON.parse(keys) as string[]).includes(key) && stored.push(idx) >= limit) break;
+      }
     }
-    for (const r of this.o.logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? ORDER BY idx').iterate(this.indexed)) {
-      this.add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
-    }
+    return stored;
+  };
+}
+
+/** searchBoth is a search of index.db and of the tail: up to limit log indexes below size, ascending. */
+function searchBoth(stored: StoredKeys, tail: TailIndex, key: string, limit: number, size: number): number[] {
+  const found = stored(key, limit).filter((i) => i < size);
+  const recent = tail.search(key, size);
+  if (recent.length === 0) return found;
+  // index.db may have taken part of the tail since the tail was read: never a gap, but possibly an index twice.
+  const all = [...new Set([...found, ...recent])].sort((a, b) => a - b);
+  return all.slice(0, limit);
+}
+
+/**
+ * FollowerKeys answers KeyIndex's lookups beside the process that writes the log (the HTTP
+ * workers of `serve --workers`): index.db read-only, and its own tail of the entries index.db
+ * has not reached yet, read from cairn.db's committed rows (never the writer's memory). Before
+ * each lookup catchUp(size) drops from the tail what index.db now holds and reads what the log
+ * committed since; index.db's progress only grows, so a lookup never sees a gap.
+ */
+export class FollowerKeys {
+  private readonly idb: Db;
+  private readonly leafStmt;
+  private readonly progressStmt;
+  private readonly stored: StoredKeys;
+  private tail: TailIndex;
+
+  constructor(
+    private readonly logDb: Db,
+    indexPath: string,
+  ) {
+    this.idb = openDb(indexPath, { readonly: true });
+    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.progressStmt = this.idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck();
+    this.stored = storedKeys(this.idb, logDb);
+    this.tail = new TailIndex(this.progressStmt.get()!);
+  }
+
+  /** catchUp makes lookups see every committed entry below size. */
+  catchUp(size: number): void {
+    const indexed = this.progressStmt.get()!;
+    const end = this.tail.first + this.tail.size;
+    if (indexed >= end) this.tail = new TailIndex(indexed);
+    else this.tail.dropBelow(indexed);
+    const from = this.tail.first + this.tail.size;
+    if (from < size) loadTail(this.logDb, from, size, (_, leafHash, keys) => this.tail.add(leafHash, keys));
+  }
+
+  /** indexOf returns the log index of the leaf with this hash among the entries caught up to. */
+  indexOf(leafHash: Uint8Array): number | undefined {
+    return this.tail.leafIndex(leafHash) ?? this.leafStmt.get(leafHash);
+  }
+
+  /** search returns up to limit log indexes below size carrying this key, ascending. */
+  search(key: string, limit: number, size: number): number[] {
+    return searchBoth(this.stored, this.tail, key, limit, size);
+  }
+
+  close(): void {
+    this.idb.close();
   }
 }
 
