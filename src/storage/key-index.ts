@@ -1,5 +1,6 @@
 import { Thread, threadModule } from '../threads/index.js';
 import type { Db } from './db.js';
+import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
 import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
@@ -19,8 +20,8 @@ import { TailIndex } from './tail-index.js';
  * rebuilt if it is missing, damaged or of another version.
  *
  * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
- * with the entry, in entry_keys, by the log writer), truncate() when that batch
- * fails, committed() after it commits.
+ * with the entry, in entry_keys, by the log writer, unless its body gives them back: entry-keys.ts),
+ * truncate() when that batch fails, committed() after it commits.
  */
 export class KeyIndex {
   /** Entries below this log index are in index.db; the tail starts here. */
@@ -34,7 +35,7 @@ export class KeyIndex {
   private readonly filter: LeafFilter;
   private readonly leafStmt;
   private readonly searchStmt;
-  /** An entry's stored search keys (cairn.db): every index.db hit is re-checked against them. */
+  /** An entry's search keys (cairn.db; entry-keys.ts): every index.db hit is re-checked against them. */
   private readonly keysStmt;
   private readonly salt: Buffer;
   private worker?: Thread<IndexIn, IndexOut>;
@@ -60,7 +61,7 @@ export class KeyIndex {
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
     this.searchStmt = this.idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
-    this.keysStmt = o.logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
+    this.keysStmt = o.logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
     this.salt = indexSalt(this.idb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
@@ -105,8 +106,8 @@ export class KeyIndex {
     if (limit > 0) {
       // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
       for (const idx of this.searchStmt.iterate(keyHash(this.salt, key))) {
-        const keys = this.keysStmt.get(idx);
-        if (keys !== undefined && (JSON.parse(keys) as string[]).includes(key) && stored.push(idx) >= limit) break;
+        const r = this.keysStmt.get(idx);
+        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
       }
     }
     const recent = this.tail.search(key, size);
@@ -200,16 +201,23 @@ export class KeyIndex {
     }
   }
 
-  /** load rebuilds the tail from the entries and entry keys past indexedSize. */
+  /**
+   * load rebuilds the tail from the entries past indexedSize and their keys (stored or derived from
+   * the body: a tail of certificate entries costs ~22–51 µs an entry here, bench/stored-keys.ts).
+   */
   private load(): void {
-    const staged = new Map<number, string[]>();
-    for (const r of this.o.logDb.prepare<[number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ?').iterate(this.indexed)) {
-      staged.set(r.idx, JSON.parse(r.keys) as string[]);
-    }
-    for (const r of this.o.logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? ORDER BY idx').iterate(this.indexed)) {
-      this.add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
-    }
+    const rows = this.o.logDb.prepare<[number], KeysRow & { idx: number; leaf_hash: Buffer }>(
+      `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? ORDER BY e.idx`,
+    );
+    for (const r of rows.iterate(this.indexed)) this.add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
   }
+}
+
+/** An entry's keys row (entry-keys.ts ENTRY_KEYS_COLUMNS). */
+interface KeysRow {
+  keys: string | null;
+  kind: string | null;
+  body: Buffer | null;
 }
 
 export interface KeyIndexOptions {
