@@ -1,12 +1,19 @@
-// Full tile and entry bundle reads/s with the immutable answer cache off (--immutable-cache 0, as
-// before issue 18) and on (the default), alternating in the same sitting.
+// Full tile and entry bundle reads/s, alternating targets in the same sitting. By default the
+// immutable answer cache off (--immutable-cache 0, as before issue 18) against on (the default);
+// TARGETS=cache64,workers2,nginx compares the server (1 and 2 HTTP processes) with nginx serving
+// `cairn export` of the same log (issue 16's ceiling; nginx from Debian's package, its config as
+// the README's snippet: static files, worker_processes auto, no gzip).
 //
 //   npx tsx bench/tile-reads.ts          (RUNS=3 DURATION=8 CONNECTIONS=64 ENTRIES=262144 by env)
+//   TARGETS=cache64,workers2,nginx npx tsx bench/tile-reads.ts
 //
 // The real server runs in a child process over a log of ENTRIES entries (bench/out, built once);
 // autocannon runs in another process and GETs random full level-0 tiles, then random full entry
 // bundles with Accept-Encoding: gzip (as a CDN fetching on a miss storm does).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result as CannonResult } from 'autocannon';
 import { entriesPath, tilePath } from '../src/merkle/index.js';
@@ -18,6 +25,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const ENTRIES = Number(process.env.ENTRIES ?? 262_144);
 const ROOT = join(import.meta.dirname, '..');
 const FULL = Math.floor(ENTRIES / 256);
+const TARGETS = (process.env.TARGETS ?? 'cache0,cache64').split(',');
 
 interface Load {
   perSecond: number;
@@ -47,8 +55,8 @@ function load(url: string, kind: string): Promise<Load> {
   });
 }
 
-async function startServer(dataDir: string, cacheMiB: number): Promise<{ child: ChildProcess; url: string }> {
-  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--origin', BENCH_ORIGIN, '--port', '0', '--heartbeat', '0', '--immutable-cache', String(cacheMiB)];
+async function startServer(dataDir: string, cacheMiB: number, workers = 1): Promise<{ child: ChildProcess; url: string }> {
+  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--origin', BENCH_ORIGIN, '--port', '0', '--heartbeat', '0', '--immutable-cache', String(cacheMiB), '--workers', String(workers)];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -65,19 +73,72 @@ async function startServer(dataDir: string, cacheMiB: number): Promise<{ child: 
   });
 }
 
+/** freePort returns a loopback port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** startNginx serves the export of dataDir (written once beside it) with nginx in the foreground. */
+async function startNginx(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const out = `${dataDir}-export`;
+  if (!existsSync(join(out, 'checkpoint'))) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', '--data', dataDir, '--to', out], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cairn export failed');
+  }
+  const port = await freePort();
+  const prefix = mkdtempSync(join(tmpdir(), 'cairn-nginx-'));
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes auto; pid ${prefix}/nginx.pid; error_log ${prefix}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types { application/octet-stream tile; text/plain checkpoint; } default_type application/octet-stream;
+  client_body_temp_path ${prefix}; proxy_temp_path ${prefix}; fastcgi_temp_path ${prefix}; uwsgi_temp_path ${prefix}; scgi_temp_path ${prefix};
+  server {
+    listen 127.0.0.1:${port};
+    location / { root ${out}; location ~ /tile/ { add_header Cache-Control "public, max-age=31536000, immutable"; } }
+  }
+}
+`,
+  );
+  const child = spawn('nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${url}/checkpoint`).catch(() => undefined))?.ok) return { child, url };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGTERM');
+  throw new Error('nginx did not answer');
+}
+
+function start(target: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+  if (target === 'nginx') return startNginx(dir);
+  if (target === 'workers2') return startServer(dir, 64, 2);
+  const m = /^cache(\d+)$/.exec(target);
+  if (!m) throw new Error(`unknown target ${target} (cacheN, workers2, nginx)`);
+  return startServer(dir, Number(m[1]));
+}
+
 async function main(): Promise<void> {
   console.log(`tile-reads bench: ${RUNS} rounds x ${DURATION} s a phase, ${CONNECTIONS} connections, ${fmt(ENTRIES)} entries (${FULL} full tiles), ${machine()}`);
   const { log, dir } = await benchLog(`tiles-${ENTRIES}`, ENTRIES);
   await log.close();
   const results: Record<string, Load[]> = {};
   for (let run = 1; run <= RUNS; run++) {
-    for (const cache of [0, 64]) {
-      const { child, url } = await startServer(dir, cache);
+    for (const target of TARGETS) {
+      const { child, url } = await start(target, dir);
       try {
         for (const kind of ['tile', 'bundle']) {
           const r = await load(url, kind);
-          (results[`${kind} cache=${cache}`] ??= []).push(r);
-          console.log(`  run ${run} ${kind.padEnd(6)} --immutable-cache ${String(cache).padEnd(2)}: ${fmt(r.perSecond).padStart(7)}/s  p99 ${r.p99} ms  (errors/non-2xx ${r.non2xx})`);
+          (results[`${kind} ${target}`] ??= []).push(r);
+          console.log(`  run ${run} ${kind.padEnd(6)} ${target.padEnd(8)}: ${fmt(r.perSecond).padStart(7)}/s  p99 ${r.p99} ms  (errors/non-2xx ${r.non2xx})`);
         }
       } finally {
         child.kill('SIGTERM');
@@ -85,12 +146,14 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log('medians:');
+  console.log(`medians (ratio: against ${TARGETS[TARGETS.length - 1]}):`);
   for (const kind of ['tile', 'bundle']) {
-    const off = results[`${kind} cache=0`];
-    const on = results[`${kind} cache=64`];
-    const [a, b] = [median(off.map((r) => r.perSecond)), median(on.map((r) => r.perSecond))];
-    console.log(`  ${kind.padEnd(6)} off ${fmt(a)}/s (p99 ${median(off.map((r) => r.p99))} ms)  on ${fmt(b)}/s (p99 ${median(on.map((r) => r.p99))} ms)  ratio ${(b / a).toFixed(2)}`);
+    const base = median(results[`${kind} ${TARGETS[TARGETS.length - 1]}`].map((r) => r.perSecond));
+    for (const target of TARGETS) {
+      const rs = results[`${kind} ${target}`];
+      const m = median(rs.map((r) => r.perSecond));
+      console.log(`  ${kind.padEnd(6)} ${target.padEnd(8)} ${fmt(m).padStart(7)}/s  p99 ${median(rs.map((r) => r.p99))} ms  ratio ${(m / base).toFixed(2)}`);
+    }
   }
 }
 

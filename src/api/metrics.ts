@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AnyLog, BatchStats } from '../log/index.js';
 import { VERSION } from '../version.js';
 
@@ -20,7 +20,15 @@ export interface MetricsOptions {
   now?: () => number;
 }
 
-/** Metrics holds Cairn's collectors and the registry GET /metrics renders. */
+/** MetricsJson is one registry's collectors as getMetricsAsJSON returns them (what processes exchange). */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * Metrics holds Cairn's collectors and the registry GET /metrics renders. Several processes (the
+ * HTTP workers of `serve --workers`) each keep their own and one renders their sum (addSource):
+ * counters and histograms add up; each state gauge says how (aggregator), since only the process
+ * holding the log sets it (the others leave it at 0, so "max" is that process's value).
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly treeSize: Gauge;
@@ -41,6 +49,7 @@ export class Metrics {
   private readonly immutableCache: Counter<'kind' | 'result'>;
   private cacheBytes?: () => number;
   private readonly now: () => number;
+  private readonly sources: (() => Promise<MetricsJson[]>)[] = [];
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -51,12 +60,13 @@ export class Metrics {
       name: 'cairn_tree_size',
       help: 'Tree size of the latest signed checkpoint.',
       registers,
+      aggregator: 'max',
       collect() {
         if (self.log) this.set(self.log.size);
       },
     });
     // The usual *_build_info shape: constant 1, the build in its labels.
-    new Gauge({ name: 'cairn_build_info', help: 'Which build this process runs: always 1, with its version and Node.js version as labels.', labelNames: ['version', 'node'], registers }).set(
+    new Gauge({ name: 'cairn_build_info', help: 'Which build this process runs: always 1, with its version and Node.js version as labels.', labelNames: ['version', 'node'], registers, aggregator: 'first' }).set(
       { version: VERSION, node: process.versions.node },
       1,
     );
@@ -76,6 +86,7 @@ export class Metrics {
     this.checkpointAge = new Gauge({
       name: 'cairn_checkpoint_age_seconds',
       help: 'Seconds since the latest checkpoint was signed.',
+      aggregator: 'max',
       registers,
       collect() {
         if (self.log) this.set(Math.max(0, (now() - self.log.latest().signedAt) / 1000));
@@ -100,25 +111,27 @@ export class Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.sqliteSize = new Gauge({
-      name: 'cairn_sqlite_size_bytes',
-      help: 'Size of the SQLite database file plus its write-ahead log.',
-      registers,
-      async collect() {
-        if (self.log) this.set((await self.log.storageStats()).bytes);
-      },
-    });
-    this.indexLag = new Gauge({
-      name: 'cairn_index_lag_entries',
-      help: 'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
-      registers,
-      async collect() {
-        if (self.log) this.set((await self.log.storageStats()).indexLag);
-      },
-    });
+    // The storage's gauges, read at scrape time from the bound log.
+    const storageGauge = (name: string, help: string, pick: keyof Awaited<ReturnType<AnyLog['storageStats']>>) =>
+      new Gauge({
+        name,
+        help,
+        aggregator: 'max',
+        registers,
+        async collect() {
+          if (self.log) this.set((await self.log.storageStats())[pick]);
+        },
+      });
+    this.sqliteSize = storageGauge('cairn_sqlite_size_bytes', 'Size of the SQLite database file plus its write-ahead log.', 'bytes');
+    this.indexLag = storageGauge(
+      'cairn_index_lag_entries',
+      'Entries not yet in index.db, answered from memory until its worker writes them (it grows when the worker falls behind; the log waits past a bound).',
+      'indexLag',
+    );
     this.witnessCosignatureAge = new Gauge({
       name: 'cairn_witness_cosignature_age_seconds',
       help: 'Seconds since the newest cosignature from each witness.',
+      aggregator: 'max',
       labelNames: ['witness'],
       registers,
       collect() {
@@ -210,8 +223,17 @@ export class Metrics {
     if (prev === undefined || unixMs > prev) this.cosignedAt.set(witness, unixMs);
   }
 
-  /** render returns the text exposition of every metric and its content type. */
+  /** addSource adds other processes' collectors (as JSON) to what render() sums (the primary of `serve --workers`). */
+  addSource(collect: () => Promise<MetricsJson[]>): void {
+    this.sources.push(collect);
+  }
+
+  /** render returns the text exposition of every metric and its content type: this registry's, summed with every source's. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    if (this.sources.length === 0) return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const all = [await this.registry.getMetricsAsJSON()];
+    for (const collect of this.sources) all.push(...(await collect()));
+    const sum = AggregatorRegistry.aggregate(all);
+    return { contentType: sum.contentType, body: await sum.metrics() };
   }
 }

@@ -29,6 +29,7 @@ export class Readiness {
   private role?: () => string;
   private readonly stallMs: number;
   private readonly now: () => number;
+  private readonly probes = new Map<string, () => Promise<Check>>();
 
   constructor(opts: Partial<ReadinessOptions> = {}) {
     this.stallMs = opts.stallMs ?? 30_000;
@@ -59,12 +60,18 @@ export class Readiness {
     return this.draining;
   }
 
+  /** addCheck adds a named probe to every check() (the primary of `serve --workers` asks its workers); a probe that throws fails. */
+  addCheck(name: string, probe: () => Promise<Check>): void {
+    this.probes.set(name, probe);
+  }
+
   async check(log: AnyLog): Promise<{ ready: boolean; role?: string; checks: Record<string, Check> }> {
     const checks: Record<string, Check> = {
       database: await this.database(log),
       signer: signer(log),
       sequencer: this.sequencer(log),
     };
+    for (const [name, probe] of this.probes) checks[name] = await probe().catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
     if (this.draining) checks.shutdown = { ok: false, detail: 'shutting down' };
     return { ready: Object.values(checks).every((c) => c.ok), role: this.role?.(), checks };
   }

@@ -1,21 +1,28 @@
 /**
  * `cairn serve --workers N` (N > 1): node:cluster worker processes share the listening port.
- * The primary runs today's server (serve.ts: the log, its sequencer, admission, cosigners) on a
- * private loopback port; each worker runs the same app (createApp) over a read-only follower Log
- * on the same SQLite files and answers the hot reads itself: entries by log index (entry, SET,
- * inclusion proof) and tiles. Everything else, uploads and lookups by hash or key included, is
- * forwarded to the primary unchanged, so every route keeps one implementation and one sequencer,
- * and an upload is answered only after its batch's fsync, as before.
+ * The primary runs today's server (serve.ts: the log, its sequencer, cosigners) on a private
+ * loopback port; each worker runs the same app (createApp) over a read-only follower Log on the
+ * same SQLite files, so every route keeps one implementation:
+ * - uploads (v1 and v2) are admitted in the worker (parsed, verified, canonicalized by the same
+ *   route and admission code), and the follower's append hands the admitted entry to the
+ *   primary's one sequencer over IPC (worker-ipc.ts); the receipt comes back after the batch's
+ *   commit and the worker writes the answer the primary would have written;
+ * - reads of tiles and of entries by index or UUID, searches and retrieves are answered from the
+ *   follower (its own view of index.db and of the entries index.db has not reached yet) once it
+ *   has caught up with the primary's latest commit;
+ * - everything else (checkpoints with cosignatures, TSA, /readyz and /metrics, which the primary
+ *   answers for every process) is forwarded to the primary over loopback HTTP.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createApp, createHttpServer } from '../api/index.js';
+import { AdmitPool, Metrics, Readiness, createApp, createHttpServer, type Check, type MetricsJson } from '../api/index.js';
 import { CairnError } from '../errors.js';
-import { Log, loadOrCreateKey, readManifest } from '../log/index.js';
+import { Log, loadOrCreateKey, readManifest, type Receipt, type Shards } from '../log/index.js';
 import { SqliteReader } from '../storage/index.js';
 import type { Values } from './config.js';
+import { Channel, type PrimaryAsks, type WorkerAsks } from './worker-ipc.js';
 
 /** WORKERS_PRIMARY marks the values serve() runs the primary with (its start-up line names it so). */
 export const WORKERS_PRIMARY = 'workers-primary';
@@ -29,21 +36,29 @@ export function isClusterWorker(): boolean {
 
 /** checkWorkerOptions refuses the options --workers > 1 does not support yet. */
 export function checkWorkerOptions(v: Values): void {
-  if ((v['rate-limit'] as number) > 0) throw new CairnError('CONFIG', '--rate-limit does not work with --workers > 1 yet (the primary would see every client as a worker); use --workers 1');
+  if ((v['rate-limit'] as number) > 0) throw new CairnError('CONFIG', '--rate-limit does not work with --workers > 1 yet (each worker would keep its own buckets, so a client would get N times the rate); use --workers 1');
   if (v.database !== undefined) throw new CairnError('CONFIG', '--workers > 1 serves a SQLite data directory only, not --database');
 }
+
 
 /** Primary is the server serve.ts started on a private loopback port: the log's one process. */
 export interface Primary {
   url: string;
   readonly log: { readonly origin: string };
+  shards: Shards;
+  metrics: Metrics;
+  readiness: Readiness;
   logger: Logger;
   stop(): Promise<void>;
 }
 
+/** How long the primary waits for a worker's readiness or metrics. */
+const ASK_TIMEOUT_MS = 2000;
+
 /**
  * startWorkers forks n workers onto the public port (v.port, v.host) in front of the primary and
  * resolves once all listen, with the stop function that shuts the workers down and then the primary.
+ * The primary appends what the workers admitted, and its /readyz and /metrics cover every worker.
  */
 export async function startWorkers(v: Values, n: number, primary: Primary, publicUrl: string): Promise<() => Promise<void>> {
   const { logger } = primary;
@@ -55,8 +70,25 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
   let stopping = false;
   const env = { [PRIMARY_ENV]: primary.url, [PUBLIC_URL_ENV]: publicUrl };
   const listening: Promise<number>[] = [];
+  const channels = new Map<Worker, Channel<PrimaryAsks, WorkerAsks>>();
+  // Byte arrays cross as they are (structured clone), not as JSON.
+  cluster.setupPrimary({ serialization: 'advanced' });
   const fork = (): Worker => {
     const w = cluster.fork(env);
+    const channel = new Channel<PrimaryAsks, WorkerAsks>((m, done) => w.send(m, done), {
+      // The worker admitted it; the one sequencer appends it and answers after the commit. The
+      // worker has the body: the receipt goes back without it.
+      append: async (sub) => {
+        const { receipt } = await primary.shards.append(sub);
+        return { ...receipt, entry: { ...receipt.entry, body: undefined } };
+      },
+    });
+    channels.set(w, channel);
+    w.on('message', (m) => channel.receive(m));
+    w.once('exit', () => {
+      channel.close();
+      channels.delete(w);
+    });
     listening.push(new Promise((resolve) => w.once('listening', (a) => resolve(a.port))));
     return w;
   };
@@ -67,10 +99,17 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
   });
   for (let i = 0; i < n; i++) fork();
   const port = (await Promise.all(listening))[0];
+  primary.readiness.addCheck('workers', () => workersReady(channels, n));
+  primary.metrics.addSource(async () => {
+    // A worker that does not answer in time is left out of this scrape (its counters come back with it).
+    const all = await Promise.all([...channels.values()].map((c) => c.ask('metrics', null, ASK_TIMEOUT_MS).catch(() => undefined)));
+    return all.filter((m): m is MetricsJson => m !== undefined);
+  });
   const url = `http://${v.host as string}:${port}`;
   logger.info({ workers: n, url, primary: primary.url }, `serving ${primary.log.origin} at ${url} with ${n} HTTP worker processes`);
   logger.flush();
-  // Workers stop first (they forward to the primary until their last request is answered), then the primary drains the log.
+  // Workers stop first (they finish their requests, uploads included, with the primary still
+  // appending), then the primary drains the log.
   const stopWorkers = async () => {
     stopping = true;
     const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
@@ -91,6 +130,26 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
   return () => (stopped ??= stopWorkers().then(() => primary.stop()));
 }
 
+/** workersReady is the primary's "workers" readiness check: n workers running, each ready by its own checks. */
+async function workersReady(channels: Map<Worker, Channel<PrimaryAsks, WorkerAsks>>, n: number): Promise<Check> {
+  const answers = await Promise.all(
+    [...channels.entries()].map(async ([w, c]) => {
+      try {
+        const r = (await c.ask('ready', null, ASK_TIMEOUT_MS)) as { ready: boolean; checks: Record<string, Check> };
+        if (r.ready) return undefined;
+        const failed = Object.entries(r.checks).filter(([, k]) => !k.ok);
+        return `worker ${w.process.pid}: ${failed.map(([name, k]) => `${name}${k.detail ? ` (${k.detail})` : ''}`).join(', ')}`;
+      } catch (e) {
+        return `worker ${w.process.pid}: ${(e as Error).message}`;
+      }
+    }),
+  );
+  const problems = answers.filter((a): a is string => a !== undefined);
+  const ready = channels.size - problems.length;
+  if (channels.size < n) problems.unshift(`${n - channels.size} of ${n} not running`);
+  return problems.length ? { ok: false, detail: `${ready} of ${n} ready; ${problems.join('; ')}` } : { ok: true, detail: `${n} of ${n} ready` };
+}
+
 /** runWorker serves the public port in a worker process until the primary says stop; resolves with the exit code. */
 export async function runWorker(v: Values, logger: Logger): Promise<number> {
   const primary = new URL(process.env[PRIMARY_ENV]!);
@@ -99,8 +158,38 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
   const record = readManifest(dataDir)!.shards[0];
   const dir = join(dataDir, record.dir);
   const { key } = loadOrCreateKey(dir, record.keyFile ?? (v.key as string | undefined), v['key-type'] as 'ed25519' | 'ecdsa-p256');
-  const log = await Log.openOn(SqliteReader.open(dir), key, { origin: record.origin, heartbeatMs: 0, tileCacheSize: v['tile-cache'] as number, indexOffset: record.indexOffset });
-  const app = createApp(log, { publicUrl, maxBodyBytes: v['max-body'] as number, immutableCacheBytes: (v['immutable-cache'] as number) * 1024 * 1024, logger });
+  const metrics = new Metrics();
+  const readiness = new Readiness();
+  let log: Awaited<ReturnType<typeof Log.openOn>> | undefined;
+  const channel = new Channel<WorkerAsks, PrimaryAsks>((m, done) => process.send!(m, done), {
+    ready: async () => {
+      await log!.refresh(); // the database is readable
+      return readiness.check(log!);
+    },
+    metrics: () => metrics.registry.getMetricsAsJSON(),
+  });
+  process.on('message', (m) => channel.receive(m));
+  process.once('disconnect', () => channel.close());
+  // Appends go to the primary's sequencer; the receipt comes back without the body the worker sent.
+  const appendElsewhere = async (sub: WorkerAsks['append']): Promise<Receipt> => {
+    const sent = { body: sub.body, kind: sub.kind, indexKeys: sub.indexKeys, signEntryTimestamp: sub.signEntryTimestamp };
+    const r = (await channel.ask('append', sent)) as Receipt;
+    r.entry.body = sub.body;
+    return r;
+  };
+  log = await Log.openOn(SqliteReader.open(dir), key, {
+    origin: record.origin,
+    heartbeatMs: 0,
+    tileCacheSize: v['tile-cache'] as number,
+    indexOffset: record.indexOffset,
+    onSearch: (ms) => metrics.observeSearch(ms),
+    readOnly: true,
+  });
+  // This log signs nothing (the primary does): it follows the primary's commits.
+  log.routeAppends(appendElsewhere, () => false);
+  const admitThreads = v['admit-workers'] as number;
+  const admission = admitThreads > 0 ? await AdmitPool.start({ size: admitThreads, onWorkerExit: (why) => logger.error({ why }, 'admission worker died; replacing it') }) : undefined;
+  const app = createApp(log, { publicUrl, maxBodyBytes: v['max-body'] as number, immutableCacheBytes: (v['immutable-cache'] as number) * 1024 * 1024, logger, metrics, readiness, admission });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   // The request goes on as one write, headers and body together (no extra packet for Nagle's
   // algorithm to hold back); a body past --max-body is streamed instead, for the primary to refuse.
@@ -135,18 +224,21 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
       if (!up) open().end(chunks.length ? Buffer.concat(chunks) : undefined);
     });
   };
+  const here = (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('x-cairn-worker', String(process.pid));
+    app(req, res);
+  };
+  const follower = log;
   const server = createHttpServer(
-    // Each read first catches up with the primary's latest commit (one SQLite row): a client that
-    // was just answered 201 by the primary finds its entry here too.
     Object.assign(
       (req: IncomingMessage, res: ServerResponse) => {
-        if (!local(req)) return forward(req, res);
-        void log.refresh().then(
-          () => {
-            if (!servedHere(req, log.indexOffset + log.size)) return forward(req, res);
-            res.setHeader('x-cairn-worker', String(process.pid));
-            app(req, res);
-          },
+        const place = placeOf(req);
+        if (place === 'primary') return forward(req, res);
+        if (place === 'upload') return here(req, res);
+        // Each read first catches up with the primary's latest commit (one SQLite row): a client
+        // that was just answered 201 finds its entry here too.
+        void follower.refresh().then(
+          () => (readHere(req, follower.indexOffset + follower.size) ? here(req, res) : forward(req, res)),
           () => forward(req, res),
         );
       },
@@ -165,9 +257,10 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
   return new Promise<number>((resolve) => {
     process.on('message', (m: { type?: string }) => {
       if (m?.type !== 'stop') return;
+      readiness.drain(); // keep-alive clients are told to reconnect (Connection: close)
       server.close(() => {
         agent.destroy();
-        void log.close().then(() => resolve(0));
+        void Promise.all([admission?.close(), follower.close()]).then(() => resolve(0));
       });
       server.closeIdleConnections();
       setInterval(() => server.closeIdleConnections(), 50).unref();
@@ -175,19 +268,34 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
   });
 }
 
-/** local is the cheap first test of servedHere: a GET of a tile or of an entry by index. */
-function local(req: IncomingMessage): boolean {
-  return req.method === 'GET' && (req.url?.startsWith('/tile/') === true || req.url?.startsWith('/api/v1/log/entries?logIndex=') === true);
+const UPLOADS = new Set(['/api/v1/log/entries', '/api/v2/log/entries']);
+const LOOKUPS = new Set(['/api/v1/index/retrieve', '/api/v1/log/entries/retrieve']);
+const BY_UUID = /^\/api\/v1\/log\/entries\/[0-9a-fA-F]{64}(?:[0-9a-fA-F]{16})?$/;
+
+/**
+ * placeOf sorts a request by where it is answered: an upload (the canonical URLs; other
+ * spellings go to the primary's express routes) is admitted here; a read of a tile, of an entry
+ * by index or UUID, a search or a retrieve is answered here once caught up (readHere); the rest
+ * goes to the primary.
+ */
+function placeOf(req: IncomingMessage): 'upload' | 'read' | 'primary' {
+  const url = req.url ?? '';
+  if (req.method === 'POST') return UPLOADS.has(url) ? 'upload' : LOOKUPS.has(url) ? 'read' : 'primary';
+  if (req.method === 'GET' && (url.startsWith('/tile/') || url.startsWith('/api/v1/log/entries'))) return 'read';
+  return 'primary';
 }
 
 /**
- * servedHere picks what a worker answers from its follower log: reads by log index below the size
- * it has caught up to (others may be newer than its view: the primary answers them) and tiles.
+ * readHere picks the reads a worker answers from its follower log once caught up with the
+ * primary's latest commit: tiles, entries by UUID, searches and retrieves (over every committed
+ * entry, as the primary's), and entries by log index below the size it caught up to (a later
+ * one may be newer than its view: the primary answers it).
  */
-function servedHere(req: IncomingMessage, size: number): boolean {
-  if (req.method !== 'GET') return false;
+function readHere(req: IncomingMessage, size: number): boolean {
   const url = req.url ?? '';
-  if (url.startsWith('/tile/') && !url.includes('?')) return true;
+  if (req.method === 'POST') return LOOKUPS.has(url);
+  if (url.startsWith('/tile/')) return !url.includes('?');
+  if (BY_UUID.test(url)) return true;
   const m = /^\/api\/v1\/log\/entries\?logIndex=(\d{1,15})$/.exec(url);
   return m !== null && Number(m[1]) < size;
 }

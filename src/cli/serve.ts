@@ -58,7 +58,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 1,
     max: 64,
-    help: 'HTTP processes sharing the port (node:cluster). Above 1, workers answer entry-by-index and tile reads from the database read-only and forward the rest to the one process holding the log. SQLite only, one shard, no --rate-limit.',
+    help: 'HTTP processes sharing the port (node:cluster). Above 1, workers admit uploads and hand them to the one process holding the log, answer tiles, entries, retrieves and searches from the database read-only, and forward the rest to it. SQLite only, one shard, no --rate-limit. Default 1, not one per core: on this 2-core machine 2 workers were not shown to upload faster than 1 process (bench/README.md).',
   },
   { name: 'stall-seconds', type: 'int', default: 30, min: 1, help: 'A submission queued this long unintegrated makes /readyz report the sequencer stalled.' },
   ...SERVE_WITNESS_OPTIONS,
@@ -274,7 +274,8 @@ export const serveCommand: Command = {
     // The primary: the log and every route on a private loopback port, the workers on the public one.
     checkWorkerOptions(v);
     const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${v.port as number}`;
-    const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', [WORKERS_PRIMARY]: true });
+    // The workers admit uploads; the primary only appends them (and admits inline the odd upload sent to a non-canonical URL).
+    const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', 'admit-workers': 0, [WORKERS_PRIMARY]: true });
     return untilSignal({ ...primary, stop: await startWorkers(v, n, primary, publicUrl) });
   },
 };

@@ -12,7 +12,7 @@
  */
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
-import { IN_TOTO, firstVerified, inTotoDigestKeys, isRecord, paeOf, sha256 } from './envelope.js';
+import { IN_TOTO, envelopeFields, firstVerified, inTotoDigestKeys, isRecord, paeOf, sha256 } from './envelope.js';
 import { parseVerifier, type Verifier } from './pki.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
@@ -113,20 +113,9 @@ function canonicalizeStored(entry: ProposedEntry): Uint8Array | undefined {
 
 /** parseEnvelope reads the DSSE envelope JSON (github.com/secure-systems-lab/dsse envelope.md). */
 function parseEnvelope(text: string): Envelope {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw invalid('spec.proposedContent.envelope is not JSON');
-  }
-  const e = object(json, 'envelope');
-  const payloadType = e.payloadType ?? '';
-  if (typeof payloadType !== 'string') throw invalid('envelope.payloadType must be a string');
   // DSSE allows standard or URL-safe base64 for payload and signatures.
-  const payload = decodeBase64(e.payload ?? '', 'envelope.payload', MAX_ENVELOPE, true);
-  const list = e.signatures;
-  if (!Array.isArray(list) || list.length === 0) throw invalid('envelope.signatures must be a non-empty array');
-  if (list.length > MAX_SIGNATURES) throw invalid(`envelope.signatures holds more than ${MAX_SIGNATURES} signatures`);
+  const decode = (raw: unknown) => decodeBase64(raw, 'envelope.payload', MAX_ENVELOPE, true);
+  const { payloadType, payload, signatures: list } = envelopeFields(text, 'spec.proposedContent.envelope', decode, MAX_SIGNATURES);
   const sigs = list.map((s, i) => {
     const sig = object(s, `envelope.signatures[${i}]`).sig;
     if (typeof sig !== 'string' || sig === '') throw invalid(`envelope.signatures[${i}].sig must be a non-empty string`);

@@ -4,6 +4,7 @@
  * keys of an in-toto statement's digests.
  */
 import { createHash, verify as nodeVerify } from 'node:crypto';
+import { invalid, object } from './encoding.js';
 import type { Verifier } from './pki.js';
 import { verifyWith } from './prehashed.js';
 import { hashKey, isHashAlg } from './search-keys.js';
@@ -89,4 +90,34 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 /** sha256 returns SHA-256(b). */
 export function sha256(b: Uint8Array): Uint8Array {
   return createHash('sha256').update(b).digest();
+}
+
+/** EnvelopeFields are a DSSE envelope's fields as sent, before the kind decodes payload and signatures. */
+export interface EnvelopeFields {
+  payloadType: string;
+  payload: Uint8Array;
+  signatures: unknown[];
+}
+
+/**
+ * envelopeFields reads a DSSE envelope's JSON (github.com/secure-systems-lab/dsse envelope.md) as
+ * far as the dsse and intoto kinds read it alike: an object, payloadType a string ('' when absent),
+ * the payload as decodePayload decodes it (the kinds differ there), 1 to maxSignatures signatures,
+ * checked in that order. field names the JSON string in the error when it is not JSON.
+ */
+export function envelopeFields(text: string, field: string, decodePayload: (raw: unknown) => Uint8Array, maxSignatures: number): EnvelopeFields {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid(`${field} is not JSON`);
+  }
+  const e = object(json, 'envelope');
+  const payloadType = e.payloadType ?? '';
+  if (typeof payloadType !== 'string') throw invalid('envelope.payloadType must be a string');
+  const payload = decodePayload(e.payload ?? '');
+  const list = e.signatures;
+  if (!Array.isArray(list) || list.length === 0) throw invalid('envelope.signatures must be a non-empty array');
+  if (list.length > maxSignatures) throw invalid(`envelope.signatures holds more than ${maxSignatures} signatures`);
+  return { payloadType, payload, signatures: list };
 }

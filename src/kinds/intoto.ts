@@ -17,7 +17,7 @@
  */
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
-import { IN_TOTO, firstVerified, inTotoDigestKeys, paeOf, sha256 } from './envelope.js';
+import { IN_TOTO, envelopeFields, firstVerified, inTotoDigestKeys, paeOf, sha256 } from './envelope.js';
 import { parseVerifier, type Verifier } from './pki.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
@@ -191,19 +191,8 @@ function publicKeyV1(v: unknown): Verifier {
 
 /** parseEnvelopeV1 reads the envelope as Go's encoding/json reads a dsse.Envelope, payload as standard base64. */
 function parseEnvelopeV1(text: string): { payloadType: string; payload: Uint8Array; sigs: Uint8Array[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw invalid('spec.content.envelope is not JSON');
-  }
-  const e = object(json, 'envelope');
-  const payloadType = e.payloadType ?? '';
-  if (typeof payloadType !== 'string') throw invalid('envelope.payloadType must be a string');
-  const payload = decodeBase64(e.payload ?? '', 'envelope.payload', MAX_PAYLOAD);
-  const list = e.signatures;
-  if (!Array.isArray(list) || list.length === 0) throw invalid('envelope.signatures must be a non-empty array');
-  if (list.length > MAX_SIGNATURES) throw invalid(`envelope.signatures holds more than ${MAX_SIGNATURES} signatures`);
+  const decode = (raw: unknown) => decodeBase64(raw, 'envelope.payload', MAX_PAYLOAD);
+  const { payloadType, payload, signatures: list } = envelopeFields(text, 'spec.content.envelope', decode, MAX_SIGNATURES);
   const sigs = list.map((s, i) => decodeBase64(object(s, `envelope.signatures[${i}]`).sig ?? '', `envelope.signatures[${i}].sig`, MAX_SIGNATURE, true));
   return { payloadType, payload, sigs };
 }

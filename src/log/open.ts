@@ -41,6 +41,12 @@ export interface ServiceConfig {
   indexOffset?: number;
   /** A frozen shard: opened for reads only; appends are refused, nothing is re-signed. */
   frozen?: boolean;
+  /**
+   * A read-only follower of a log another process writes (serve --workers): the start-up check
+   * leaves the leaf-hash probe to the writing process, whose key index it is (the follower's
+   * lookups read index.db and load their own tail of newer entries only when first asked).
+   */
+  readOnly?: boolean;
 }
 
 /** LogConfig is a log in a data directory (SQLite): the service's settings and the driver's. */
@@ -99,7 +105,7 @@ export async function openOnStorage(storage: LogStorage, key: LogKey, cfg: Servi
   const signer = new CheckpointSigner(cfg.origin, key);
   const treeId = await drive(bindIdentity(storage, signer, key, cfg.now ?? Date.now, cfg.treeId));
   const tiles = new TileCache<boolean>((l, i) => storage.tile(l, i), cfg.tileCacheSize);
-  const latest = await drive(quickCheck(storage, tiles, cfg.origin, key));
+  const latest = await drive(quickCheck(storage, tiles, cfg.origin, key, cfg.readOnly));
   return { key, treeId, storage, tiles, signer, latest };
 }
 
@@ -139,7 +145,7 @@ export function randomTreeId(): string {
  * must cover its stored root, the entry count must match it and the stored tiles must hash to it.
  * Returns that checkpoint.
  */
-function* quickCheck(storage: LogStorage, tiles: TileCache<boolean>, origin: string, key: LogKey): Steps<CheckpointRow> {
+function* quickCheck(storage: LogStorage, tiles: TileCache<boolean>, origin: string, key: LogKey, readOnly = false): Steps<CheckpointRow> {
   let cp = (yield* wait(storage.latest()))!;
   let count = yield* wait(storage.count());
   // On a shared database another node's sequencer may commit between the two reads: read again.
@@ -168,7 +174,7 @@ function* quickCheck(storage: LogStorage, tiles: TileCache<boolean>, origin: str
     // Probe the newest entry both ways (by index, then by leaf hash through the key index): cheap,
     // and it catches a key index that lost the log's newest entries.
     const [last] = yield* wait(storage.entries(cp.size - 1, cp.size));
-    if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || (yield* wait(storage.leafIndex(last.leafHash))) !== cp.size - 1) {
+    if (!last || !bytesEqual(leafHash(last.body), last.leafHash) || (!readOnly && (yield* wait(storage.leafIndex(last.leafHash))) !== cp.size - 1)) {
       throw new CairnError('CORRUPT', `entry ${cp.size - 1} is missing, does not hash to its leaf hash or is not found by it; run cairn verify-db`);
     }
   }

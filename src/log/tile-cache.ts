@@ -25,6 +25,14 @@ export class TileCache<S extends boolean = true> {
   private fetched?: Map<TileKey, Uint8Array | ExpandedTile | undefined>;
   /** Driver reads an attempt found pending. */
   private waits?: Map<TileKey, Promise<Uint8Array | undefined>>;
+  /** The generation each tile of `fetched` was asked for in (see generation). */
+  private fetchedIn?: Map<TileKey, number>;
+  /**
+   * Bumped whenever the cache's partial tiles may have grown (install, forgetPartial). A partial
+   * tile read asynchronously within one generation is at least as new as the tree this node
+   * serves, so it is cached; one asked for before a bump may be older, so it serves its read only.
+   */
+  private generation = 0;
 
   /** @param load reads a tile's stored bytes (the storage driver's tile()). */
   constructor(
@@ -57,28 +65,32 @@ export class TileCache<S extends boolean = true> {
    */
   run<T>(f: () => T): Awaitable<T> {
     this.waits = undefined;
+    const asked = this.generation;
     try {
       return f();
     } catch (e) {
       if (e !== PENDING) throw e;
-      return this.fetchAndRun(f, new Map());
+      return this.fetchAndRun(f, new Map(), new Map(), asked);
     }
   }
 
-  private async fetchAndRun<T>(f: () => T, fetched: Map<TileKey, Uint8Array | ExpandedTile | undefined>): Promise<T> {
+  private async fetchAndRun<T>(f: () => T, fetched: Map<TileKey, Uint8Array | ExpandedTile | undefined>, fetchedIn: Map<TileKey, number>, asked: number): Promise<T> {
     for (;;) {
       const waits = this.waits!;
       this.waits = undefined;
       const keys = [...waits.keys()];
       const got = await Promise.all(waits.values());
-      keys.forEach((k, i) => fetched.set(k, got[i]));
+      keys.forEach((k, i) => (fetched.set(k, got[i]), fetchedIn.set(k, asked)));
       this.fetched = fetched;
+      this.fetchedIn = fetchedIn;
+      asked = this.generation; // the tiles this attempt finds missing are asked for now
       try {
         return f();
       } catch (e) {
         if (e !== PENDING) throw e;
       } finally {
         this.fetched = undefined;
+        this.fetchedIn = undefined;
       }
     }
   }
@@ -104,6 +116,7 @@ export class TileCache<S extends boolean = true> {
 
   /** install puts tiles whose transaction has committed into the cache, replacing older versions. */
   install(tiles: Iterable<[TileKey, ExpandedTile]>): void {
+    this.generation++;
     for (const [k, t] of tiles) {
       this.lru.delete(k);
       this.remember(k, t);
@@ -112,6 +125,7 @@ export class TileCache<S extends boolean = true> {
 
   /** forgetPartial drops cached partial tiles: another node's sequencer has grown them (a follower's refresh). */
   forgetPartial(): void {
+    this.generation++;
     for (const [k, t] of this.lru) if (t.width < TILE_WIDTH) this.lru.delete(k);
   }
 
@@ -161,6 +175,8 @@ export class TileCache<S extends boolean = true> {
       stored = f;
       fetched = true;
     } else {
+      // Asked for already in this attempt (another node of the same tile): one load a tile.
+      if (this.waits?.has(k)) throw PENDING;
       this.misses++;
       const loaded: Awaitable<Uint8Array | undefined> = this.load(level, index);
       if (isPromise(loaded)) {
@@ -172,9 +188,11 @@ export class TileCache<S extends boolean = true> {
     if (!stored) return undefined;
     const t = new ExpandedTile(new Uint8Array(stored));
     if (t.width === TILE_WIDTH) this.checkParent(level, index, t);
-    // A partial tile fetched asynchronously may already be older than what a batch committed
-    // meanwhile (see edge): it serves this read only. Full tiles never change.
-    if (!fetched || t.width === TILE_WIDTH) this.remember(k, t);
+    // A partial tile fetched asynchronously may already be older than what a batch committed (or
+    // a follower's refresh found) meanwhile (see edge): then it serves this read only; asked for
+    // and answered within one generation it is current, and cached (a follower's right edge, which
+    // no batch of its own installs). Full tiles never change.
+    if (!fetched || t.width === TILE_WIDTH || this.fetchedIn?.get(k) === this.generation) this.remember(k, t);
     else this.fetched!.set(k, t);
     return t;
   }

@@ -1,5 +1,5 @@
 import { Thread, threadModule } from '../threads/index.js';
-import type { Db } from './db.js';
+import { openDb, type Db } from './db.js';
 import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
 import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
@@ -34,10 +34,7 @@ export class KeyIndex {
   /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
   private readonly filter: LeafFilter;
   private readonly leafStmt;
-  private readonly searchStmt;
-  /** An entry's search keys (cairn.db; entry-keys.ts): every index.db hit is re-checked against them. */
-  private readonly keysStmt;
-  private readonly salt: Buffer;
+  private readonly stored: StoredKeys;
   private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -60,9 +57,7 @@ export class KeyIndex {
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
     this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
-    this.searchStmt = this.idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
-    this.keysStmt = o.logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
-    this.salt = indexSalt(this.idb);
+    this.stored = storedKeys(this.idb, o.logDb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
     for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
@@ -102,20 +97,7 @@ export class KeyIndex {
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
   search(key: string, limit: number, size: number): number[] {
-    const stored: number[] = [];
-    if (limit > 0) {
-      // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
-      for (const idx of this.searchStmt.iterate(keyHash(this.salt, key))) {
-        const r = this.keysStmt.get(idx);
-        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
-      }
-    }
-    const recent = this.tail.search(key, size);
-    if (recent.length === 0) return stored;
-    // The worker may have indexed part of the tail since the tail was read: never a gap, but
-    // possibly an index twice.
-    const all = [...new Set([...stored, ...recent])].sort((a, b) => a - b);
-    return all.slice(0, limit);
+    return searchBoth(this.stored, this.tail, key, limit, size);
   }
 
   /**
@@ -206,11 +188,16 @@ export class KeyIndex {
    * the body: a tail of certificate entries costs ~22–51 µs an entry here, bench/stored-keys.ts).
    */
   private load(): void {
-    const rows = this.o.logDb.prepare<[number], KeysRow & { idx: number; leaf_hash: Buffer }>(
-      `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? ORDER BY e.idx`,
-    );
-    for (const r of rows.iterate(this.indexed)) this.add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
+    loadTail(this.o.logDb, this.indexed, Number.MAX_SAFE_INTEGER, (idx, leafHash, keys) => this.add(idx, leafHash, keys));
   }
+}
+
+/** loadTail reads entries [from, to) of cairn.db with their search keys (stored or derived: entry-keys.ts), in index order. */
+function loadTail(logDb: Db, from: number, to: number, add: (idx: number, leafHash: Uint8Array, keys: string[]) => void): void {
+  const rows = logDb.prepare<[number, number], KeysRow & { idx: number; leaf_hash: Buffer }>(
+    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
+  );
+  for (const r of rows.iterate(from, to)) add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
 }
 
 /** An entry's keys row (entry-keys.ts ENTRY_KEYS_COLUMNS). */
@@ -218,6 +205,87 @@ interface KeysRow {
   keys: string | null;
   kind: string | null;
   body: Buffer | null;
+}
+
+/** StoredKeys searches index.db, re-checking each hit against the entry's keys in cairn.db. */
+type StoredKeys = (key: string, limit: number) => number[];
+
+function storedKeys(idb: Db, logDb: Db): StoredKeys {
+  const searchStmt = idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
+  // An entry's search keys (cairn.db, stored or derived: entry-keys.ts): every index.db hit is re-checked against them.
+  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
+  const salt = indexSalt(idb);
+  return (key, limit) => {
+    const stored: number[] = [];
+    if (limit > 0) {
+      // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
+      for (const idx of searchStmt.iterate(keyHash(salt, key))) {
+        const r = keysStmt.get(idx);
+        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
+      }
+    }
+    return stored;
+  };
+}
+
+/** searchBoth is a search of index.db and of the tail: up to limit log indexes below size, ascending. */
+function searchBoth(stored: StoredKeys, tail: TailIndex, key: string, limit: number, size: number): number[] {
+  const found = stored(key, limit).filter((i) => i < size);
+  const recent = tail.search(key, size);
+  if (recent.length === 0) return found;
+  // index.db may have taken part of the tail since the tail was read: never a gap, but possibly an index twice.
+  const all = [...new Set([...found, ...recent])].sort((a, b) => a - b);
+  return all.slice(0, limit);
+}
+
+/**
+ * FollowerKeys answers KeyIndex's lookups beside the process that writes the log (the HTTP
+ * workers of `serve --workers`): index.db read-only, and its own tail of the entries index.db
+ * has not reached yet, read from cairn.db's committed rows (never the writer's memory). Before
+ * each lookup catchUp(size) drops from the tail what index.db now holds and reads what the log
+ * committed since; index.db's progress only grows, so a lookup never sees a gap.
+ */
+export class FollowerKeys {
+  private readonly idb: Db;
+  private readonly leafStmt;
+  private readonly progressStmt;
+  private readonly stored: StoredKeys;
+  private tail: TailIndex;
+
+  constructor(
+    private readonly logDb: Db,
+    indexPath: string,
+  ) {
+    this.idb = openDb(indexPath, { readonly: true });
+    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.progressStmt = this.idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck();
+    this.stored = storedKeys(this.idb, logDb);
+    this.tail = new TailIndex(this.progressStmt.get()!);
+  }
+
+  /** catchUp makes lookups see every committed entry below size. */
+  catchUp(size: number): void {
+    const indexed = this.progressStmt.get()!;
+    const end = this.tail.first + this.tail.size;
+    if (indexed >= end) this.tail = new TailIndex(indexed);
+    else this.tail.dropBelow(indexed);
+    const from = this.tail.first + this.tail.size;
+    if (from < size) loadTail(this.logDb, from, size, (_, leafHash, keys) => this.tail.add(leafHash, keys));
+  }
+
+  /** indexOf returns the log index of the leaf with this hash among the entries caught up to. */
+  indexOf(leafHash: Uint8Array): number | undefined {
+    return this.tail.leafIndex(leafHash) ?? this.leafStmt.get(leafHash);
+  }
+
+  /** search returns up to limit log indexes below size carrying this key, ascending. */
+  search(key: string, limit: number, size: number): number[] {
+    return searchBoth(this.stored, this.tail, key, limit, size);
+  }
+
+  close(): void {
+    this.idb.close();
+  }
 }
 
 export interface KeyIndexOptions {

@@ -2,7 +2,9 @@
  * The PostgreSQL driver of the storage contract (contract.ts), for many nodes on one log: reads
  * through a pool, batches through one writing connection, each batch ONE transaction that first
  * moves the head by compare-and-swap on (size, epoch) — the fence (postgres-lead.ts). Reads are
- * async. Staged leaves (a batch in flight) are kept in memory for leafIndex.
+ * async. Staged leaves (a batch in flight) are kept in memory for leafIndex. Over 300 lines for a
+ * reason: it is the whole contract on one connection set, one short SQL statement a method;
+ * election, queue, schema and snapshots are in their own postgres-*.ts files.
  */
 import pg from 'pg';
 import { CairnError } from '../errors.js';
@@ -10,7 +12,8 @@ import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueue
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
-import { channels, claim, enqueue, Notices } from './postgres-queue.js';
+import { Coalesce } from './postgres-coalesce.js';
+import { claim, enqueue, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
 export interface PostgresOptions extends PostgresPlace, LeadOptions {
@@ -197,9 +200,10 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
         );
       }
       await insertCheckpoint(c, b.checkpoint);
-      await c.query('SELECT pg_notify($1, $2)', [channels(this.o).committed, String(newSize)]);
     });
     this.forget(newSize);
+    // After the commit, not in it (postgres-queue.ts says why).
+    this.notices.hintCommitted(newSize);
   }
 
   async resign(cp: CheckpointRow): Promise<boolean> {
@@ -230,10 +234,15 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     return Number((await this.pool.query<{ size: string }>('SELECT size FROM head')).rows[0].size);
   }
 
-  async entry(index: number): Promise<EntryRow | undefined> {
-    const r = (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx = $1', [index])).rows[0];
-    return r && entryOf(r);
+  entry(index: number): Promise<EntryRow | undefined> {
+    return this.byIndex.get(index);
   }
+
+  /** The entries asked for in one turn, read in one query (the uploads a commit answers, concurrent reads). */
+  private readonly byIndex = new Coalesce<number, EntryRow>(async (idx) => {
+    const rows = (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx = ANY($1::bigint[])', [idx])).rows;
+    return new Map(rows.map((r) => [Number(r.idx), entryOf(r)]));
+  });
 
   async entries(start: number, end: number): Promise<EntryRow[]> {
     return (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [start, end])).rows.map(entryOf);
@@ -244,11 +253,17 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   }
 
   async leafIndex(leafHash: Uint8Array): Promise<number | undefined> {
-    const staged = this.staged.get(Buffer.from(leafHash).toString('hex'));
+    const hex = Buffer.from(leafHash).toString('hex');
+    const staged = this.staged.get(hex);
     if (staged !== undefined) return staged;
-    const r = (await this.pool.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(leafHash)])).rows[0];
-    return r && Number(r.idx);
+    return this.byLeaf.get(hex);
   }
+
+  /** The committed leaves asked for in one turn, looked up in one query (the sequencer asks for a whole batch at once). */
+  private readonly byLeaf = new Coalesce<string, number>(async (hexes) => {
+    const rows = (await this.pool.query<{ idx: string; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE leaf_hash = ANY($1::bytea[])', [hexes.map((h) => Buffer.from(h, 'hex'))])).rows;
+    return new Map(rows.map((r) => [r.leaf_hash.toString('hex'), Number(r.idx)]));
+  });
 
   async search(key: string, limit: number, size: number): Promise<number[]> {
     const r = await this.pool.query<{ idx: string }>('SELECT idx FROM search_keys WHERE key = $1 AND idx < $2 ORDER BY idx LIMIT $3', [key, size, limit]);
@@ -268,12 +283,14 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
 
   // ---- The shared queue (postgres-queue.ts).
 
-  enqueue(e: QueuedEntry): Promise<Enqueued> {
-    return enqueue(this.pool, this.o, e, Date.now());
+  async enqueue(e: QueuedEntry): Promise<Enqueued> {
+    const r = await enqueue(this.pool, this.o, e, Date.now());
+    if (r.queued) this.notices.hintQueued();
+    return r;
   }
 
   async claim(limit: number): Promise<QueuedEntry[]> {
-    // Rows of committed leaves cannot be queued (enqueue's head lock), so none is skipped here.
+    // No row of a committed leaf is ever committed to the queue (enqueue checks after inserting), so none is skipped here.
     return claim(this.pool, limit);
   }
 

@@ -3,25 +3,56 @@
  * primary of `cairn serve --workers`): a follower Log over it serves committed entries, tiles and
  * checkpoints. It takes no writer lock and starts no threads. Every batch commits its entries,
  * tiles and checkpoint in one transaction, so the latest checkpoint it reads is always covered
- * by rows it can read. Lookups by leaf hash and search key are not offered: the writer's newest
- * keys are still in its memory (the index tail), so those requests go to the writer.
+ * by rows it can read. Lookups by leaf hash and search key read index.db read-only and keep
+ * their own tail of what index.db has not reached (FollowerKeys), up to the latest checkpoint
+ * read: the same answers as the writer's for every committed entry.
  */
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity, StorageStats, SyncLogStorage } from './contract.js';
 import { openDb, type Db } from './db.js';
-import { DB_FILE } from './sqlite.js';
+import { FollowerKeys } from './key-index.js';
+import { DB_FILE, INDEX_FILE } from './sqlite.js';
 import { TableReads } from './table-reads.js';
 import { Tables } from './tables.js';
 
 export class SqliteReader extends TableReads implements SyncLogStorage {
-  private constructor(private readonly db: Db) {
+  private keyIndex?: FollowerKeys;
+  /** The size of the latest checkpoint read: lookups by leaf hash see entries below it. */
+  private size = 0;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly indexPath: string,
+  ) {
     super(new Tables(db));
   }
 
-  /** open opens dataDir's cairn.db read-only; it must exist (the writer creates it). */
+  /** open opens dataDir's cairn.db read-only (index.db on the first lookup); both must exist (the writer creates them). */
   static open(dataDir: string): SqliteReader {
-    return new SqliteReader(openDb(join(dataDir, DB_FILE), { readonly: true }));
+    return new SqliteReader(openDb(join(dataDir, DB_FILE), { readonly: true }), join(dataDir, INDEX_FILE));
+  }
+
+  override latest(): CheckpointRow | undefined {
+    const row = super.latest();
+    if (row && row.size > this.size) this.size = row.size;
+    return row;
+  }
+
+  leafIndex(leafHash: Uint8Array): number | undefined {
+    const keys = this.keys();
+    keys.catchUp(this.size);
+    return keys.indexOf(leafHash);
+  }
+
+  search(key: string, limit: number, size: number): number[] {
+    const keys = this.keys();
+    keys.catchUp(size);
+    return keys.search(key, limit, size);
+  }
+
+  private keys(): FollowerKeys {
+    return (this.keyIndex ??= new FollowerKeys(this.db, this.indexPath));
   }
 
   problem(): string | undefined {
@@ -31,6 +62,7 @@ export class SqliteReader extends TableReads implements SyncLogStorage {
     return { bytes: 0, indexLag: 0 };
   }
   async close(): Promise<void> {
+    this.keyIndex?.close();
     this.db.close();
   }
 
@@ -58,12 +90,6 @@ export class SqliteReader extends TableReads implements SyncLogStorage {
   }
   flushIndex(): Promise<void> {
     return Promise.resolve();
-  }
-  leafIndex(): number | undefined {
-    throw readOnly('look up leaf hashes');
-  }
-  search(): number[] {
-    throw readOnly('search');
   }
 }
 

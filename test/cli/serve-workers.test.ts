@@ -9,6 +9,8 @@ import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const ORIGIN = 'cairn.test';
+/** Worker processes each load the whole server: on a loaded 2-core machine that took over a minute. */
+const START_MS = 180_000;
 
 /** fetchRaw GETs url on a new connection (so the cluster spreads them over the workers): status, body bytes, the answering worker's pid if one answered itself. */
 function fetchRaw(url: string): Promise<{ status: number; body: Buffer; worker?: string }> {
@@ -39,12 +41,12 @@ describe('cairn serve --workers 2', () => {
   });
 
   it('answers uploads through the workers with proofs that verify, the same read bytes from every process, and shuts down cleanly', async () => {
-    server = await startServer({ dataDir: dir, heartbeat: 0, args: ['--workers', '2', '--max-body', '4096', '--public-url', `http://${ORIGIN}`, '--log-level', 'info'] });
+    server = await startServer({ dataDir: dir, heartbeat: 0, startTimeoutMs: START_MS, args: ['--workers', '2', '--max-body', '4096', '--public-url', `http://${ORIGIN}`, '--log-level', 'info'] });
     const primary = /"primary":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(server.output())![1];
     expect(primary).not.toBe(server.url);
     const pem = ((await (await fetch(`${server.url}/api/v1/log/publicKey`)).text()) as string).trim() + '\n';
 
-    // Uploads through the public port: forwarded to the one sequencer, answered after the commit.
+    // Uploads through the public port: admitted in the workers, appended by the one sequencer, answered after the commit.
     const signer = newSigner();
     const N = 24;
     const answers = await Promise.all(
@@ -62,14 +64,14 @@ describe('cairn serve --workers 2', () => {
     }
     expect([...indexes].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
 
-    // A re-upload is refused by the primary with 409, through a worker.
+    // A re-upload is refused by the primary's sequencer with 409, through a worker.
     const once = JSON.stringify(hashedrekord(signer));
     const dup = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
     expect(dup.status).toBe(201);
     const again = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: once });
     expect(again.status).toBe(409);
 
-    // A body past --max-body is streamed on, not held in the worker: the primary refuses it.
+    // A body past --max-body is refused by the worker as the primary would.
     const big = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(100_000) });
     expect(big.status).toBe(413);
 
@@ -90,10 +92,56 @@ describe('cairn serve --workers 2', () => {
     expect(past.worker).toBeUndefined();
     expect(workers.size).toBe(2);
 
-    // SIGTERM to the primary: the workers drain and exit, then the log closes; exit 0.
+    // /metrics covers every process: the uploads both workers answered, summed; the log's gauges once.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('cairn_http_requests_total\\{route="/api/v1/log/entries",method="POST",status="201"\\}'), metrics).toBe(N + 1);
+    expect(sample('cairn_http_requests_total\\{route="/api/v1/log/entries",method="POST",status="409"\\}')).toBe(1);
+    expect(sample('cairn_tree_size')).toBe(N + 1);
+    expect(sample('cairn_entries_appended_total')).toBe(N + 1);
+    expect(sample('cairn_build_info\\{version="[^"]+",node="[^"]+"\\}')).toBe(1);
+
+    // /readyz covers every worker: a worker that does not answer makes the server unready.
+    const readyz = async () => {
+      const r = await fetchRaw(`${primary}/readyz`);
+      return { status: r.status, checks: (JSON.parse(r.body.toString()) as { checks: Record<string, { ok: boolean; detail?: string }> }).checks };
+    };
+    // Ready once every worker answers within 2 s (on a loaded machine not every time: retried).
+    const readySoon = async () => {
+      for (let i = 0; ; i++) {
+        const r = await readyz();
+        if (r.status === 200 || i === 20) return r;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    };
+    expect(await readySoon()).toMatchObject({ status: 200, checks: { workers: { ok: true, detail: '2 of 2 ready' } } });
+    const [stopped] = [...workers].map(Number);
+    process.kill(stopped, 'SIGSTOP');
+    try {
+      const r = await readyz();
+      expect(r.status).toBe(503);
+      expect(r.checks.workers.ok).toBe(false);
+      expect(r.checks.workers.detail).toContain(`worker ${stopped}: no answer`);
+    } finally {
+      process.kill(stopped, 'SIGCONT');
+    }
+    expect((await readySoon()).status).toBe(200);
+
+    // SIGTERM to the primary with uploads in flight: the workers finish theirs (the primary still
+    // appends), then the log closes; exit 0. Every upload answered 201 is in the log afterwards.
+    const inFlight = Array.from({ length: 32 }, () =>
+      fetch(`${server!.url}/api/v1/log/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hashedrekord(signer)) }).then(
+        async (r) => (r.status === 201 ? Object.keys((await r.json()) as object)[0] : undefined),
+        () => undefined, // cut off by the shutdown: never acknowledged
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 20));
     server.child.kill('SIGTERM');
+    const acknowledged = (await Promise.all(inFlight)).filter((id): id is string => id !== undefined);
     expect(await server.exited).toBe('exit 0');
     expect(server.output()).toContain('shutdown complete');
     for (const pid of workers) expect(alive(Number(pid))).toBe(false);
-  }, 60_000);
+    server = await startServer({ dataDir: dir, heartbeat: 0, startTimeoutMs: START_MS, args: ['--public-url', `http://${ORIGIN}`] });
+    for (const id of acknowledged) expect((await fetch(`${server.url}/api/v1/log/entries/${id}`)).status, id).toBe(200);
+  }, 400_000);
 });

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
 import { Log, QueueFeeder, SharedSubmitter, auditPostgres, loadOrCreateKey, type AnyLog, type Receipt } from '../../src/log/index.js';
-import { verifyInclusion } from '../../src/merkle/index.js';
+import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { PostgresStorage } from '../../src/storage/index.js';
 import { testDatabase, testSchema } from '../helpers/postgres.js';
 import { TEST_ORIGIN, body, tempDir } from '../helpers/test-log.js';
@@ -28,19 +28,19 @@ afterEach(async () => {
 });
 
 /** node opens one node on schema, named (application_name) so its connections can be found; lead waits that long for the lead (and feeds the queue unless told not to yet), false: a follower. */
-async function node(schema: string, name: string, lead: number | false, feeding = true): Promise<Node> {
+async function node(schema: string, name: string, lead: number | false, feeding = true, pollMs = 50): Promise<Node> {
   const u = new URL(url!);
   u.searchParams.set('application_name', name);
   const storage = await PostgresStorage.open({ url: u.toString(), schema, lead, leaseMs: 1000 });
   const log = await Log.openOn(storage, key, { origin: TEST_ORIGIN, heartbeatMs: 0, maxBatch: 20 });
-  const n: Node = { name, storage, log, submitter: new SharedSubmitter(log, storage, { timeoutMs: 20_000, pollMs: 50 }) };
+  const n: Node = { name, storage, log, submitter: new SharedSubmitter(log, storage, { timeoutMs: 20_000, pollMs }) };
   nodes.push(n);
-  if (lead !== false && feeding) feed(n);
+  if (lead !== false && feeding) feed(n, pollMs);
   return n;
 }
 
-function feed(n: Node): void {
-  n.feeder = new QueueFeeder(n.log, n.storage, { pollMs: 50, leading: () => n.storage.role === 'leader' });
+function feed(n: Node, pollMs = 50): void {
+  n.feeder = new QueueFeeder(n.log, n.storage, { pollMs, leading: () => n.storage.role === 'leader' });
 }
 
 const submit = (n: Node, i: number, salt = '') => n.submitter.submit({ body: body(i, salt), kind: 'test', indexKeys: [`k:${i % 3}`], signEntryTimestamp: true });
@@ -97,6 +97,62 @@ else
       expect(isCairnError(lost[0].reason, 'DUPLICATE') && lost[0].reason.details.index).toBe(won[0].value.entry.index);
       expect(await a.storage.queueDepth()).toBe(0);
       await exactlyOnce(schema, 121);
+    });
+
+    it('the hints alone carry uploads through: queued wakes the leader, committed wakes the uploads, on the node itself and across nodes', async () => {
+      // Polls of a minute: within the test only the notices can wake the feeder and the waiting uploads.
+      const schema = testSchema();
+      const a = await node(schema, 'qh', 3000, true, 60_000);
+      const b = await node(schema, 'qi', false, true, 60_000);
+      const heard = { queued: 0, committed: [] as number[] };
+      b.storage.onQueued(() => heard.queued++);
+      b.storage.onCommitted((size) => heard.committed.push(size));
+      // Let both listeners connect (a hint sent before a listener exists is not heard by it).
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      const via: [Node, Receipt][] = [];
+      via.push([a, await submit(a, 1)]);
+      via.push([b, await submit(b, 2)]);
+      const at = (i: number) => (i % 2 ? a : b);
+      (await Promise.all(Array.from({ length: 20 }, (_, i) => submit(at(i), i + 10)))).forEach((r, i) => via.push([at(i), r]));
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      for (const [n, r] of via) await checkReceipt(n, r);
+      // b's own enqueues reached b's listeners at once; a's reached it through NOTIFY.
+      expect(heard.queued).toBeGreaterThan(0);
+      expect(heard.committed.at(-1)).toBe(22);
+      await exactlyOnce(schema, 22);
+    });
+
+    it('a leaf queued again while the batch storing it commits gets 409 with its index, and leaves no row behind', async () => {
+      const schema = testSchema();
+      const a = await node(schema, 'qj', 3000);
+      const b = await node(schema, 'qk', false);
+      await submit(a, 1); // the log exists and has a batch behind it
+      // Hold the next commit at its last step (the checkpoint), its entries written and its queue rows deleted.
+      const blocker = new pg.Client(url);
+      await blocker.connect();
+      await blocker.query(`BEGIN; LOCK TABLE ${schema}.checkpoints IN SHARE MODE`);
+      const first = submit(a, 2);
+      first.catch(() => {});
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const waiting = await admin(async (c) => (await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'qj' AND wait_event_type = 'Lock'`)).rows[0].n);
+        if (Number(waiting) > 0) break;
+        if (Date.now() > deadline) throw new Error('the leader never reached its commit');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The same leaf through the other node, straight into the queue, while that batch is held.
+      let settled = false;
+      const again = b.storage.enqueue({ leafHash: leafHash(body(2)), body: body(2), kind: 'test', keys: [], signEntryTimestamp: false });
+      void again.finally(() => (settled = true)).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // it waits for the batch: an answer now could not know the leaf is stored
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      const r = await first;
+      expect(await again).toEqual({ queued: false, index: r.entry.index });
+      expect(await b.storage.queueDepth()).toBe(0);
+      await exactlyOnce(schema, 2);
     });
 
     it('a batch cut off mid-commit (pg_terminate_backend of the leader) is integrated once, by the next leader', async () => {
