@@ -85,6 +85,8 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
     });
     channels.set(w, channel);
     w.on('message', (m) => channel.receive(m));
+    // A worker that dies mid-write breaks the pipe (EPIPE): its exit is handled below; the primary must not die of it.
+    w.on('error', (e) => logger.warn({ worker: w.id, err: e.message }, 'IPC channel to an HTTP worker failed'));
     w.once('exit', () => {
       channel.close();
       channels.delete(w);
@@ -119,7 +121,7 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
           new Promise<void>((resolve) => {
             if (w.isDead()) return resolve();
             w.once('exit', () => resolve());
-            w.send({ type: 'stop' });
+            w.send({ type: 'stop' }, () => {}); // one that died meanwhile is resolved by its exit
             // One that does not finish in time is killed; the primary still answers only durable writes.
             setTimeout(() => w.process.kill('SIGKILL'), ((v['shutdown-timeout'] as number) + 5) * 1000).unref();
           }),

@@ -76,11 +76,12 @@ describe('cairn serve --workers 2 against --workers 1', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe('exit 0');
     cpSync(dirA, dirB, { recursive: true });
+    // Each is killed after the test even if the other fails to start.
+    const started = (s: ServerProcess) => (servers.push(s), s);
     const [a, b] = await Promise.all([
-      startServer({ dataDir: dirA, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '1'] }),
-      startServer({ dataDir: dirB, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '2'] }),
+      startServer({ dataDir: dirA, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '1'] }).then(started),
+      startServer({ dataDir: dirB, heartbeat: 0, startTimeoutMs: START_MS, args: [...args, '--workers', '2'] }).then(started),
     ]);
-    servers.push(a, b);
 
     let exact = 0;
     const workers = new Set<string>();
