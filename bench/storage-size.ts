@@ -39,8 +39,11 @@ function certs(): string[] {
   });
 }
 
-/** derivedEntry is entry i as a hashedrekord body with a real certificate, and the keys it derives to. */
-function derivedEntry(i: number, pool: string[]): { body: Uint8Array; indexKeys: string[] } {
+/**
+ * derivedEntry is entry i as a hashedrekord body with a real certificate, and the keys it derives
+ * to: flagged derivedKeys, as hashedrekord's admit flags them (on main before the flag: ignored).
+ */
+function derivedEntry(i: number, pool: string[]): { body: Uint8Array; indexKeys: string[]; derivedKeys: true } {
   const body = new TextEncoder().encode(
     JSON.stringify({
       apiVersion: '0.0.1',
@@ -48,7 +51,7 @@ function derivedEntry(i: number, pool: string[]): { body: Uint8Array; indexKeys:
       spec: { data: { hash: { algorithm: 'sha256', value: hex(i, 'a') } }, signature: { content: 'MEUCIQ'.padEnd(96, 'A'), publicKey: { content: Buffer.from(pool[i % pool.length]).toString('base64') } } },
     }),
   );
-  return { body, indexKeys: storedSearchKeys('hashedrekord/0.0.1', body)! };
+  return { body, indexKeys: storedSearchKeys('hashedrekord/0.0.1', body)!, derivedKeys: true };
 }
 
 async function build(dir: string, n: number): Promise<void> {

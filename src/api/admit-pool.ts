@@ -160,7 +160,12 @@ export class AdmitPool {
     slot.jobs.delete(id);
     this.queued--;
     this.queuedBytes -= job.bytes;
-    if (kind !== null) return job.resolve({ kind, body: a as Uint8Array, indexKeys: b as string[] });
+    if (kind !== null) {
+      // derivedKeys comes from the kind's admit in the worker (never from the request), as inline.
+      const admitted: Admitted = { kind, body: a as Uint8Array, indexKeys: b as string[] };
+      if (c === true) admitted.derivedKeys = true;
+      return job.resolve(admitted);
+    }
     if (a === 'NOT_JSON') return job.reject(new BodyNotJson());
     if (a === null) return job.reject(new Error(b as string)); // not a CairnError: a bug, answered 500 as inline
     job.reject(new CairnError(a as ErrorCode, b as string, c as Record<string, unknown>));

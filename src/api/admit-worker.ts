@@ -13,10 +13,10 @@ import { admitV2Body } from './admission-v2.js';
 /** AdmitIn is one body to admit, with the pool's id for it and whether it is a Rekor v2 request. */
 export type AdmitIn = [id: number, bytes: Uint8Array, v2?: boolean];
 /**
- * AdmitReply is [id, kind, body, indexKeys] for an admitted body, or [id, null, code, message,
+ * AdmitReply is [id, kind, body, indexKeys, derivedKeys] for an admitted body, or [id, null, code, message,
  * details] for an error (code NOT_JSON for a body that is not JSON, null for an error without one).
  */
-export type AdmitReply = [id: number, kind: string, body: Uint8Array, indexKeys: string[]] | [id: number, kind: null, code: string | null, message: string, details: unknown];
+export type AdmitReply = [id: number, kind: string, body: Uint8Array, indexKeys: string[], derivedKeys: boolean] | [id: number, kind: null, code: string | null, message: string, details: unknown];
 /** AdmitOut is a reply, or the one message saying the worker has loaded. */
 export type AdmitOut = AdmitReply | { ready: true; native: boolean };
 
@@ -38,7 +38,7 @@ port.on(([id, bytes, v2]) => {
   }
   // The canonical body is a fresh array of its own: move it rather than copy it.
   const own = a.body.byteOffset === 0 && a.body.byteLength === a.body.buffer.byteLength && !(a.body.buffer instanceof SharedArrayBuffer);
-  port.post([id, a.kind, a.body, a.indexKeys], own ? [a.body.buffer as ArrayBuffer] : []);
+  port.post([id, a.kind, a.body, a.indexKeys, a.derivedKeys === true], own ? [a.body.buffer as ArrayBuffer] : []);
 });
 
 // Ready once this module (and so kinds and the native addon) has loaded: the pool waits for it.

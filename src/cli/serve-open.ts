@@ -8,6 +8,7 @@ import { CairnError } from '../errors.js';
 import { ElectedNode, Shards, loadOrCreateKey, type BatchStats } from '../log/index.js';
 import { PostgresStorage, describePlace, postgresPlace } from '../storage/index.js';
 import type { Values } from './config.js';
+import { Progress } from './progress.js';
 
 /** ServedLog is what serve answers from. */
 export interface ServedLog {
@@ -40,7 +41,13 @@ export async function openServed(v: Values, origin: string, hooks: ServeHooks, l
     onSearch: hooks.onSearch,
   };
   if (v.database === undefined) {
-    const shards = Shards.open({ ...service, dataDir: v.data as string, keyFile: v.key as string | undefined, keyType: v['key-type'] as 'ed25519' | 'ecdsa-p256' });
+    // A schema migration of a large log (006 reads every stored key row) shows it is alive.
+    let migrating: Progress | undefined;
+    const onMigrate = (what: string, done: number, total: number): void => {
+      (migrating ??= new Progress(`serve: migrating cairn.db, ${what}`, 'rows')).update(done, total);
+      if (done >= total) migrating = void migrating.end();
+    };
+    const shards = Shards.open({ ...service, dataDir: v.data as string, keyFile: v.key as string | undefined, keyType: v['key-type'] as 'ed25519' | 'ecdsa-p256', onMigrate });
     return { shards, close: () => shards.close() };
   }
   const place = postgresPlace(v.database as string);

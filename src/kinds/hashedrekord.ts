@@ -63,7 +63,8 @@ function admitHashedrekord(entry: ProposedEntry): Admitted {
     },
   });
   const indexKeys = [hashKey(alg, value), spkiKey(verifier.spki), ...sanKeys(verifier.sans)];
-  return { kind: `${KIND}/${VERSION}`, body, indexKeys: [...new Set(indexKeys)] };
+  // The keys are built from the stored body's fields with storedSearchKeys' functions: derivable.
+  return { kind: `${KIND}/${VERSION}`, body, indexKeys: [...new Set(indexKeys)], derivedKeys: true };
 }
 
 function nonEmpty(v: unknown, field: string): string {

@@ -19,6 +19,12 @@ export interface Admitted {
   body: Uint8Array;
   /** Normalized search keys (see search-keys.ts); deduplicated. */
   indexKeys: string[];
+  /**
+   * derivedKeys is true when indexKeys are exactly storedSearchKeys(kind, body) (stored-keys.ts),
+   * same keys in the same order, so storage need not keep them beside the body: it derives them
+   * when it reads. Set only by a kind's own admit, by construction, never from the request.
+   */
+  derivedKeys?: boolean;
 }
 
 /**

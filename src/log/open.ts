@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors.js';
 import { EMPTY_ROOT, bytesEqual, leafHash, rootHash } from '../merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier, type LogKey } from '../note/index.js';
-import { SqliteStorage, sqliteDamage, type CheckpointRow, type LogStorage } from '../storage/index.js';
+import { SqliteStorage, sqliteDamage, type CheckpointRow, type LogStorage, type MigrateProgress } from '../storage/index.js';
 import { drive, isPromise, wait, type Awaitable, type Steps } from './awaitable.js';
 import { loadOrCreateKey, type KeyType } from './keyfile.js';
 import type { BatchStats } from './sequencer.js';
@@ -60,6 +60,8 @@ export interface LogConfig extends ServiceConfig {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** Checkpoint the WAL on a worker thread instead of inside the writer's commits (default true). */
   walCheckpointer?: boolean;
+  /** Hears a long schema migration's progress when the database is opened (what, done, total). */
+  onMigrate?: MigrateProgress;
 }
 
 /** OpenedLog is what opening a log hands the running service (Log). */
@@ -83,7 +85,7 @@ export function openChecked(cfg: LogConfig): OpenedLog {
   const { key } = loadOrCreateKey(cfg.dataDir, cfg.keyFile, cfg.keyType ?? 'ed25519');
   let storage: SqliteStorage | undefined;
   try {
-    storage = SqliteStorage.open(cfg.dataDir, { synchronous: cfg.synchronous, index: cfg.index, walCheckpointer: cfg.walCheckpointer, onError: cfg.onError });
+    storage = SqliteStorage.open(cfg.dataDir, { synchronous: cfg.synchronous, index: cfg.index, walCheckpointer: cfg.walCheckpointer, onError: cfg.onError, onMigrate: cfg.onMigrate });
     const s = storage;
     const signer = new CheckpointSigner(cfg.origin, key);
     const treeId = present(drive(bindIdentity(s, signer, key, cfg.now ?? Date.now, cfg.treeId)));

@@ -293,6 +293,7 @@ export class Sequencer {
           oldSize,
           entries: accepted.map((a) => a.entry),
           keys: accepted.map((a) => a.p.sub.indexKeys),
+          derivedKeys: accepted.map((a) => a.p.sub.derivedKeys === true),
           tiles: updates,
           checkpoint: f.checkpoint,
         });

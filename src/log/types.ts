@@ -29,6 +29,12 @@ export interface Submission {
   /** Search keys, already normalized (e.g. "sha256:<hex>", "email:alice@example.com"). */
   indexKeys: string[];
   /**
+   * derivedKeys: indexKeys are exactly what storedSearchKeys(kind, body) gives back (kinds'
+   * Admitted.derivedKeys), so storage may keep no copy of them and derive them when it reads.
+   * Only admission sets it; an entry whose keys differ would be searchable under the wrong keys.
+   */
+  derivedKeys?: boolean;
+  /**
    * Sign Rekor's entry timestamp at integration and store it with the entry (the Rekor API's
    * uploads): it is signed once either way, and later reads serve it instead of signing again.
    */

@@ -42,6 +42,12 @@ export interface BatchWrite {
   entries: readonly EntryRow[];
   /** Per entry: its search keys. */
   keys: readonly (readonly string[])[];
+  /**
+   * Per entry (absent: none): true when its keys are exactly storedSearchKeys(kind, body), so a
+   * driver may store no copy and derive them when it reads them (the SQLite driver does; search,
+   * the index and snapshots' keys() answer the same either way). Set from Submission.derivedKeys.
+   */
+  derivedKeys?: readonly boolean[];
   /** Every tile the batch changed, with its new bytes. */
   tiles: readonly { level: number; index: number; data: Uint8Array }[];
   /** The checkpoint covering the batch: size oldSize + entries.length. */

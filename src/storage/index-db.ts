@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db.js';
+import { derivedKeys } from './entry-keys.js';
 import { keyHash } from './key-hash.js';
 
 const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/002-index.sql', import.meta.url)), 'utf8');
@@ -17,7 +18,11 @@ const INDEX_VERSION = 2;
 // run's keys go into each b-tree in order, so every touched page is written once.
 const MERGE_SQL = {
   leaves: 'INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash',
-  keys: 'INSERT OR IGNORE INTO index_keys (h, idx) SELECT key_hash(k.value), e.idx FROM log.entry_keys e, json_each(e.keys) k WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2',
+  // An entry's keys: its entry_keys row, or derived from its body (entry-keys.ts; the body is read
+  // only for an entry without a row).
+  keys: `INSERT OR IGNORE INTO index_keys (h, idx) SELECT key_hash(k.value), e.idx
+    FROM log.entries e LEFT JOIN log.entry_keys s ON s.idx = e.idx, json_each(CASE WHEN s.keys IS NULL THEN derived_keys(e.kind, e.body) ELSE s.keys END) k
+    WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2`,
   progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
 };
 
@@ -29,6 +34,7 @@ const MERGE_SQL = {
 export function mergeRun(idb: Db): (from: number, to: number) => void {
   const salt = indexSalt(idb);
   idb.function('key_hash', { deterministic: true }, (key: unknown) => keyHash(salt, String(key)));
+  idb.function('derived_keys', { deterministic: true }, (kind: unknown, body: unknown) => JSON.stringify(derivedKeys(String(kind), body as Uint8Array)));
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);

@@ -8,7 +8,7 @@ export { SqliteReader } from './sqlite-reader.js';
 export { openSnapshot } from './snapshot.js';
 export { sqliteDamage } from './db.js';
 // The witness server's own database (witness.db; witness/witness.ts), not a log's.
-export { openDb, type Db } from './db.js';
+export { openDb, type Db, type MigrateProgress } from './db.js';
 export { PostgresStorage, type PostgresOptions } from './postgres.js';
 export { describePlace, postgresPlace, type PostgresPlace } from './postgres-schema.js';
 export { openPostgresSnapshot, restorePostgres } from './postgres-snapshot.js';

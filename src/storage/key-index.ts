@@ -1,5 +1,6 @@
 import { Thread, threadModule } from '../threads/index.js';
 import { openDb, type Db } from './db.js';
+import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
 import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
@@ -19,8 +20,8 @@ import { TailIndex } from './tail-index.js';
  * rebuilt if it is missing, damaged or of another version.
  *
  * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
- * with the entry, in entry_keys, by the log writer), truncate() when that batch
- * fails, committed() after it commits.
+ * with the entry, in entry_keys, by the log writer, unless its body gives them back: entry-keys.ts),
+ * truncate() when that batch fails, committed() after it commits.
  */
 export class KeyIndex {
   /** Entries below this log index are in index.db; the tail starts here. */
@@ -182,21 +183,28 @@ export class KeyIndex {
     }
   }
 
-  /** load rebuilds the tail from the entries and entry keys past indexedSize. */
+  /**
+   * load rebuilds the tail from the entries past indexedSize and their keys (stored or derived from
+   * the body: a tail of certificate entries costs ~22–51 µs an entry here, bench/stored-keys.ts).
+   */
   private load(): void {
     loadTail(this.o.logDb, this.indexed, Number.MAX_SAFE_INTEGER, (idx, leafHash, keys) => this.add(idx, leafHash, keys));
   }
 }
 
-/** loadTail reads entries [from, to) of cairn.db with their search keys, in index order. */
+/** loadTail reads entries [from, to) of cairn.db with their search keys (stored or derived: entry-keys.ts), in index order. */
 function loadTail(logDb: Db, from: number, to: number, add: (idx: number, leafHash: Uint8Array, keys: string[]) => void): void {
-  const staged = new Map<number, string[]>();
-  for (const r of logDb.prepare<[number, number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ? AND idx < ?').iterate(from, to)) {
-    staged.set(r.idx, JSON.parse(r.keys) as string[]);
-  }
-  for (const r of logDb.prepare<[number, number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').iterate(from, to)) {
-    add(r.idx, r.leaf_hash, staged.get(r.idx) ?? []);
-  }
+  const rows = logDb.prepare<[number, number], KeysRow & { idx: number; leaf_hash: Buffer }>(
+    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
+  );
+  for (const r of rows.iterate(from, to)) add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
+}
+
+/** An entry's keys row (entry-keys.ts ENTRY_KEYS_COLUMNS). */
+interface KeysRow {
+  keys: string | null;
+  kind: string | null;
+  body: Buffer | null;
 }
 
 /** StoredKeys searches index.db, re-checking each hit against the entry's keys in cairn.db. */
@@ -204,16 +212,16 @@ type StoredKeys = (key: string, limit: number) => number[];
 
 function storedKeys(idb: Db, logDb: Db): StoredKeys {
   const searchStmt = idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
-  // An entry's stored search keys (cairn.db): every index.db hit is re-checked against them.
-  const keysStmt = logDb.prepare<[number], string>('SELECT keys FROM entry_keys WHERE idx = ?').pluck();
+  // An entry's search keys (cairn.db, stored or derived: entry-keys.ts): every index.db hit is re-checked against them.
+  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
   const salt = indexSalt(idb);
   return (key, limit) => {
     const stored: number[] = [];
     if (limit > 0) {
       // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
       for (const idx of searchStmt.iterate(keyHash(salt, key))) {
-        const keys = keysStmt.get(idx);
-        if (keys !== undefined && (JSON.parse(keys) as string[]).includes(key) && stored.push(idx) >= limit) break;
+        const r = keysStmt.get(idx);
+        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
       }
     }
     return stored;

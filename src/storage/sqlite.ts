@@ -9,7 +9,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { INLINE_CHECKPOINT_PAGES, WalCheckpointer } from './checkpointer.js';
 import type { BatchWrite, CheckpointRow, Cosignature, EntryRow, LogIdentity, StorageStats, SyncLogStorage } from './contract.js';
-import { openDb, type Db } from './db.js';
+import { openDb, type Db, type MigrateProgress } from './db.js';
 import { KeyIndex } from './key-index.js';
 import { lockDataDir, type WriterLock } from './lock.js';
 import { TableReads } from './table-reads.js';
@@ -29,6 +29,8 @@ export interface SqliteOptions {
   walCheckpointer?: boolean;
   /** Hears failures of the background threads (a dead writer, a failed index run). */
   onError?: (e: unknown) => void;
+  /** Hears a long schema migration's progress at open (db.ts). */
+  onMigrate?: MigrateProgress;
 }
 
 /** SqliteStorage is the SQLite driver: one per open log, holding the data directory's writer lock. */
@@ -69,7 +71,7 @@ export class SqliteStorage extends TableReads implements SyncLogStorage {
     const lock = lockDataDir(dataDir);
     let db: Db | undefined;
     try {
-      db = openDb(join(dataDir, DB_FILE), { synchronous: o.synchronous });
+      db = openDb(join(dataDir, DB_FILE), { synchronous: o.synchronous, onMigrate: o.onMigrate });
       return new SqliteStorage(db, lock, dataDir, o);
     } catch (e) {
       db?.close();

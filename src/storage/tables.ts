@@ -5,6 +5,7 @@
  */
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity } from './contract.js';
 import type { Db } from './db.js';
+import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
 import { CHECKPOINT_INSERT_SQL } from './statements.js';
 
 interface RawEntry {
@@ -49,7 +50,9 @@ export class Tables {
       checkpoints: db.prepare<[], RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size'),
       tile: db.prepare<[number, number], Buffer>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?').pluck(),
       cosignatures: db.prepare<[], Cosignature>('SELECT witness, size, checkpoint, lines FROM witness_cosignatures'),
-      keys: db.prepare<[number, number], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys WHERE idx >= ? AND idx < ?'),
+      keys: db.prepare<[number, number], { idx: number; keys: string | null; kind: string | null; body: Buffer | null }>(
+        `SELECT e.idx AS idx, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ?`,
+      ),
     };
   }
 
@@ -102,10 +105,10 @@ export class Tables {
     return this.s.tile.get(level, index);
   }
 
-  /** keys returns each entry's search keys for start <= index < end (an entry without keys: []). */
+  /** keys returns each entry's search keys for start <= index < end, stored or derived from its body (entry-keys.ts; an entry without keys: []). */
   keys(start: number, end: number): string[][] {
     const out: string[][] = Array.from({ length: Math.max(0, end - start) }, () => []);
-    for (const r of this.s.keys.iterate(start, end)) out[r.idx - start] = JSON.parse(r.keys) as string[];
+    for (const r of this.s.keys.iterate(start, end)) out[r.idx - start] = entryKeys(r.keys, r.kind, r.body);
     return out;
   }
 

@@ -98,6 +98,7 @@ function store(m: BatchMessage): void {
     const kind = m.kinds[o[k++]];
     const n = o[k++];
     entry.run(m.first + i, leaf, body, kind, time, ts);
+    // No row for an entry without keys, or whose keys its body gives back (entry-keys.ts).
     if (n > 0) keys.run(m.first + i, JSON.stringify(m.keys.slice(t, (t += n))));
   }
   for (const [level, index] of m.tiles) tile.run(level, index, next());

@@ -140,7 +140,8 @@ const MAX_SPARE_BYTES = 16 << 20;
  * matters for bodies too: a body that is a view into a request buffer would be cloned with the
  * whole buffer.
  * nums, per entry: where its leaf hash, body and SET end in bytes (-1: no SET), its integrated
- * time, its kind's position in kinds and its number of keys; then where each tile's data and
+ * time, its kind's position in kinds and its number of keys (0 for an entry whose keys are
+ * derived from its body, BatchWrite.derivedKeys: they are not sent, and no row is stored); then where each tile's data and
  * the root hash end.
  */
 function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8Array; nums: Float64Array; kinds: string[]; keys: string[] } {
@@ -158,6 +159,7 @@ function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8
   let o = 0;
   let lastKind: string | undefined;
   let lastKindAt = -1;
+  const derived = b.derivedKeys;
   for (let i = 0; i < b.entries.length; i++) {
     const e = b.entries[i];
     bytes.set(e.leafHash, at);
@@ -175,6 +177,10 @@ function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8
       if (lastKindAt < 0) lastKindAt = kinds.push(e.kind) - 1;
     }
     nums[o++] = lastKindAt;
+    if (derived?.[i]) {
+      nums[o++] = 0;
+      continue;
+    }
     const ks = b.keys[i];
     nums[o++] = ks.length;
     for (let j = 0; j < ks.length; j++) keys.push(ks[j]);

@@ -33,8 +33,9 @@ async function start(o: Parameters<typeof AdmitPool.start>[0]): Promise<AdmitPoo
 /** outcome is what admission gave, comparable across threads: the result, or the error's class and fields. */
 async function outcome(f: () => unknown): Promise<unknown> {
   try {
-    const a = (await f()) as { kind: string; body: Uint8Array; indexKeys: string[] };
-    return { kind: a.kind, body: Buffer.from(a.body).toString(), indexKeys: a.indexKeys };
+    const a = (await f()) as { kind: string; body: Uint8Array; indexKeys: string[]; derivedKeys?: boolean };
+    // derivedKeys too: the workers carry admit's flag back, or storage would keep rows it need not.
+    return { kind: a.kind, body: Buffer.from(a.body).toString(), indexKeys: a.indexKeys, derivedKeys: a.derivedKeys };
   } catch (e) {
     if (e instanceof CairnError) return { error: 'CairnError', code: e.code, message: e.message, details: e.details };
     return { error: (e as Error).constructor.name, message: (e as Error).message };
@@ -68,6 +69,7 @@ describe('AdmitPool', () => {
       const inline = await outcome(() => admitBody(enc(b)));
       expect(await outcome(() => pool.admit(enc(b))), b).toEqual(inline);
     }
+    expect((await pool.admit(enc(bodies[0]))).derivedKeys).toBe(true);
     await expect(pool.admit(enc('{'))).rejects.toBeInstanceOf(BodyNotJson);
     // A view into a larger buffer is copied, not moved: the caller's buffer stays intact.
     const big = enc('xx' + bodies[0]);

@@ -3,7 +3,7 @@
 import { sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { admitEntry, canonicalizeEntry, preAuthEncoding } from '../../src/kinds/index.js';
+import { admitEntry, canonicalizeEntry, preAuthEncoding, storedSearchKeys } from '../../src/kinds/index.js';
 import { isCairnError } from '../../src/errors.js';
 import { sigStructure } from '../../src/kinds/cose.js';
 import { b64, digestOf, fixture, hashedrekordEntry, keyPair, publicPem, signArtifact } from './helpers.js';
@@ -11,7 +11,9 @@ import { b64, digestOf, fixture, hashedrekordEntry, keyPair, publicPem, signArti
 function onlyCodedErrors(json: unknown): void {
   for (const f of [admitEntry, canonicalizeEntry]) {
     try {
-      f(json);
+      const a = f(json);
+      // Whatever admit accepts and says is derivable, storage derives back exactly (no row kept).
+      if ('derivedKeys' in a && a.derivedKeys) expect(storedSearchKeys(a.kind, a.body)).toEqual(a.indexKeys);
     } catch (e) {
       if (!isCairnError(e) || !['INVALID_ENTRY', 'UNSUPPORTED_KIND'].includes(e.code)) throw e;
       // An uncaught bug would surface as the generic fallback message; none is expected.
@@ -77,6 +79,15 @@ const junkValue = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((b) => b64(`-----BEGIN PUBLIC KEY-----\n${b64(b)}\n-----END PUBLIC KEY-----\n`)),
   fc.constantFrom(null, undefined, [], {}, '', 0, -1, 1e308, '__proto__', 'constructor'),
 );
+
+describe('derivedKeys: only where the stored body gives the keys back', () => {
+  it('is set by hashedrekord, equal to storedSearchKeys, and by no other kind', () => {
+    const h = admitEntry(goodHashedrekord);
+    expect(h.derivedKeys).toBe(true);
+    expect(storedSearchKeys(h.kind, h.body)).toEqual(h.indexKeys);
+    for (const e of [goodDsse, goodIntoto2, goodIntoto1, goodCose]) expect(admitEntry(e).derivedKeys, e.kind).toBeUndefined();
+  });
+});
 
 describe('admission never throws anything but coded errors', () => {
   it('on arbitrary JSON values', () => {

@@ -13,10 +13,14 @@ function realBodies(): Buffer[] {
   return real.map((e) => Buffer.from(e.canonicalizedBody, 'base64'));
 }
 
-/** The body alone gives back admit's keys, in admit's order. */
+/**
+ * The body alone gives back admit's keys, in admit's order; and admit says so (derivedKeys), so
+ * storage keeps no copy of them (a flagged entry whose keys differed would be found by others).
+ */
 function expectDerived(a: Admitted): void {
   expect(a.indexKeys.length).toBeGreaterThan(1);
   expect(storedSearchKeys(a.kind, a.body)).toEqual(a.indexKeys);
+  expect(a.derivedKeys).toBe(true);
 }
 
 describe('storedSearchKeys: hashedrekord 0.0.1', () => {

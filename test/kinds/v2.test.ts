@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { admitCreateEntryRequest } from '../../src/kinds/index.js';
+import { admitCreateEntryRequest, storedSearchKeys } from '../../src/kinds/index.js';
 import { b64, digestOf, expectCode, keyPair, signArtifact, signEd25519ph, type KeySpec } from './helpers.js';
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -94,6 +94,8 @@ describe('hashedrekord v0.0.2: byte-identical to rekor-tiles', () => {
     const artifact = Buffer.from(`v2 ${spec}`);
     const a = admitCreateEntryRequest(request(b64(digestOf(alg, artifact)), b64(signArtifact(privateKey, alg, artifact)), { publicKey: { rawBytes: der(publicKey) }, keyDetails: details }));
     expect(utf8(a.body)).toContain(`"keyDetails":"${details}"`);
+    expect(a.derivedKeys).toBe(true);
+    expect(storedSearchKeys(a.kind, a.body)).toEqual(a.indexKeys);
   });
 
   it('admits Ed25519ph over a SHA-512 digest', async () => {
@@ -102,6 +104,8 @@ describe('hashedrekord v0.0.2: byte-identical to rekor-tiles', () => {
     const sig = await signEd25519ph(privateKey, artifact);
     const a = admitCreateEntryRequest(request(b64(digestOf('sha512', artifact)), b64(sig), { publicKey: { rawBytes: der(publicKey) }, keyDetails: 'PKIX_ED25519_PH' }));
     expect(utf8(a.body)).toContain('"algorithm":"SHA2_512"');
+    expect(a.derivedKeys).toBe(true);
+    expect(storedSearchKeys(a.kind, a.body)).toEqual(a.indexKeys);
   });
 });
 
@@ -177,6 +181,7 @@ describe('dsse v0.0.2', () => {
     );
     expect(a.kind).toBe('dsse/0.0.2');
     expect(a.indexKeys).toContain(`sha256:${'cd'.repeat(32)}`);
+    expect(a.derivedKeys).toBeUndefined(); // its payload's keys are not in the body: stored
   });
 
   const cases: [string, unknown, RegExp][] = [

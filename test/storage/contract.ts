@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, HASH_SIZE, integrate, leafHash, rootHash, tileWidthAt, tilesForSize, type ReadNodes } from '../../src/merkle/index.js';
 import { TileCache } from '../../src/log/index.js';
 import type { BatchWrite, CheckpointRow, LogIdentity, LogSnapshot, LogStorage } from '../../src/storage/index.js';
+import { admitEntry, type Admitted } from '../../src/kinds/index.js';
+import { digestOf, hashedrekordEntry, keyPair, publicPem, signArtifact } from '../kinds/helpers.js';
 
 /** DriverFactory is what a driver gives the suite. A "place" is where one log lives (a directory, a schema). */
 export interface DriverFactory {
@@ -42,11 +44,11 @@ class Tree {
   size = 0;
   readonly read: ReadNodes = (nodes) => new TileCache((l, i) => this.tiles.get(`${l}/${i}`)).readNodes(nodes);
 
-  /** batch returns the next batch of n entries (not yet applied: apply() once committed). */
-  batch(n: number, salt = ''): BatchWrite & { apply: () => void } {
+  /** batch returns the next batch of n entries, or of these admitted ones (not yet applied: apply() once committed). */
+  batch(n: number, salt = '', admitted?: Admitted[]): BatchWrite & { apply: () => void } {
     const entries = Array.from({ length: n }, (_, i) => {
-      const body = enc(`entry ${this.size + i} ${salt}`);
-      return { index: this.size + i, leafHash: leafHash(body), body, kind: 'test', integratedTime: 1_700_000_000 + i };
+      const body = admitted?.[i].body ?? enc(`entry ${this.size + i} ${salt}`);
+      return { index: this.size + i, leafHash: leafHash(body), body, kind: admitted?.[i].kind ?? 'test', integratedTime: 1_700_000_000 + i };
     });
     const updates = integrate(this.size, entries.map((e) => e.leafHash), (l, i) => this.tiles.get(`${l}/${i}`));
     const after = new Map(this.tiles);
@@ -56,7 +58,8 @@ class Tree {
     const b = {
       oldSize: this.size,
       entries,
-      keys: entries.map((e) => [`k:${e.index % 3}`, `id:${e.index}`]),
+      keys: admitted ? admitted.map((a) => a.indexKeys) : entries.map((e) => [`k:${e.index % 3}`, `id:${e.index}`]),
+      ...(admitted ? { derivedKeys: admitted.map((a) => a.derivedKeys === true) } : {}),
       tiles: updates.map((u) => ({ level: u.level, index: u.index, data: u.data })),
       checkpoint: checkpoint(newSize, root),
     };
@@ -75,8 +78,8 @@ function stageAll(s: LogStorage, b: BatchWrite): void {
   b.entries.forEach((e, i) => s.stage(e.index, e.leafHash, b.keys[i]));
 }
 
-async function commit(s: LogStorage, t: Tree, n: number, salt = ''): Promise<BatchWrite> {
-  const b = t.batch(n, salt);
+async function commit(s: LogStorage, t: Tree, n: number, salt = '', admitted?: Admitted[]): Promise<BatchWrite> {
+  const b = t.batch(n, salt, admitted);
   stageAll(s, b);
   await s.commit(b);
   b.apply();
@@ -228,6 +231,32 @@ export function storageContract(name: string, d: DriverFactory): void {
       expect(await s.search('nothing', 10, 30)).toEqual([]);
       await s.flushIndex(30);
       expect(await s.search('k:2', 100, 30)).toEqual([2, 5, 8, 11, 14, 17, 20, 23, 26, 29]);
+      await s.close();
+    });
+
+    it('finds entries whose keys their bodies give back (derivedKeys, a driver may store none) as any other, and snapshots read their keys', async () => {
+      const { s, place, tree } = await fresh(d);
+      const { publicKey, privateKey } = keyPair('p256');
+      const admitted = Array.from({ length: 6 }, (_, i): Admitted => {
+        const artifact = enc(`contract derived ${i}`);
+        const hex = digestOf('sha256', artifact).toString('hex');
+        if (i % 3 === 2) return { kind: 'dsse/0.0.1', body: enc(`{"dsse":${i}}`), indexKeys: [`sha256:${hex}`] }; // stored
+        return admitEntry(hashedrekordEntry(signArtifact(privateKey, 'sha256', artifact), publicPem(publicKey), 'sha256', hex));
+      });
+      await commit(s, tree, 3, '', admitted.slice(0, 3));
+      await commit(s, tree, 3, '', admitted.slice(3));
+      const key = admitted[0].indexKeys[1];
+      expect(key).toMatch(/^key:/);
+      const check = async () => {
+        for (const [i, a] of admitted.entries()) expect(await s.search(a.indexKeys[0], 10, 6), `entry ${i}`).toEqual([i]);
+        expect(await s.search(key, 10, 6)).toEqual([0, 1, 3, 4]);
+      };
+      await check();
+      await s.flushIndex(6);
+      await check();
+      const snap = await d.snapshot(place);
+      expect(snap.keys(0, 6)).toEqual(admitted.map((a) => a.indexKeys));
+      snap.close();
       await s.close();
     });
 

@@ -88,6 +88,18 @@ describe('LogWriter', () => {
     expect(stored).toEqual(entries.map((e) => ({ idx: e.index, kind: e.kind, t: 'text', time: e.integratedTime, tt: 'integer' })));
   });
 
+  it('stores no key row for an entry whose keys are derived from its body (derivedKeys), and the others\' as before', async () => {
+    const { db, writer } = setup();
+    const b = batch(0, 6);
+    const keys = b.entries.map((e) => [`k:${e.index}`]);
+    // Entries 1 and 4 are flagged: their keys are not even sent to the thread.
+    await writer.write({ ...b, keys, derivedKeys: b.entries.map((e) => e.index === 1 || e.index === 4) });
+    await writer.write({ ...batch(6, 2), keys: [['k:6'], ['k:7']] }); // no flags at all: every row
+    const rows = db.prepare<[], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys ORDER BY idx').all();
+    expect(rows).toEqual([0, 2, 3, 5, 6, 7].map((i) => ({ idx: i, keys: JSON.stringify([`k:${i}`]) })));
+    expect(new Tables(db).count()).toBe(8);
+  });
+
   it('reuses the memory of stored batches without leaking one batch into the next', async () => {
     const { db, writer } = setup();
     const spare = () => (writer as unknown as { spare: ArrayBuffer[] }).spare.length;

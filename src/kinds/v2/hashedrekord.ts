@@ -53,5 +53,6 @@ export function admitHashedRekordV002(request: unknown): Admitted {
     },
   });
   const keys = [hashKey(v.hash, toHex(digest)), spkiKey(v.parsed.spki), ...sanKeys(v.parsed.sans)];
-  return { kind: 'hashedrekord/0.0.2', body, indexKeys: [...new Set(keys)] };
+  // The keys are built from the stored body's fields with storedSearchKeys' functions: derivable.
+  return { kind: 'hashedrekord/0.0.2', body, indexKeys: [...new Set(keys)], derivedKeys: true };
 }
