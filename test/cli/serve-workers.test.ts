@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyLogEntry, type LogEntryAnon } from '../api/verifier.js';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { body } from '../helpers/test-log.js';
+import { Log } from '../../src/log/index.js';
 
 const ORIGIN = 'cairn.test';
 /** Worker processes each load the whole server: on a loaded 2-core machine that took over a minute. */
@@ -144,4 +146,30 @@ describe('cairn serve --workers 2', () => {
     server = await startServer({ dataDir: dir, heartbeat: 0, startTimeoutMs: START_MS, args: ['--public-url', `http://${ORIGIN}`] });
     for (const id of acknowledged) expect((await fetch(`${server.url}/api/v1/log/entries/${id}`)).status, id).toBe(200);
   }, 400_000);
+});
+
+describe('cairn serve --workers 2 on a log that has entries', () => {
+  // The workers' start-up check must not need the key index only the writing process has (they
+  // died at start and respawned in a loop before).
+  it('starts workers that answer reads themselves, with no worker dying', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-workers-start-'));
+    let server: ServerProcess | undefined;
+    try {
+      const log = Log.open({ dataDir: dir, origin: ORIGIN, heartbeatMs: 0 });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => log.append({ body: body(i), kind: 'test', indexKeys: [] })));
+      await log.close();
+      server = await startServer({ dataDir: dir, heartbeat: 0, startTimeoutMs: START_MS, args: ['--workers', '2', '--origin', ORIGIN, '--log-level', 'info'] });
+      const workers = new Set<string>();
+      for (let i = 0; i < 40 && workers.size < 2; i++) {
+        const r = await fetchRaw(`${server.url}/tile/0/000`);
+        expect(r.status).toBe(200);
+        if (r.worker) workers.add(r.worker);
+      }
+      expect(workers.size).toBe(2);
+      expect(server.output()).not.toMatch(/cannot look up leaf hashes|worker died|exited/);
+    } finally {
+      await server?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, START_MS + 60_000);
 });

@@ -55,6 +55,25 @@ async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** holdCheckpoints locks schema's checkpoints table in a transaction left open: the next commit waits at its last step (ROLLBACK the client to let it go). */
+async function holdCheckpoints(schema: string): Promise<pg.Client> {
+  const blocker = new pg.Client(url);
+  await blocker.connect();
+  await blocker.query(`BEGIN; LOCK TABLE ${schema}.checkpoints IN SHARE MODE`);
+  return blocker;
+}
+
+/** waitingOnLock resolves once a session of the node named app waits on a lock (its commit reached the held table). */
+async function waitingOnLock(app: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const waiting = await admin(async (c) => (await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app])).rows[0].n);
+    if (Number(waiting) > 0) return;
+    if (Date.now() > deadline) throw new Error('the leader never reached its commit');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function checkReceipt(n: Node, r: Receipt): Promise<void> {
   expect(r.entry.entryTimestamp).toBeDefined();
   verifyInclusion(r.entry.leafHash, r.entry.index, r.checkpoint.size, r.proof, r.checkpoint.rootHash);
@@ -129,18 +148,10 @@ else
       const b = await node(schema, 'qk', false);
       await submit(a, 1); // the log exists and has a batch behind it
       // Hold the next commit at its last step (the checkpoint), its entries written and its queue rows deleted.
-      const blocker = new pg.Client(url);
-      await blocker.connect();
-      await blocker.query(`BEGIN; LOCK TABLE ${schema}.checkpoints IN SHARE MODE`);
+      const blocker = await holdCheckpoints(schema);
       const first = submit(a, 2);
       first.catch(() => {});
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const waiting = await admin(async (c) => (await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'qj' AND wait_event_type = 'Lock'`)).rows[0].n);
-        if (Number(waiting) > 0) break;
-        if (Date.now() > deadline) throw new Error('the leader never reached its commit');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitingOnLock('qj');
       // The same leaf through the other node, straight into the queue, while that batch is held.
       let settled = false;
       const again = b.storage.enqueue({ leafHash: leafHash(body(2)), body: body(2), kind: 'test', keys: [], signEntryTimestamp: false });
@@ -172,17 +183,9 @@ else
         await new Promise((r) => setTimeout(r, 20));
       }
       // Hold every commit at its last step: the leader's batch transaction waits with its rows written.
-      const blocker = new pg.Client(url);
-      await blocker.connect();
-      await blocker.query(`BEGIN; LOCK TABLE ${schema}.checkpoints IN SHARE MODE`);
+      const blocker = await holdCheckpoints(schema);
       feed(a);
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const waiting = await admin(async (c) => (await c.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'qc' AND wait_event_type = 'Lock'`)).rows[0].n);
-        if (Number(waiting) > 0) break;
-        if (Date.now() > deadline) throw new Error('the leader never reached its commit');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitingOnLock('qc');
       expect(await b.storage.queueDepth()).toBe(60);
       const cut = await admin((c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'qc'`));
       expect(cut.rowCount).toBeGreaterThan(0);
