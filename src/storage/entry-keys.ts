@@ -2,8 +2,9 @@
  * An entry's search keys as cairn.db keeps them: its entry_keys row (a JSON array) when it has one,
  * else the keys its body gives back (kinds' storedSearchKeys). The log writer stores no row for an
  * entry whose keys admission said are derivable (BatchWrite.derivedKeys: hashedrekord, ~187 B an
- * entry, issue 16 "store less"), nor for an entry without keys; a body that derives nothing (the
- * other kinds, a made-up body) has none. Everything that reads keys reads them through here: the
+ * entry, issue 16 "store less"), nor for an entry without keys of a kind that derives none; an
+ * entry given no keys whose kind could derive some gets an empty row (its body is then never
+ * parsed for keys it was not given). A body that derives nothing (a made-up body) has none. Everything that reads keys reads them through here: the
  * index worker's runs (index-db.ts, as the SQL function derived_keys), search's re-check and the
  * tail at start (key-index.ts), and snapshots (tables.ts).
  */

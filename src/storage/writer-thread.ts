@@ -98,8 +98,10 @@ function store(m: BatchMessage): void {
     const kind = m.kinds[o[k++]];
     const n = o[k++];
     entry.run(m.first + i, leaf, body, kind, time, ts);
-    // No row for an entry without keys, or whose keys its body gives back (entry-keys.ts).
+    // No row for an entry without keys, or whose keys its body gives back (entry-keys.ts); an empty
+    // one for an entry given none whose body could give some back (n = -1).
     if (n > 0) keys.run(m.first + i, JSON.stringify(m.keys.slice(t, (t += n))));
+    else if (n < 0) keys.run(m.first + i, '[]');
   }
   for (const [level, index] of m.tiles) tile.run(level, index, next());
   const [size, signedAt, c2sp, rekor] = m.checkpoint;

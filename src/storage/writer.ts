@@ -1,3 +1,4 @@
+import { hasStoredSearchKeys } from '../kinds/index.js';
 import { Thread, threadModule } from '../threads/index.js';
 import type { BatchWrite, CheckpointRow, Cosignature } from './contract.js';
 import type { BatchMessage, WriterData, WriterIn, WriterOut } from './writer-thread.js';
@@ -141,7 +142,8 @@ const MAX_SPARE_BYTES = 16 << 20;
  * whole buffer.
  * nums, per entry: where its leaf hash, body and SET end in bytes (-1: no SET), its integrated
  * time, its kind's position in kinds and its number of keys (0 for an entry whose keys are
- * derived from its body, BatchWrite.derivedKeys: they are not sent, and no row is stored); then where each tile's data and
+ * derived from its body, BatchWrite.derivedKeys: they are not sent, and no row is stored; -1 for
+ * an entry given no keys whose kind could derive some: an empty row); then where each tile's data and
  * the root hash end.
  */
 function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8Array; nums: Float64Array; kinds: string[]; keys: string[] } {
@@ -182,7 +184,8 @@ function pack(b: BatchWrite, buffer: (n: number) => ArrayBuffer): { bytes: Uint8
       continue;
     }
     const ks = b.keys[i];
-    nums[o++] = ks.length;
+    // -1: an empty row, so that readers do not derive keys the appender did not give (entry-keys.ts).
+    nums[o++] = ks.length === 0 && hasStoredSearchKeys(e.kind) ? -1 : ks.length;
     for (let j = 0; j < ks.length; j++) keys.push(ks[j]);
   }
   for (const t of b.tiles) {

@@ -97,6 +97,23 @@ describe('search keys derived from the body', () => {
     }
   }, 180_000); // five opens of a log: slow on a loaded machine
 
+  it('derives nothing for an entry appended with no keys and no flag: it keeps an empty row, and its body\'s keys find nothing', async () => {
+    const dir = tempDir();
+    let log = open(dir);
+    const real = hashedrekord(1); // a body whose keys could be derived
+    const flagged = hashedrekord(2);
+    await log.append({ kind: real.kind, body: real.body, indexKeys: [] });
+    await log.append(flagged);
+    expect(keyRows(dir)).toEqual([0]);
+    const none = (l: Log) => real.indexKeys.forEach((k) => expect(l.search(k, 100), k).toEqual([]));
+    none(log);
+    log = await reopen(log, dir);
+    none(log);
+    await log.flushIndex();
+    none(log);
+    expectFound(log, [{ ...real, indexKeys: [] }, flagged]);
+  }, 120_000);
+
   it('takes the flag from the kind\'s admit only, never from the request', () => {
     const x = Buffer.from('x');
     const entry = hashedrekordEntry(signArtifact(privateKey, 'sha256', x), publicPem(publicKey), 'sha256', digestOf('sha256', x).toString('hex'));
