@@ -50,7 +50,12 @@ export class ElectedNode {
   ) {
     this.submitter = new SharedSubmitter(log, storage, { timeoutMs: o.submitTimeoutMs });
     log.routeAppends((sub) => this.submitter.submit(sub), () => this.role === 'leader');
-    this.feeder = new QueueFeeder(log, storage, { claim: o.claim, leading: () => this.sequencing && storage.role === 'leader', onError: o.onError });
+    this.feeder = new QueueFeeder(log, storage, {
+      claim: o.claim,
+      leading: () => this.sequencing && storage.role === 'leader',
+      onError: o.onError,
+      onIntegrated: (r) => this.submitter.integrated(r),
+    });
     // Commit notices wake waiting uploads (the submitter); this poll keeps an idle node's checkpoint
     // fresh (heartbeat re-signs notify nobody) and covers a lost notice.
     this.poll = setInterval(() => void this.catchUp(), o.refreshMs ?? 1000);

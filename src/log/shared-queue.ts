@@ -10,10 +10,9 @@ import type { SharedQueue } from '../storage/index.js';
 import type { AnyLog } from './log.js';
 import type { Receipt, Submission } from './types.js';
 
-
-
+/** A waiting upload hears its leaf's index (from a scan) or, on the sequencing node, its batch's receipt. */
 interface Waiter {
-  resolve(index: number): void;
+  resolve(got: number | Receipt): void;
   reject(e: unknown): void;
 }
 
@@ -47,7 +46,7 @@ export class SharedSubmitter {
     const lh = leafHash(sub.body);
     const hex = Buffer.from(lh).toString('hex');
     // Wait first, queue second: the leaf cannot be committed before the waiter exists.
-    const committed = new Promise<number>((resolve, reject) => {
+    const committed = new Promise<number | Receipt>((resolve, reject) => {
       const list = this.waiting.get(hex) ?? [];
       list.push({ resolve, reject });
       this.waiting.set(hex, list);
@@ -67,7 +66,7 @@ export class SharedSubmitter {
     }
     const timeoutMs = this.o.timeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
-    const index = await Promise.race([
+    const got = await Promise.race([
       committed,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CairnError('UNAVAILABLE', `entry queued but not integrated within ${timeoutMs} ms (it stays queued; retry later)`)), timeoutMs);
@@ -76,7 +75,9 @@ export class SharedSubmitter {
       clearTimeout(timer);
       this.drop(hex, mine);
     });
+    const index = typeof got === 'number' ? got : got.entry.index;
     if (!q.queued) throw duplicate(index, lh);
+    if (typeof got !== 'number') return got;
     const checkpoint = this.log.latest();
     try {
       const entry = (await this.log.entryByIndex(index))!;
@@ -86,6 +87,14 @@ export class SharedSubmitter {
       // gets 409 with the index, so say "unavailable", not "internal error".
       throw isCairnError(e) ? e : new CairnError('UNAVAILABLE', `entry ${index} is logged but could not be read back: ${(e as Error).message}; retry for its index`);
     }
+  }
+
+  /**
+   * integrated answers the uploads waiting for r's leaf with r: the sequencing node's own batches
+   * need no scan (a refresh, the batch's bodies and each entry read again from the database).
+   */
+  integrated(r: Receipt): void {
+    for (const w of this.waiting.get(Buffer.from(r.entry.leafHash).toString('hex')) ?? []) w.resolve(r);
   }
 
   /** scan catches this node's log up (refresh) and resolves the waiters whose leaves it now serves. */
@@ -139,7 +148,7 @@ export class QueueFeeder {
   constructor(
     private readonly log: AnyLog,
     private readonly queue: SharedQueue,
-    private readonly o: { claim?: number; pollMs?: number; onError?: (e: unknown) => void; leading?: () => boolean } = {},
+    private readonly o: { claim?: number; pollMs?: number; onError?: (e: unknown) => void; leading?: () => boolean; onIntegrated?: (r: Receipt) => void } = {},
   ) {
     queue.onQueued(() => this.wake?.());
     this.done = this.run();
@@ -157,7 +166,8 @@ export class QueueFeeder {
         }
         const rows = await this.queue.claim(this.o.claim ?? 1024);
         if (rows.length) {
-          const results = await Promise.allSettled(rows.map((r) => this.log.integrate({ body: r.body, kind: r.kind, indexKeys: [...r.keys], signEntryTimestamp: r.signEntryTimestamp })));
+          const integrated = (r: Receipt) => (this.o.onIntegrated?.(r), r);
+          const results = await Promise.allSettled(rows.map((r) => this.log.integrate({ body: r.body, kind: r.kind, indexKeys: [...r.keys], signEntryTimestamp: r.signEntryTimestamp }).then(integrated)));
           for (const r of results) if (r.status === 'rejected' && !isCairnError(r.reason, 'DUPLICATE')) failed = true;
           if (!failed) continue;
         }

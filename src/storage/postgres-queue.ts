@@ -20,39 +20,95 @@ export function channels(p: PostgresPlace): { queued: string; committed: string 
 }
 
 /**
- * enqueue queues e unless its leaf is committed or queued (the caller then sends the queued hint).
- * It inserts first and checks the entries after, in the same transaction, rolling the row back if
- * the leaf is committed: a batch storing the leaf deletes the leaf's queued row, so an insert
- * racing that batch waits on the unique leaf_hash index until the batch commits, and the check
- * after it (a new statement, a new snapshot) sees the batch. No row is ever committed for a
- * committed leaf, and queueing never waits on a batch of other leaves (it took a share lock on the
- * head row before, which every commit updates: queueing and committing waited on each other).
+ * enqueueMany queues each entry unless its leaf is committed (answered with its index) or already
+ * queued, by this call or another ({ queued: false }), in ONE transaction: concurrent uploads share
+ * its round trips and its fsync (the caller gathers them, GroupEnqueue below). It inserts first
+ * and checks the entries after, in a second statement, deleting again the rows it inserted for
+ * committed leaves: a batch storing a leaf deletes that leaf's queued row, so an insert racing the
+ * batch waits on the unique leaf_hash index until the batch commits, and the check after it (a new
+ * statement, a new snapshot) sees the batch. No row is ever committed for a committed leaf, and
+ * queueing never waits on a batch of other leaves (it took a share lock on the head row before,
+ * which every commit updates: queueing and committing waited on each other).
  */
-export async function enqueue(pool: pg.Pool, _p: PostgresPlace, e: QueuedEntry, now: number): Promise<Enqueued> {
+export async function enqueueMany(pool: pg.Pool, es: readonly QueuedEntry[], now: number): Promise<Enqueued[]> {
+  const hexes = es.map((e) => Buffer.from(e.leafHash).toString('hex'));
+  const first = new Map<string, number>(); // leaf -> the one entry of es that may queue it
+  hexes.forEach((h, i) => first.has(h) || first.set(h, i));
+  const rows = [...first.values()];
   const c = await pool.connect();
   // A connection cut while checked out fails the query below; without a listener its error event would be unhandled.
   const ignore = () => {};
   c.on('error', ignore);
   try {
     await c.query('BEGIN');
-    const ins = await c.query(
-      'INSERT INTO queue (leaf_hash, body, kind, keys, sign_ts, queued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (leaf_hash) DO NOTHING',
-      [Buffer.from(e.leafHash), Buffer.from(e.body), e.kind, [...e.keys], e.signEntryTimestamp, now],
+    const values = rows.map((_, j) => `($${j * 6 + 1}, $${j * 6 + 2}, $${j * 6 + 3}, $${j * 6 + 4}, $${j * 6 + 5}, $${j * 6 + 6})`).join(', ');
+    const params = rows.flatMap((i) => {
+      const e = es[i];
+      return [Buffer.from(e.leafHash), Buffer.from(e.body), e.kind, [...e.keys], e.signEntryTimestamp, now];
+    });
+    const ins = await c.query<{ leaf_hash: Buffer }>(
+      `INSERT INTO queue (leaf_hash, body, kind, keys, sign_ts, queued_at) VALUES ${values} ON CONFLICT (leaf_hash) DO NOTHING RETURNING leaf_hash`,
+      params,
     );
-    const found = (await c.query<{ idx: string }>('SELECT idx FROM entries WHERE leaf_hash = $1', [Buffer.from(e.leafHash)])).rows[0];
-    if (found) {
-      await c.query('ROLLBACK');
-      return { queued: false, index: Number(found.idx) };
-    }
+    const inserted = new Set(ins.rows.map((r) => r.leaf_hash.toString('hex')));
+    const leaves = rows.map((i) => Buffer.from(es[i].leafHash));
+    const found = new Map((await c.query<{ leaf_hash: Buffer; idx: string }>('SELECT leaf_hash, idx FROM entries WHERE leaf_hash = ANY($1)', [leaves])).rows.map((r) => [r.leaf_hash.toString('hex'), Number(r.idx)]));
+    const undo = [...found.keys()].filter((h) => inserted.has(h));
+    if (undo.length) await c.query('DELETE FROM queue WHERE leaf_hash = ANY($1)', [undo.map((h) => Buffer.from(h, 'hex'))]);
     // No NOTIFY in here (see the top of the file): the caller hints once this has committed.
     await c.query('COMMIT');
-    return ins.rowCount === 1 ? { queued: true } : { queued: false };
+    return hexes.map((h, i): Enqueued => {
+      const index = found.get(h);
+      if (index !== undefined) return { queued: false, index };
+      return { queued: first.get(h) === i && inserted.has(h) };
+    });
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
     c.off('error', ignore);
     c.release();
+  }
+}
+
+/**
+ * GroupEnqueue is group commit for the queue: while `inFlight` transactions of enqueueMany are
+ * open, the uploads that arrive gather and go in the next one, so under load one fsync and four
+ * round trips serve many uploads instead of each upload paying its own.
+ */
+export class GroupEnqueue {
+  private gathered: { e: QueuedEntry; resolve: (r: Enqueued) => void; reject: (e: unknown) => void }[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly o: { inFlight?: number; most?: number } = {},
+  ) {}
+
+  enqueue(e: QueuedEntry): Promise<Enqueued> {
+    return new Promise((resolve, reject) => {
+      this.gathered.push({ e, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (!this.gathered.length || this.running >= (this.o.inFlight ?? 2)) return;
+    const group = this.gathered.splice(0, this.o.most ?? 1000);
+    this.running++;
+    enqueueMany(
+      this.pool,
+      group.map((g) => g.e),
+      Date.now(),
+    )
+      .then(
+        (rs) => group.forEach((g, i) => g.resolve(rs[i])),
+        (err: unknown) => group.forEach((g) => g.reject(err)),
+      )
+      .finally(() => {
+        this.running--;
+        this.next();
+      });
   }
 }
 

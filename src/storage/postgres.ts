@@ -13,7 +13,7 @@ import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js'
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
 import { Coalesce } from './postgres-coalesce.js';
-import { claim, enqueue, Notices } from './postgres-queue.js';
+import { claim, GroupEnqueue, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
 export interface PostgresOptions extends PostgresPlace, LeadOptions {
@@ -30,6 +30,7 @@ const nodeConfig = (o: PostgresOptions) => clientConfig(o, { idleInTransactionMs
 export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   private readonly staged = new Map<string, number>();
   private readonly notices: Notices;
+  private readonly enqueues: GroupEnqueue;
   private readonly stagedOrder: [number, string][] = [];
   private term?: Leadership;
   private candidate?: pg.Client;
@@ -41,6 +42,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     private readonly o: PostgresOptions,
   ) {
     this.notices = new Notices(o);
+    this.enqueues = new GroupEnqueue(pool);
     this.watch(writer);
   }
 
@@ -306,7 +308,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
   // ---- The shared queue (postgres-queue.ts).
 
   async enqueue(e: QueuedEntry): Promise<Enqueued> {
-    const r = await enqueue(this.pool, this.o, e, Date.now());
+    const r = await this.enqueues.enqueue(e);
     if (r.queued) this.notices.hintQueued();
     return r;
   }

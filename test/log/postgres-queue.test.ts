@@ -39,8 +39,9 @@ async function node(schema: string, name: string, lead: number | false, feeding 
   return n;
 }
 
+/** feed makes n the feeder of the queue; its own uploads are answered from its batches' receipts (as ElectedNode wires it), the other node's by their scan. */
 function feed(n: Node, pollMs = 50): void {
-  n.feeder = new QueueFeeder(n.log, n.storage, { pollMs, leading: () => n.storage.role === 'leader' });
+  n.feeder = new QueueFeeder(n.log, n.storage, { pollMs, leading: () => n.storage.role === 'leader', onIntegrated: (r) => n.submitter.integrated(r) });
 }
 
 const submit = (n: Node, i: number, salt = '') => n.submitter.submit({ body: body(i, salt), kind: 'test', indexKeys: [`k:${i % 3}`], signEntryTimestamp: true });
@@ -116,6 +117,26 @@ else
       expect(isCairnError(lost[0].reason, 'DUPLICATE') && lost[0].reason.details.index).toBe(won[0].value.entry.index);
       expect(await a.storage.queueDepth()).toBe(0);
       await exactlyOnce(schema, 121);
+    });
+
+    it('enqueues gathered into one transaction answer each upload alone: one 201 a new leaf, 409 with the index for the same leaf again or a committed one', async () => {
+      const schema = testSchema();
+      const a = await node(schema, 'qg', 3000);
+      const first = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(a, i)));
+      // 40 uploads at once: new leaves, each new leaf four times, and the ten committed ones.
+      const all = await Promise.allSettled([...Array.from({ length: 30 }, (_, i) => submit(a, 100 + (i % 10))), ...Array.from({ length: 10 }, (_, i) => submit(a, i))]);
+      const won = all.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+      expect(won.map((r) => r.entry.index).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+      for (const r of won) await checkReceipt(a, r);
+      const indexOf = new Map(won.map((r) => [Buffer.from(r.entry.leafHash).toString('hex'), r.entry.index]));
+      all.forEach((x, i) => {
+        if (x.status === 'fulfilled') return;
+        expect(isCairnError(x.reason, 'DUPLICATE')).toBe(true);
+        const want = i < 30 ? indexOf.get(Buffer.from(leafHash(body(100 + (i % 10)))).toString('hex')) : first[i - 30].entry.index;
+        expect((x.reason as { details: { index: number } }).details.index).toBe(want);
+      });
+      expect(await a.storage.queueDepth()).toBe(0);
+      await exactlyOnce(schema, 20);
     });
 
     it('the hints alone carry uploads through: queued wakes the leader, committed wakes the uploads, on the node itself and across nodes', async () => {
