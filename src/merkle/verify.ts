@@ -17,6 +17,29 @@ function checkHashes(what: string, hashes: readonly Uint8Array[]): void {
 }
 
 /**
+ * walkPath runs RFC 9162's walk over proof from node fn of the size-(sn + 1) tree's last level:
+ * step(p, left) hashes p in on the left (fn is a right child or the right edge) or on the right;
+ * where fn is the right edge's only child the levels without a sibling are skipped. Fails when
+ * the proof is longer or shorter than the walk.
+ */
+function walkPath(fn: number, sn: number, proof: readonly Uint8Array[], what: string, step: (p: Uint8Array, left: boolean) => void): void {
+  for (const p of proof) {
+    if (sn === 0) fail(`${what} proof too long`);
+    const left = isOdd(fn) || fn === sn;
+    step(p, left);
+    if (left) {
+      while (!isOdd(fn) && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0) fail(`${what} proof too short`);
+}
+
+/**
  * rootFromInclusionProof returns the root of the size-`size` tree implied by leafHash sitting at
  * `index` with this audit path. Throws CairnError BAD_PROOF if index >= size, the proof has the
  * wrong length for (index, size), or any hash is not 32 bytes.
@@ -26,25 +49,8 @@ export function rootFromInclusionProof(leafHash: Uint8Array, index: number, size
   if (index >= size) fail(`index ${index} is not below tree size ${size}`);
   checkHashes('leaf hash', [leafHash]);
   checkHashes('inclusion proof', proof);
-  let fn = index;
-  let sn = size - 1;
   let r = leafHash;
-  for (const p of proof) {
-    if (sn === 0) fail('inclusion proof too long');
-    if (isOdd(fn) || fn === sn) {
-      r = nodeHash(p, r);
-      // Skip the levels where this node is the right edge's only child (no sibling to hash).
-      while (!isOdd(fn) && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  if (sn !== 0) fail('inclusion proof too short');
+  walkPath(index, size - 1, proof, 'inclusion', (p, left) => (r = left ? nodeHash(p, r) : nodeHash(r, p)));
   return r;
 }
 
@@ -84,23 +90,10 @@ export function verifyConsistency(m: number, n: number, proof: readonly Uint8Arr
   }
   let fr = path[0];
   let sr = path[0];
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i];
-    if (sn === 0) fail('consistency proof too long');
-    if (isOdd(fn) || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (!isOdd(fn) && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  if (sn !== 0) fail('consistency proof too short');
+  walkPath(fn, sn, path.slice(1), 'consistency', (c, left) => {
+    if (left) fr = nodeHash(c, fr);
+    sr = left ? nodeHash(c, sr) : nodeHash(sr, c);
+  });
   if (!bytesEqual(fr, rootM)) fail('consistency proof does not lead to the first root');
   if (!bytesEqual(sr, rootN)) fail('consistency proof does not lead to the second root');
 }
