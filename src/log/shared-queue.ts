@@ -5,7 +5,7 @@
  * Notifications wake both; a short poll covers a lost notification or listener.
  */
 import { CairnError, isCairnError } from '../errors.js';
-import { leafHash } from '../merkle/index.js';
+import { HASH_SIZE, leafHash, TILE_WIDTH } from '../merkle/index.js';
 import type { SharedQueue } from '../storage/index.js';
 import type { AnyLog } from './log.js';
 import type { Receipt, Submission } from './types.js';
@@ -103,10 +103,13 @@ export class SharedSubmitter {
     this.scanning = (async () => {
       const size = (await this.log.refresh()).size;
       if (size <= this.seen) return;
-      if (this.waiting.size) {
-        for (const e of await this.log.entries(this.seen, size)) {
-          const hex = Buffer.from(e.leafHash).toString('hex');
-          for (const w of this.waiting.get(hex) ?? []) w.resolve(e.index);
+      // The new leaves' hashes from their level-0 tiles (cached by the refresh that found them), not their bodies.
+      for (let t = Math.floor(this.seen / TILE_WIDTH); this.waiting.size && t * TILE_WIDTH < size; t++) {
+        const from = Math.max(this.seen, t * TILE_WIDTH);
+        const hashes = await this.log.tile(0, t, Math.min(TILE_WIDTH, size - t * TILE_WIDTH));
+        for (let i = from; i < Math.min(size, (t + 1) * TILE_WIDTH); i++) {
+          const at = (i - t * TILE_WIDTH) * HASH_SIZE;
+          for (const w of this.waiting.get(Buffer.from(hashes.subarray(at, at + HASH_SIZE)).toString('hex')) ?? []) w.resolve(i);
         }
       }
       this.seen = size;
