@@ -27,6 +27,8 @@ export class TileCache<S extends boolean = true> {
   private waits?: Map<TileKey, Promise<Uint8Array | undefined>>;
   /** The generation each tile of `fetched` was asked for in (see generation). */
   private fetchedIn?: Map<TileKey, number>;
+  /** Parents read again in the run(f) under way because they were older than a full child (see checkParent). */
+  private reread?: Set<TileKey>;
   /**
    * Bumped whenever the cache's partial tiles may have grown (install, forgetPartial). A partial
    * tile read asynchronously within one generation is at least as new as the tree this node
@@ -66,15 +68,19 @@ export class TileCache<S extends boolean = true> {
   run<T>(f: () => T): Awaitable<T> {
     this.waits = undefined;
     const asked = this.generation;
+    const reread = new Set<TileKey>();
+    this.reread = reread;
     try {
       return f();
     } catch (e) {
       if (e !== PENDING) throw e;
-      return this.fetchAndRun(f, new Map(), new Map(), asked);
+      return this.fetchAndRun(f, new Map(), new Map(), asked, reread);
+    } finally {
+      this.reread = undefined;
     }
   }
 
-  private async fetchAndRun<T>(f: () => T, fetched: Map<TileKey, Uint8Array | ExpandedTile | undefined>, fetchedIn: Map<TileKey, number>, asked: number): Promise<T> {
+  private async fetchAndRun<T>(f: () => T, fetched: Map<TileKey, Uint8Array | ExpandedTile | undefined>, fetchedIn: Map<TileKey, number>, asked: number, reread: Set<TileKey>): Promise<T> {
     for (;;) {
       const waits = this.waits!;
       this.waits = undefined;
@@ -83,6 +89,7 @@ export class TileCache<S extends boolean = true> {
       keys.forEach((k, i) => (fetched.set(k, got[i]), fetchedIn.set(k, asked)));
       this.fetched = fetched;
       this.fetchedIn = fetchedIn;
+      this.reread = reread;
       asked = this.generation; // the tiles this attempt finds missing are asked for now
       try {
         return f();
@@ -91,6 +98,7 @@ export class TileCache<S extends boolean = true> {
       } finally {
         this.fetched = undefined;
         this.fetchedIn = undefined;
+        this.reread = undefined;
       }
     }
   }
@@ -209,8 +217,19 @@ export class TileCache<S extends boolean = true> {
    * (A partial right-edge tile re-read after eviction is not checked; start-up checks it.)
    */
   private checkParent(level: number, index: number, t: ExpandedTile): void {
-    const parent = this.expanded(level + 1, Math.floor(index / TILE_WIDTH));
+    const pi = Math.floor(index / TILE_WIDTH);
+    let parent = this.expanded(level + 1, pi);
     const at = index % TILE_WIDTH;
+    const pk = tileKey(level + 1, pi);
+    if (parent && parent.width <= at && this.reread && !this.reread.has(pk)) {
+      // A partial parent older than this full child: a follower cached it (or read it first in
+      // this run) before another node's batch filled the child. Read it again, once a run; only a
+      // parent still too short after that is damage.
+      this.reread.add(pk);
+      this.lru.delete(pk);
+      this.fetched?.delete(pk);
+      parent = this.expanded(level + 1, pi);
+    }
     // The sequencer writes a tile's hash into its parent in the transaction that fills the tile,
     // so a missing or short parent is damage too.
     if (!parent || parent.width <= at || !bytesEqual(t.node(TILE_HEIGHT, 0), parent.node(0, at))) {

@@ -68,4 +68,27 @@ describe('TileCache over an async driver', () => {
     await proof(cache, 6); // the partial 0/1 it needs is read again; the full tile 0/0 stays cached
     expect([count('0/0'), count('0/1'), count('1/0')]).toEqual([1, 2, 1]);
   });
+
+  it('a full tile newer than its cached partial parent is checked against the parent read again, not called damage', async () => {
+    // A follower cached the right edge at size 300 (parent 1/0 of width 1); another node's batches
+    // then filled tiles 0/1 and 0/2 (size 900, parent width 3) before this node's refresh dropped the partials.
+    const tilesAt = (n: number) => {
+      const m = new Map<string, Uint8Array>();
+      const ls = Array.from({ length: n }, (_, i) => leafHash(new TextEncoder().encode(`grown ${i}`)));
+      for (const u of integrate(0, ls, () => undefined)) m.set(`${u.level}/${u.index}`, u.data);
+      return { m, ls };
+    };
+    let now = tilesAt(300);
+    const cache = new TileCache<false>((level, index) => new Promise((r) => setImmediate(() => r(now.m.get(`${level}/${index}`)))), 16);
+    await cache.run(() => inclusionProof(5, 300, cache.readNodes)); // caches 1/0 at width 1
+    now = tilesAt(900);
+    const full = await cache.run(() => cache.read(0, 2)); // never cached: read now, full
+    expect(full && Buffer.from(full)).toEqual(Buffer.from(now.m.get('0/2')!));
+    const p = await cache.run(() => inclusionProof(600, 700, cache.readNodes));
+    verifyInclusion(now.ls[600], 600, 700, p, await cache.run(() => rootHash(700, cache.readNodes)));
+    // A parent that is still too short after it was read again is damage.
+    now.m.set('1/0', now.m.get('1/0')!.subarray(0, 64));
+    const fresh = new TileCache<false>((level, index) => new Promise((r) => setImmediate(() => r(now.m.get(`${level}/${index}`)))), 16);
+    await expect(fresh.run(() => fresh.read(0, 2))).rejects.toThrow(/does not hash to the value its parent/);
+  });
 });
