@@ -12,12 +12,12 @@
 // bundles with Accept-Encoding: gzip (as a CDN fetching on a miss storm does).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result as CannonResult } from 'autocannon';
 import { entriesPath, tilePath } from '../src/merkle/index.js';
-import { BENCH_ORIGIN, SERVER_NODE_FLAGS, benchLog, fmt, machine, median } from './lib.js';
+import { freePort, startServe } from './http-load.js';
+import { BENCH_ORIGIN, benchLog, fmt, machine, median } from './lib.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 8);
@@ -55,32 +55,9 @@ function load(url: string, kind: string): Promise<Load> {
   });
 }
 
-async function startServer(dataDir: string, cacheMiB: number, workers = 1): Promise<{ child: ChildProcess; url: string }> {
-  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', dataDir, '--origin', BENCH_ORIGIN, '--port', '0', '--heartbeat', '0', '--immutable-cache', String(cacheMiB), '--workers', String(workers)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /serving \S+ at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (!m) return;
-      child.stdout!.off('data', onData);
-      child.stdout!.resume(); // request log lines: read and dropped
-      resolve({ child, url: m[1] });
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
-/** freePort returns a loopback port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** startServer runs `cairn serve` as the other benches do (startServe: --log-level warn, so no line a request, as nginx's access_log off). */
+function startServer(dataDir: string, cacheMiB: number, workers = 1): Promise<{ child: ChildProcess; url: string }> {
+  return startServe(['--data', dataDir, '--origin', BENCH_ORIGIN, '--immutable-cache', String(cacheMiB), '--workers', String(workers)]);
 }
 
 /** startNginx serves the export of dataDir (written once beside it) with nginx in the foreground. */
