@@ -24,25 +24,42 @@ export function dataOption(help: string): OptionSpec {
   return { name: 'data', env: 'CAIRN_DATA_DIR', type: 'string', default: './data', help };
 }
 
-/** LOG_KEY_OPTION is how the client commands take the log's verification key. */
+/**
+ * envPrefixed returns specs whose environment variables are PREFIX_<NAME> unless they name their
+ * own: a client or a witness keeps to its own prefix so it can share one environment with a log.
+ */
+export function envPrefixed(prefix: string, specs: readonly OptionSpec[]): OptionSpec[] {
+  return specs.map((s) => ({ ...s, env: s.env ?? `${prefix}_${envSuffix(s.name)}` }));
+}
+
+/** LOG_KEY_OPTION is how the client commands take the log's verification key; its environment variable comes from the command's prefix (CAIRN_VERIFY_KEY, CAIRN_MONITOR_KEY). */
 export const LOG_KEY_OPTION: OptionSpec = {
   name: 'key',
-  env: 'CAIRN_VERIFY_KEY',
   type: 'string',
   help: "The log's note verifier key, or a file holding it or the log's SPKI PEM public key.",
 };
 
-/** verifyFetchOptions are the verify commands' --url and --api: fetch the proof instead of reading a file. */
-export function verifyFetchOptions(rekorPath: string): OptionSpec[] {
-  return [
-    { name: 'url', env: 'CAIRN_VERIFY_URL', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
-    { name: 'api', env: 'CAIRN_VERIFY_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: `With --url: compute the proof from tiles, or ask Rekor's ${rekorPath}.` },
-  ];
+/**
+ * verifyOptions returns a verify command's settings, all read from CAIRN_VERIFY_*: --key, then its
+ * own, then --url and --api to fetch the proof instead of reading a file (rekorPath is the
+ * Rekor endpoint asked with --api rekor).
+ */
+export function verifyOptions(rekorPath: string, own: readonly OptionSpec[]): OptionSpec[] {
+  return envPrefixed('CAIRN_VERIFY', [
+    LOG_KEY_OPTION,
+    ...own,
+    { name: 'url', type: 'string', help: 'Log URL (or export directory) to fetch the proof from instead of --proof.' },
+    { name: 'api', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: `With --url: compute the proof from tiles, or ask Rekor's ${rekorPath}.` },
+  ]);
 }
 
 /** envName returns the environment variable of an option: --public-url → CAIRN_PUBLIC_URL unless it names its own. */
 export function envName(s: Pick<OptionSpec, 'name' | 'env'>): string {
-  return s.env ?? 'CAIRN_' + s.name.toUpperCase().replace(/-/g, '_');
+  return s.env ?? `CAIRN_${envSuffix(s.name)}`;
+}
+
+function envSuffix(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
 }
 
 /**

@@ -3,7 +3,7 @@ import { writeFileDurably } from '../durable-file.js';
 import { MonitorAlarm, RekorClient, monitorStep, openFetcher, readLogKey, type MonitorSource, type MonitorState } from '../client/index.js';
 import { CairnError } from '../errors.js';
 import type { Command } from './command.js';
-import { LOG_KEY_OPTION } from './config.js';
+import { LOG_KEY_OPTION, envPrefixed } from './config.js';
 
 /** Exit codes: 0 all checks passed; 1 the log misbehaved (alarm); 3 the log could not be checked (--once). */
 export const EXIT_ALARM = 1;
@@ -34,16 +34,16 @@ export const monitorCommand: Command = {
   name: 'monitor',
   summary: 'Watch a log: verify each new checkpoint, its consistency with the last trusted one, and optionally every entry.',
   usage: 'cairn monitor --url URL --key VKEY|FILE [--state FILE] [--check-entries] [--once] [--interval S] [--api tiles|rekor]',
-  options: [
-    { name: 'url', env: 'CAIRN_MONITOR_URL', type: 'string', help: 'Log prefix URL (or a directory holding a `cairn export`).' },
-    { ...LOG_KEY_OPTION, env: 'CAIRN_MONITOR_KEY' },
-    { name: 'state', env: 'CAIRN_MONITOR_STATE', type: 'string', help: 'File keeping the last trusted checkpoint between runs. Without it, each run starts from scratch.' },
-    { name: 'origin', env: 'CAIRN_MONITOR_ORIGIN', type: 'string', help: 'Required checkpoint origin. Default: the one in the state file, else the first seen.' },
-    { name: 'check-entries', env: 'CAIRN_MONITOR_CHECK_ENTRIES', type: 'bool', default: false, help: 'Fetch every new entry bundle and check each entry hashes to its leaf (tiles API only).' },
-    { name: 'once', env: 'CAIRN_MONITOR_ONCE', type: 'bool', default: false, help: 'Check once and exit: 0 OK, 1 the log misbehaved, 3 it could not be checked.' },
-    { name: 'interval', env: 'CAIRN_MONITOR_INTERVAL', type: 'int', default: 60, min: 1, help: 'Seconds between checks.' },
-    { name: 'api', env: 'CAIRN_MONITOR_API', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'Read the log through its tlog-tiles API or Rekor\'s /api/v1/log.' },
-  ],
+  options: envPrefixed('CAIRN_MONITOR', [
+    { name: 'url', type: 'string', help: 'Log prefix URL (or a directory holding a `cairn export`).' },
+    LOG_KEY_OPTION,
+    { name: 'state', type: 'string', help: 'File keeping the last trusted checkpoint between runs. Without it, each run starts from scratch.' },
+    { name: 'origin', type: 'string', help: 'Required checkpoint origin. Default: the one in the state file, else the first seen.' },
+    { name: 'check-entries', type: 'bool', default: false, help: 'Fetch every new entry bundle and check each entry hashes to its leaf (tiles API only).' },
+    { name: 'once', type: 'bool', default: false, help: 'Check once and exit: 0 OK, 1 the log misbehaved, 3 it could not be checked.' },
+    { name: 'interval', type: 'int', default: 60, min: 1, help: 'Seconds between checks.' },
+    { name: 'api', type: 'enum', values: ['tiles', 'rekor'], default: 'tiles', help: 'Read the log through its tlog-tiles API or Rekor\'s /api/v1/log.' },
+  ]),
   run: async (v) => {
     if (v.url === undefined || v.key === undefined) throw new CairnError('CONFIG', 'monitor needs --url and --key');
     const url = v.url as string;

@@ -4,7 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, verifyConsistency } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
-import { LOG_KEY_OPTION, verifyFetchOptions } from './config.js';
+import { verifyOptions } from './config.js';
 
 export const verifyConsistencyCommand: Command = {
   name: 'verify-consistency',
@@ -13,13 +13,11 @@ export const verifyConsistencyCommand: Command = {
     'cairn verify-consistency --key KEY --old FILE --new FILE --proof FILE   (offline)',
     '       cairn verify-consistency --key KEY --old FILE [--new FILE] --url URL [--api tiles|rekor]',
   ].join('\n'),
-  options: [
-    LOG_KEY_OPTION,
-    { name: 'old', env: 'CAIRN_VERIFY_OLD', type: 'string', help: 'The older signed checkpoint file.' },
-    { name: 'new', env: 'CAIRN_VERIFY_NEW', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },
-    { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Consistency proof file: JSON array of hashes, Rekor ConsistencyProof JSON, or one hex/base64 hash per line.' },
-    ...verifyFetchOptions('/api/v1/log/proof'),
-  ],
+  options: verifyOptions('/api/v1/log/proof', [
+    { name: 'old', type: 'string', help: 'The older signed checkpoint file.' },
+    { name: 'new', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },
+    { name: 'proof', type: 'string', help: 'Consistency proof file: JSON array of hashes, Rekor ConsistencyProof JSON, or one hex/base64 hash per line.' },
+  ]),
   run: async (v) => {
     if (v.key === undefined || v.old === undefined) throw new CairnError('CONFIG', 'verify-consistency needs --key and --old');
     if ((v.proof === undefined) === (v.url === undefined)) throw new CairnError('CONFIG', 'give exactly one of --proof FILE (offline) and --url URL');

@@ -4,7 +4,7 @@ import { CairnError } from '../errors.js';
 import { bytesEqual, leafHash, verifyInclusion } from '../merkle/index.js';
 import type { Checkpoint } from '../note/index.js';
 import type { Command } from './command.js';
-import { LOG_KEY_OPTION, verifyFetchOptions } from './config.js';
+import { verifyOptions } from './config.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -29,15 +29,13 @@ export const verifyInclusionCommand: Command = {
     '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --index N [--checkpoint FILE]   (tiles API)',
     '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --api rekor [--checkpoint FILE]',
   ].join('\n'),
-  options: [
-    LOG_KEY_OPTION,
-    { name: 'entry', env: 'CAIRN_VERIFY_ENTRY', type: 'string', help: 'File holding the entry body (the exact bytes that were hashed into the leaf).' },
-    { name: 'leaf-hash', env: 'CAIRN_VERIFY_LEAF_HASH', type: 'string', help: 'The entry\'s leaf hash in hex (a Rekor entry UUID is accepted).' },
-    { name: 'index', env: 'CAIRN_VERIFY_INDEX', type: 'int', min: 0, help: 'The entry\'s log index (taken from the proof file when it says).' },
-    { name: 'checkpoint', env: 'CAIRN_VERIFY_CHECKPOINT', type: 'string', help: 'Signed checkpoint file to verify against. Default with --url: the log\'s current one.' },
-    { name: 'proof', env: 'CAIRN_VERIFY_PROOF', type: 'string', help: 'Inclusion proof file: JSON array of hashes, Rekor inclusionProof JSON or entry response, or one hex/base64 hash per line.' },
-    ...verifyFetchOptions('/api/v1/log/entries'),
-  ],
+  options: verifyOptions('/api/v1/log/entries', [
+    { name: 'entry', type: 'string', help: 'File holding the entry body (the exact bytes that were hashed into the leaf).' },
+    { name: 'leaf-hash', type: 'string', help: 'The entry\'s leaf hash in hex (a Rekor entry UUID is accepted).' },
+    { name: 'index', type: 'int', min: 0, help: 'The entry\'s log index (taken from the proof file when it says).' },
+    { name: 'checkpoint', type: 'string', help: 'Signed checkpoint file to verify against. Default with --url: the log\'s current one.' },
+    { name: 'proof', type: 'string', help: 'Inclusion proof file: JSON array of hashes, Rekor inclusionProof JSON or entry response, or one hex/base64 hash per line.' },
+  ]),
   run: async (v) => {
     if (v.key === undefined) throw new CairnError('CONFIG', 'missing --key');
     if ((v.proof === undefined) === (v.url === undefined)) throw new CairnError('CONFIG', 'give exactly one of --proof FILE (offline) and --url URL');

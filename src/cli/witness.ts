@@ -7,18 +7,18 @@ import type { AnyLog } from '../log/index.js';
 import { openDb } from '../storage/index.js';
 import { Cosigner, Witness, loadOrCreateWitnessKey, parseLogSpec, parseWitnessSpec, splitList, type CosignerLevel } from '../witness/index.js';
 import type { Command } from './command.js';
-import type { OptionSpec, Values } from './config.js';
+import { envPrefixed, type OptionSpec, type Values } from './config.js';
 
 /** WITNESS_DB_FILE is the witness's own SQLite database inside its data directory. */
 export const WITNESS_DB_FILE = 'witness.db';
 
 // CAIRN_WITNESS_* so a witness and a log can share one environment.
-export const WITNESS_OPTIONS: readonly OptionSpec[] = [
-  { name: 'port', env: 'CAIRN_WITNESS_PORT', type: 'int', default: 3001, min: 0, max: 65535, help: 'TCP port to listen on.' },
-  { name: 'host', env: 'CAIRN_WITNESS_HOST', type: 'string', default: '127.0.0.1', help: 'Address to bind.' },
+export const WITNESS_OPTIONS: readonly OptionSpec[] = envPrefixed('CAIRN_WITNESS', [
+  { name: 'port', type: 'int', default: 3001, min: 0, max: 65535, help: 'TCP port to listen on.' },
+  { name: 'host', type: 'string', default: '127.0.0.1', help: 'Address to bind.' },
   { name: 'data', env: 'CAIRN_WITNESS_DATA_DIR', type: 'string', default: './witness-data', help: 'Data directory (witness database, generated key).' },
-  { name: 'key', env: 'CAIRN_WITNESS_KEY', type: 'string', help: 'PKCS#8 PEM Ed25519 private key file. Default: generated into the data directory on first start.' },
-  { name: 'name', env: 'CAIRN_WITNESS_NAME', type: 'string', help: 'Witness key name on its cosignatures, e.g. witness.example.com/w1. Required.' },
+  { name: 'key', type: 'string', help: 'PKCS#8 PEM Ed25519 private key file. Default: generated into the data directory on first start.' },
+  { name: 'name', type: 'string', help: 'Witness key name on its cosignatures, e.g. witness.example.com/w1. Required.' },
   {
     name: 'log',
     env: 'CAIRN_WITNESS_LOGS',
@@ -26,7 +26,7 @@ export const WITNESS_OPTIONS: readonly OptionSpec[] = [
     repeatable: true,
     help: 'A log to witness: <origin>=<vkey>, or a vkey whose name is the origin. Repeat or comma-separate. Required.',
   },
-];
+]);
 
 export interface RunningWitness {
   witness: Witness;
