@@ -4,7 +4,8 @@ import type { OptionSpec, Values } from './config.js';
 export interface Command {
   name: string;
   summary: string;
-  usage: string;
+  /** How it is called: one line, or one line per form of the command. */
+  usage: string | readonly string[];
   options: readonly OptionSpec[];
   /** Runs the command with validated option values and positional arguments; resolves to the exit code. */
   run: (values: Values, rest: string[]) => Promise<number>;

@@ -145,9 +145,9 @@ function coerce(s: OptionSpec, raw: unknown, from: string): string | number | bo
   }
 }
 
-/** helpText renders the options of a command with their environment variables and defaults. */
-export function helpText(usage: string, specs: readonly OptionSpec[]): string {
-  const lines = [usage, '', 'Options (flag, environment variable, config-file key):'];
+/** helpText renders a command's usage (its forms one a line, the later ones indented) and its options with their environment variables and defaults. */
+export function helpText(usage: string | readonly string[], specs: readonly OptionSpec[]): string {
+  const lines = [typeof usage === 'string' ? usage : usage.join('\n       '), '', 'Options (flag, environment variable, config-file key):'];
   for (const s of specs) {
     const kind = s.type === 'enum' ? s.values!.join('|') : s.type === 'bool' ? '' : s.type === 'int' ? 'N' : 'VALUE';
     lines.push(`  --${s.name}${kind ? ' ' + kind : ''}   (${envName(s)})`);

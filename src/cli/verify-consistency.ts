@@ -11,8 +11,8 @@ export const verifyConsistencyCommand: Command = {
   summary: 'Check that a newer signed checkpoint extends an older one: offline with a proof file, or fetching the proof.',
   usage: [
     'cairn verify-consistency --key KEY --old FILE --new FILE --proof FILE   (offline)',
-    '       cairn verify-consistency --key KEY --old FILE [--new FILE] --url URL [--api tiles|rekor]',
-  ].join('\n'),
+    'cairn verify-consistency --key KEY --old FILE [--new FILE] --url URL [--api tiles|rekor]',
+  ],
   options: verifyOptions('/api/v1/log/proof', [
     { name: 'old', type: 'string', help: 'The older signed checkpoint file.' },
     { name: 'new', type: 'string', help: 'The newer signed checkpoint file. Default with --url: the log\'s current one.' },

@@ -26,9 +26,9 @@ export const verifyInclusionCommand: Command = {
   summary: 'Check that an entry is in a log at a signed checkpoint: offline with a proof file, or fetching the proof.',
   usage: [
     'cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --checkpoint FILE --proof FILE [--index N]   (offline)',
-    '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --index N [--checkpoint FILE]   (tiles API)',
-    '       cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --api rekor [--checkpoint FILE]',
-  ].join('\n'),
+    'cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --index N [--checkpoint FILE]   (tiles API)',
+    'cairn verify-inclusion --key KEY (--entry FILE | --leaf-hash HEX) --url URL --api rekor [--checkpoint FILE]',
+  ],
   options: verifyOptions('/api/v1/log/entries', [
     { name: 'entry', type: 'string', help: 'File holding the entry body (the exact bytes that were hashed into the leaf).' },
     { name: 'leaf-hash', type: 'string', help: 'The entry\'s leaf hash in hex (a Rekor entry UUID is accepted).' },
