@@ -18,6 +18,7 @@ import { Decoder } from 'cbor-x';
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
 import { IN_TOTO, inTotoDigestKeys, sha256 } from './envelope.js';
+import { MAX_KEY } from './limits.js';
 import { parseVerifier, spkiBitString, type Verifier } from './pki.js';
 import { verifyEcdsa } from './prehashed.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
@@ -27,7 +28,6 @@ const KIND = 'cose';
 const VERSION = '0.0.1';
 const MAX_MESSAGE = 1024 * 1024;
 const MAX_AAD = 64 * 1024;
-const MAX_KEY = 64 * 1024;
 /** COSE algorithm identifiers (IANA COSE Algorithms registry). */
 const ES256 = -7;
 const PS256 = -37;

@@ -13,6 +13,7 @@
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
 import { IN_TOTO, envelopeFields, firstVerified, inTotoDigestKeys, isRecord, paeOf, sha256 } from './envelope.js';
+import { MAX_KEY, MAX_SIGNATURE } from './limits.js';
 import { parseVerifier, type Verifier } from './pki.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
@@ -24,8 +25,6 @@ const MAX_ENVELOPE = 1024 * 1024;
 /** MAX_SIGNATURES bounds envelope signatures, and MAX_VERIFIERS the verifiers offered. */
 const MAX_SIGNATURES = 16;
 const MAX_VERIFIERS = 16;
-const MAX_SIGNATURE = 4096;
-const MAX_VERIFIER = 64 * 1024;
 
 /** dsse is the dsse kind. */
 export const dsse: EntryKind = {
@@ -102,7 +101,7 @@ function canonicalizeStored(entry: ProposedEntry): Uint8Array | undefined {
     if (typeof o.signature !== 'string' || !STD_B64.test(o.signature) || o.signature.length > MAX_SIGNATURE * 2) {
       throw invalid(`spec.signatures[${i}].signature must be base64`);
     }
-    const verifier = decodeBase64(o.verifier, `spec.signatures[${i}].verifier`, MAX_VERIFIER);
+    const verifier = decodeBase64(o.verifier, `spec.signatures[${i}].verifier`, MAX_KEY);
     return { signature: o.signature, verifier: encodeBase64(verifier) };
   });
   signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
@@ -138,7 +137,7 @@ function matchSignatures(env: Envelope, verifiers: unknown[]): Map<string, Verif
     const field = `spec.proposedContent.verifiers[${i}]`;
     const raw = verifiers[i];
     if (typeof raw !== 'string' || raw === '') throw invalid(`${field} must be a non-empty base64 string`);
-    const v = parseVerifier(decodeBase64(raw, field, MAX_VERIFIER), field);
+    const v = parseVerifier(decodeBase64(raw, field, MAX_KEY), field);
     const sig = env.sigs[firstVerified(v, pae, sigBytes)];
     if (!sig) throw invalid(`${field} verifies no signature in the envelope`);
     owners.set(sig.text, v);

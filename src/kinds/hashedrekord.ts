@@ -11,6 +11,7 @@
  */
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, decodeHex, encodeBase64, invalid, object } from './encoding.js';
+import { MAX_KEY, MAX_SIGNATURE } from './limits.js';
 import { parseVerifier, verifyChain } from './pki.js';
 import { DIGEST_SIZE, verifyWith, type DigestAlg } from './prehashed.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
@@ -18,10 +19,6 @@ import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
 const KIND = 'hashedrekord';
 const VERSION = '0.0.1';
-/** MAX_SIGNATURE bounds signature.content (an RSA-4096 signature is 512 bytes). */
-const MAX_SIGNATURE = 4096;
-/** MAX_KEY bounds publicKey.content (a chain of 10 certificates fits easily). */
-const MAX_KEY = 64 * 1024;
 
 /** hashedrekord is the hashedrekord kind. */
 export const hashedrekord: EntryKind = {

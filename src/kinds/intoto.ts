@@ -18,6 +18,7 @@
 import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, encodeBase64, invalid, object, toHex } from './encoding.js';
 import { IN_TOTO, envelopeFields, firstVerified, inTotoDigestKeys, paeOf, sha256 } from './envelope.js';
+import { MAX_KEY, MAX_SIGNATURE } from './limits.js';
 import { parseVerifier, type Verifier } from './pki.js';
 import { hashKey, sanKeys, spkiKey } from './search-keys.js';
 import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
@@ -27,8 +28,6 @@ const KIND = 'intoto';
 const MAX_PAYLOAD = 1024 * 1024;
 const MAX_ENVELOPE = 1024 * 1024;
 const MAX_SIGNATURES = 16;
-const MAX_SIGNATURE = 4096;
-const MAX_KEY = 64 * 1024;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** intoto is the intoto kind, versions 0.0.1 and 0.0.2. */

@@ -14,6 +14,7 @@ import { createHash, verify as nodeVerify } from 'node:crypto';
 import { canonicalJsonBytes } from '../jcs.js';
 import { invalid, toHex } from '../encoding.js';
 import { IN_TOTO, inTotoDigestKeys, preAuthEncoding } from '../envelope.js';
+import { MAX_SIGNATURE } from '../limits.js';
 import { verifyWith } from '../prehashed.js';
 import { hashKey, sanKeys, spkiKey } from '../search-keys.js';
 import type { Admitted } from '../kind.js';
@@ -23,7 +24,6 @@ import { parseV2Verifier, type V2Verifier } from './verifier.js';
 // rekor-tiles' maxVerifiers and maxSignatures.
 const MAX_VERIFIERS = 10;
 const MAX_SIGNATURES = 10;
-const MAX_SIGNATURE = 4096;
 const MAX_PAYLOAD = 1024 * 1024;
 const PATH = 'dsseRequestV002';
 

@@ -14,14 +14,13 @@
  */
 import { canonicalJsonBytes } from '../jcs.js';
 import { invalid, toHex } from '../encoding.js';
+import { MAX_SIGNATURE } from '../limits.js';
 import { DIGEST_SIZE, verifyWith } from '../prehashed.js';
 import { hashKey, sanKeys, spkiKey } from '../search-keys.js';
 import type { Admitted } from '../kind.js';
 import { b64, bytes, message } from './protojson.js';
 import { HASH_ALGORITHM_NAME, parseV2Verifier } from './verifier.js';
 
-/** MAX_SIGNATURE bounds signature.content (an RSA-4096 signature is 512 bytes). */
-const MAX_SIGNATURE = 4096;
 const PATH = 'hashedRekordRequestV002';
 
 /** admitHashedRekordV002 admits a HashedRekordRequestV002 message (JSON-parsed, untrusted). */

@@ -4,6 +4,7 @@
  * a DER public key or a DER certificate plus the PublicKeyDetails naming the signing algorithm.
  */
 import { encodePem, invalid } from '../encoding.js';
+import { MAX_KEY } from '../limits.js';
 import { parseVerifier, type Verifier } from '../pki.js';
 import type { DigestAlg } from '../prehashed.js';
 import { b64, bytes, enumName, message, oneof } from './protojson.js';
@@ -54,9 +55,6 @@ export const ALLOWED_DETAILS: Readonly<Record<string, DigestAlg>> = {
 /** HASH_ALGORITHM_NAME is sigstore's HashAlgorithm enum name for each digest. */
 export const HASH_ALGORITHM_NAME: Record<DigestAlg, string> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
 
-/** MAX_VERIFIER_BYTES bounds a DER key or certificate. */
-const MAX_VERIFIER_BYTES = 64 * 1024;
-
 /** V2Verifier is a parsed Verifier message. */
 export interface V2Verifier {
   /** The parsed key (a certificate's key for x509Certificate). */
@@ -82,7 +80,7 @@ export function parseV2Verifier(v: unknown, path: string): V2Verifier {
     ['keyDetails', 'key_details'],
   ]);
   const [which, inner] = oneof(f, path, ['publicKey', 'x509Certificate']);
-  const raw = bytes(message(inner, `${path}.${which}`, [['rawBytes', 'raw_bytes']]).rawBytes, `${path}.${which}.rawBytes`, MAX_VERIFIER_BYTES);
+  const raw = bytes(message(inner, `${path}.${which}`, [['rawBytes', 'raw_bytes']]).rawBytes, `${path}.${which}.rawBytes`, MAX_KEY);
   if (raw.length === 0) throw invalid(`${path}.${which}.rawBytes is missing`);
   const details = enumName(f.keyDetails, `${path}.keyDetails`, PUBLIC_KEY_DETAILS);
   const pem = new TextEncoder().encode(encodePem(which === 'publicKey' ? 'PUBLIC KEY' : 'CERTIFICATE', raw));
