@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
+import { stopOnSignal } from './signals.js';
 import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
 import { openTsa } from '../tsa/index.js';
 import { WORKERS_PRIMARY, checkWorkerOptions, isClusterWorker, runWorker, startWorkers } from './serve-workers.js';
@@ -286,22 +287,8 @@ export const serveCommand: Command = {
 
 /** untilSignal resolves with the exit code once SIGTERM or SIGINT has shut the server down. */
 export function untilSignal(running: Running): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      running.logger.info({ signal: sig }, 'shutting down: finishing requests and queued entries');
-      running.stop().then(
-        () => resolve(0),
-        (e) => {
-          running.logger.error({ err: e }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    // A second signal during shutdown gets the default action (exit at once): the way out when
-    // draining hangs.
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  return stopOnSignal(running, {
+    stopping: (signal) => running.logger.info({ signal }, 'shutting down: finishing requests and queued entries'),
+    failed: (err) => running.logger.error({ err }, 'shutdown failed'),
   });
 }

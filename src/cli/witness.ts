@@ -8,6 +8,7 @@ import { openDb } from '../storage/index.js';
 import { Cosigner, Witness, loadOrCreateWitnessKey, parseLogSpec, parseWitnessSpec, splitList, type CosignerLevel } from '../witness/index.js';
 import type { Command } from './command.js';
 import { envPrefixed, type OptionSpec, type Values } from './config.js';
+import { stopOnSignal, type ShutdownReport } from './signals.js';
 
 /** WITNESS_DB_FILE is the witness's own SQLite database inside its data directory. */
 export const WITNESS_DB_FILE = 'witness.db';
@@ -69,27 +70,18 @@ export async function runWitness(v: Values, print: (line: string) => void = cons
   return { witness, server, url, stop };
 }
 
+/** WITNESS_SHUTDOWN reports a witness's shutdown as plain lines, as the rest of its output is. */
+const WITNESS_SHUTDOWN: ShutdownReport = {
+  stopping: (signal) => console.log(`cairn witness: ${signal}: closing`),
+  failed: (err) => console.error(`cairn witness: shutdown failed: ${(err as Error).message}`),
+};
+
 export const witnessCommand: Command = {
   name: 'witness',
   summary: 'Run a tlog-witness: cosign checkpoints of the configured logs.',
   usage: 'cairn witness --name NAME --log <origin>=<vkey> [--log ...] [options]',
   options: WITNESS_OPTIONS,
-  run: async (v) => {
-    const running = await runWitness(v);
-    const shutdown = (sig: string) => {
-      console.log(`cairn witness: ${sig}: closing`);
-      running.stop().then(
-        () => process.exit(0),
-        (e) => {
-          console.error(`cairn witness: shutdown failed: ${(e as Error).message}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    return new Promise<number>(() => {});
-  },
+  run: async (v) => stopOnSignal(await runWitness(v), WITNESS_SHUTDOWN),
 };
 
 /** SERVE_WITNESS_OPTIONS are `cairn serve`'s settings for collecting cosignatures. */
