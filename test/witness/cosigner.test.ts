@@ -114,7 +114,9 @@ describe('Cosigner', () => {
     await grow(log, 3);
     expect(log.size).toBe(3);
     await c.sync();
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Bounded by the 150 ms timeout, not by the silent witness (which would hold it forever); the
+    // margin is for a loaded machine (2,236 ms was seen at load 9 against a 2 s bound).
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(c.status()[0].failures).toBeGreaterThanOrEqual(1);
     expect(c.status()[0].lastError).toMatch(/abort|timeout/i);
     expect(reports.some((r) => r.startsWith('warn: witness'))).toBe(true);
