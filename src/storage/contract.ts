@@ -130,7 +130,11 @@ export interface LogStorage {
    * checkpoint whose entries or tiles are not all readable: they commit together.
    */
   latest(): Awaitable<CheckpointRow | undefined>;
-  /** checkpointAt returns the checkpoint signed for exactly this size, if any. */
+  /**
+   * checkpointAt returns the checkpoint signed for exactly this size, if any. A driver MAY drop
+   * checkpoints older than its newest 1,024 (nothing reads them: roots and proofs come from
+   * tiles), but MUST keep the latest and every size a witness cosignature names.
+   */
   checkpointAt(size: number): Awaitable<CheckpointRow | undefined>;
   /** count returns the number of committed entries. */
   count(): Awaitable<number>;

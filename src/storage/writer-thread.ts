@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { threadData, threadPort } from '../threads/index.js';
-import { CHECKPOINT_INSERT_SQL, ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL } from './statements.js';
+import { CHECKPOINT_INSERT_SQL, CHECKPOINTS_PRUNE_SQL, ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL } from './statements.js';
 
 /** WriterData is what the thread starts with. */
 export interface WriterData {
@@ -74,6 +74,7 @@ const cosigned = db.prepare(
   `INSERT INTO witness_cosignatures (witness, size, checkpoint, lines) VALUES (?, ?, ?, ?)
    ON CONFLICT (witness) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint, lines = excluded.lines`,
 );
+const prune = db.prepare(CHECKPOINTS_PRUNE_SQL);
 let committed = w.size;
 
 /** store inserts a batch's rows; run inside one transaction (write below). */
@@ -106,6 +107,7 @@ function store(m: BatchMessage): void {
   for (const [level, index] of m.tiles) tile.run(level, index, next());
   const [size, signedAt, c2sp, rekor] = m.checkpoint;
   checkpoint.run(size, next(), signedAt, c2sp, rekor);
+  prune.run();
 }
 
 const write = db.transaction(store);

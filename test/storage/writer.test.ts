@@ -72,6 +72,27 @@ describe('LogWriter', () => {
     expect(new Tables(db).tile(0, 0)).toEqual(Buffer.from(b2.tiles[0].data));
   });
 
+  it('keeps the newest 1,024 checkpoints and every one a witness cosigned, and sheds an old backlog at most 256 a commit', async () => {
+    const { db, writer } = setup();
+    const sizes = () => db.prepare<[], number>('SELECT size FROM checkpoints ORDER BY size').pluck().all();
+    await writer.write(batch(0, 1));
+    await writer.cosigned({ witness: 'w', size: 1, checkpoint: 'c2sp 1', lines: 'line\n' });
+    for (let n = 1; n < 1100; n++) await writer.write(batch(n, 1));
+    const kept = sizes();
+    expect(kept.length).toBe(1 + 1024);
+    expect(kept[0]).toBe(1); // cosigned: kept
+    expect(kept.slice(1)).toEqual(Array.from({ length: 1024 }, (_, i) => 1100 - 1023 + i));
+    // A backlog (a log from before pruning): 2,000 more rows below the kept ones go 256 a commit.
+    const put = db.prepare('INSERT INTO checkpoints (size, root_hash, signed_at, c2sp, rekor) VALUES (?, ?, 0, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) put.run(-2000 + i, Buffer.alloc(32), 'old', 'old');
+    })();
+    await writer.write(batch(1100, 1));
+    // One more kept, the oldest of the 1,024 now past the window but not yet pruned (the 256 went to the oldest rows).
+    expect(sizes().length).toBe(1 + 1024 + 1 + 2000 - 256);
+    expect(db.prepare<[], number>('SELECT COUNT(*) FROM checkpoints WHERE size < 0').pluck().get()).toBe(2000 - 256);
+  });
+
   it('stores search keys and kinds exactly as text, whatever their characters, and many kinds in one batch', async () => {
     const { db, writer } = setup();
     const odd = ['email:jürgen@例え.jp', 'x:😀', 'lone:\ud800', 'lone:\udfff\ud800', 'ctl:\u0000\n\t"\\/', '', 'uri:https://example.com/ä?q=\u2028'];
