@@ -75,7 +75,7 @@ export class ShardViews {
   async entryAt(v: number): Promise<Found | undefined> {
     const at = this.shards.locate(v);
     if (!at) return undefined;
-    const entry = await at.shard.log.entryByIndex(at.index);
+    const entry = await at.shard.log.entryByIndexGathered(at.index);
     return entry && { view: this.of(at.shard), entry };
   }
 

@@ -142,6 +142,12 @@ export interface LogStorage {
   entry(index: number): Awaitable<EntryRow | undefined>;
   /** entries returns the committed entries with start <= index < end, in order. */
   entries(start: number, end: number): Awaitable<EntryRow[]>;
+  /**
+   * entriesAt returns the committed entries at these distinct indexes, in any order; an index
+   * with no committed entry is left out. It reads them together (one statement, one round trip):
+   * the reads of one turn of the event loop (Log.entryByIndexGathered).
+   */
+  entriesAt(indexes: readonly number[]): Awaitable<EntryRow[]>;
   /** tile returns the stored bytes of tile (level, index): full, or the current partial. */
   tile(level: number, index: number): Awaitable<Uint8Array | undefined>;
   /**
@@ -179,6 +185,7 @@ export interface SyncLogStorage extends LogStorage {
   count(): number;
   entry(index: number): EntryRow | undefined;
   entries(start: number, end: number): EntryRow[];
+  entriesAt(indexes: readonly number[]): EntryRow[];
   tile(level: number, index: number): Uint8Array | undefined;
   leafIndex(leafHash: Uint8Array): number | undefined;
   search(key: string, limit: number, size: number): number[];

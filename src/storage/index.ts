@@ -5,6 +5,8 @@
 export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, LogSnapshot, LogStorage, QueuedEntry, SharedQueue, StorageStats, SyncLogStorage } from './contract.js';
 export { SqliteStorage, DB_FILE, INDEX_FILE, type SqliteOptions } from './sqlite.js';
 export { SqliteReader } from './sqlite-reader.js';
+// Reads gathered per turn of the event loop (the PostgreSQL driver's lookups, Log.entryByIndexGathered).
+export { Coalesce } from './coalesce.js';
 export { openSnapshot } from './snapshot.js';
 export { sqliteDamage } from './db.js';
 // The witness server's own database (witness.db; witness/witness.ts), not a log's.

@@ -12,7 +12,7 @@ import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueue
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
-import { Coalesce } from './postgres-coalesce.js';
+import { Coalesce } from './coalesce.js';
 import { claim, GroupEnqueue, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
@@ -265,6 +265,11 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     const rows = (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx = ANY($1::bigint[])', [idx])).rows;
     return new Map(rows.map((r) => [Number(r.idx), entryOf(r)]));
   });
+
+  /** entriesAt reads the indexes asked for in one query (Log.entryByIndexGathered has gathered them already). */
+  async entriesAt(indexes: readonly number[]): Promise<EntryRow[]> {
+    return (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx = ANY($1::bigint[])', [indexes])).rows.map(entryOf);
+  }
 
   async entries(start: number, end: number): Promise<EntryRow[]> {
     return (await this.pool.query<RawEntry>('SELECT * FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx', [start, end])).rows.map(entryOf);

@@ -32,6 +32,10 @@ export abstract class TableReads {
     return this.tables.entries(start, end);
   }
 
+  entriesAt(indexes: readonly number[]): EntryRow[] {
+    return this.tables.entriesAt(indexes);
+  }
+
   tile(level: number, index: number): Uint8Array | undefined {
     return this.tables.tile(level, index);
   }

@@ -35,6 +35,7 @@ export class AsyncStorage implements LogStorage {
   count = () => this.read(() => this.inner.count());
   entry = (index: number) => this.read(() => this.inner.entry(index));
   entries = (start: number, end: number) => this.read(() => this.inner.entries(start, end));
+  entriesAt = (indexes: readonly number[]) => this.read(() => this.inner.entriesAt(indexes));
   tile = (level: number, index: number) => this.read(() => this.inner.tile(level, index));
   leafIndex = (leafHash: Uint8Array) => this.read(() => this.inner.leafIndex(leafHash));
   search = (key: string, limit: number, size: number) => this.read(() => this.inner.search(key, limit, size));

@@ -129,4 +129,17 @@ describe('Log over an async driver', () => {
     expect((await log.checkpointAt(3))!.signedAt).toBe(now);
     await checkLog(log);
   });
+
+  it('reads the entries asked for by index in one turn with one storage read (entryByIndexGathered)', async () => {
+    const { log, storage } = await openLog();
+    await fill(log, 100);
+    const before = storage.reads;
+    const asked = [0, 99, 42, 42, 100, ...Array.from({ length: 40 }, (_, i) => i * 2)];
+    const got = await Promise.all(asked.map((i) => log.entryByIndexGathered(i)));
+    expect(storage.reads - before).toBe(1);
+    for (const [k, i] of asked.entries()) {
+      if (i >= 100) expect(got[k]).toBeUndefined();
+      else expect(Buffer.from(got[k]!.body)).toEqual(Buffer.from(body(i)));
+    }
+  });
 });

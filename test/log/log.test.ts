@@ -225,4 +225,21 @@ describe('Log', () => {
     db.close();
     expect(auditDatabase(dir).problem).toBe('entry 42: stored body does not hash to its leaf hash');
   });
+
+  it('answers the entries asked for by index in one turn together (entryByIndexGathered): each right, none at or past the size', async () => {
+    const log = openTestLog();
+    await fill(log, 300);
+    const asked = [5, 299, 0, 5, 300, 1000, ...Array.from({ length: 70 }, (_, i) => 3 * i)];
+    const got = await Promise.all(asked.map((i) => log.entryByIndexGathered(i)));
+    for (const [k, i] of asked.entries()) {
+      if (i >= 300) expect(got[k]).toBeUndefined();
+      else expect(got[k]).toEqual(log.entryByIndex(i));
+    }
+    // An index is asked for against the committed size: an entry whose batch has not committed is not there yet.
+    const appended = log.append({ body: body(300), kind: 'test', indexKeys: [] });
+    const early = log.entryByIndexGathered(300);
+    expect((await appended).entry.index).toBe(300);
+    expect(await early).toBeUndefined();
+    expect((await log.entryByIndexGathered(300))!.index).toBe(300);
+  });
 });

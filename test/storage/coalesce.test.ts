@@ -1,6 +1,6 @@
-/** Coalesce (storage/postgres-coalesce.ts): the keys asked for in one event-loop turn are fetched with one call. */
+/** Coalesce (storage/coalesce.ts): the keys asked for in one event-loop turn are fetched with one call. */
 import { describe, expect, it } from 'vitest';
-import { Coalesce } from '../../src/storage/postgres-coalesce.js';
+import { Coalesce } from '../../src/storage/coalesce.js';
 
 describe('Coalesce', () => {
   it('fetches the keys of one turn in one call, each key once; a key not found resolves undefined', async () => {
@@ -27,5 +27,17 @@ describe('Coalesce', () => {
     expect(r.map((x) => x.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     expect(await c.get('ccc')).toBe(3);
+  });
+
+  it('a synchronous fetch answers its turn together; one that throws fails its turn, not the process', async () => {
+    let fail = false;
+    const c = new Coalesce<number, number>((keys) => {
+      if (fail) throw new Error('gone');
+      return new Map(keys.map((k) => [k, k * 10]));
+    });
+    expect(await Promise.all([c.get(1), c.get(2)])).toEqual([10, 20]);
+    fail = true;
+    const r = await Promise.allSettled([c.get(3), c.get(4)]);
+    expect(r.map((x) => x.status)).toEqual(['rejected', 'rejected']);
   });
 });
