@@ -231,6 +231,14 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
     app(req, res);
   };
   const follower = log;
+  // One catch-up a turn of the event loop serves every read that arrived in it: it begins on the
+  // next turn, so after each of them arrived (and a new one is begun for reads arriving later).
+  let catchingUp: Promise<unknown> | undefined;
+  const caughtUp = () =>
+    (catchingUp ??= new Promise<void>((r) => setImmediate(r)).then(() => {
+      catchingUp = undefined;
+      return follower.refresh();
+    }));
   const server = createHttpServer(
     Object.assign(
       (req: IncomingMessage, res: ServerResponse) => {
@@ -239,7 +247,7 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
         if (place === 'upload') return here(req, res);
         // Each read first catches up with the primary's latest commit (one SQLite row): a client
         // that was just answered 201 finds its entry here too.
-        void follower.refresh().then(
+        void caughtUp().then(
           () => (readHere(req, follower.indexOffset + follower.size) ? here(req, res) : forward(req, res)),
           () => forward(req, res),
         );
