@@ -151,10 +151,10 @@ export class Notices {
     this.start();
   }
 
-  /** hintQueued says this node queued an entry (committed): wakes this node's feeder now and the others' through NOTIFY. */
-  hintQueued(): void {
+  /** hintQueued says this node queued an entry (committed): wakes this node's feeder now and, if others is set, the others' through NOTIFY. */
+  hintQueued(others = true): void {
     for (const f of this.queued) f();
-    this.send(channels(this.place).queued, '');
+    if (others) this.send(channels(this.place).queued, '');
   }
 
   /** hintCommitted says this node committed a batch up to size: wakes this node's waiting uploads now and the others' through NOTIFY. */

@@ -314,7 +314,9 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
 
   async enqueue(e: QueuedEntry): Promise<Enqueued> {
     const r = await this.enqueues.enqueue(e);
-    if (r.queued) this.notices.hintQueued();
+    // Only the leader feeds the queue: when that is this node, telling itself is enough (a lead
+    // lost meanwhile leaves the entry to the next leader's poll).
+    if (r.queued) this.notices.hintQueued(this.term?.leading !== true);
     return r;
   }
 
