@@ -261,7 +261,10 @@ export type Enqueued = { queued: true } | { queued: false; index?: number };
  * SharedQueue carries admitted entries from every node to the one sequencer through the database,
  * so an upload survives the death of the node that took it and of the leader (PostgreSQL).
  *
- * - enqueue MUST be durable when it resolves, and MUST NOT queue a leaf that is committed (it
+ * - enqueue MUST, when it resolves, have its row readable by every node's claim and surviving the
+ *   death of any node; it MAY be lost by a crash of the database itself until a batch stores it,
+ *   since no upload is answered before that batch's commit, which MUST be durable and MUST NOT be
+ *   durable without the rows it integrated. It MUST NOT queue a leaf that is committed (it
  *   resolves that leaf's index) or already queued (it resolves { queued: false } without an
  *   index): at most one queued row per leaf, and never a row for a committed leaf, so the upload
  *   whose enqueue answered { queued: true } is the one whose leaf the log integrates.

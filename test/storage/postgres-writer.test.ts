@@ -56,6 +56,23 @@ describe.skipIf(!url)('PostgreSQL writing connection', () => {
     await s.close();
   });
 
+  it('commits batches synchronously whatever the queue did: the asynchronous commit of an enqueue stays inside its transaction', async () => {
+    const schema = testSchema();
+    const s = await PostgresStorage.open({ url: url!, schema, poolSize: 2 });
+    await s.create({ origin: 'writer.test/log', publicKeyPem: 'k', treeId: '1' }, { size: 0, rootHash: EMPTY_ROOT, signedAt: 0, c2sp: 'c0\n', rekor: 'r0\n' });
+    const queued = await Promise.all(Array.from({ length: 20 }, (_, i) => s.enqueue({ leafHash: sha(`q ${i}`), body: Buffer.from(`q ${i}`), kind: 'test', keys: [], signEntryTimestamp: false })));
+    expect(queued.every((r) => r.queued)).toBe(true);
+    expect(await s.queueDepth()).toBe(20);
+    // Every connection the enqueues used, and the batches' own, is back to the node's setting.
+    const pool = (s as unknown as { pool: pg.Pool }).pool;
+    const held = await Promise.all([pool.connect(), pool.connect()]);
+    for (const c of held) expect((await c.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
+    held.forEach((c) => c.release());
+    const w = (s as unknown as { writer: pg.Client }).writer;
+    expect((await w.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
+    await s.close();
+  });
+
   it('a node stalled inside a batch (paused) holds the head row no longer than its lease', async () => {
     const schema = testSchema();
     const a = await PostgresStorage.open({ url: url!, schema, leaseMs: 600 });
