@@ -12,6 +12,8 @@
  *   has caught up with the primary's latest commit;
  * - everything else (checkpoints with cosignatures, TSA, /readyz and /metrics, which the primary
  *   answers for every process) is forwarded to the primary over loopback HTTP.
+ * Over 300 lines for a reason: the primary's half (startWorkers) and the worker's (runWorker)
+ * are the two ends of one protocol, and which requests a worker keeps (placeOf) is read with both.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
