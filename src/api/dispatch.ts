@@ -18,7 +18,7 @@ export interface DispatchContext {
   maxBodyBytes: number;
 }
 
-/** Dispatcher is the API's request listener; kept answers only what it can write as kept (answerKept). */
+/** Dispatcher is the API's request listener, and answerKept for a caller that wants only the answers kept for good. */
 export type Dispatcher = RequestListener & {
   /**
    * answerKept writes req's answer if it is kept for good (Route.cached: a GET of a full tile or
