@@ -152,17 +152,17 @@ export async function freePort(): Promise<number> {
 
 /**
  * startServe spawns `cairn serve` on 127.0.0.1 at a free port with args added (SERVER_FLAGS adds
- * node flags, e.g. --cpu-prof) and resolves once /api/v1/log answers. It logs at warn so
+ * node flags, e.g. --cpu-prof) from o.root (default SERVER_ROOT) and resolves once /api/v1/log answers. It logs at warn so
  * per-request log lines are not what is measured; it then prints no startup line, so readiness
  * is polled.
  */
-export async function startServe(args: string[], o: { timeoutMs?: number } = {}): Promise<{ child: ChildProcess; url: string }> {
+export async function startServe(args: string[], o: { timeoutMs?: number; root?: string } = {}): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
     [...SERVER_NODE_FLAGS, ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--heartbeat', '0', ...args],
-    { cwd: SERVER_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: o.root ?? SERVER_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   let exited = false;
   child.once('exit', () => (exited = true));

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { pino } from 'pino';
 import type { Admitted } from '../kinds/index.js';
@@ -6,7 +6,7 @@ import { admitEntry } from '../kinds/index.js';
 import { Shards, type AnyLog } from '../log/index.js';
 import { admitBody } from './admission.js';
 import { rawBody } from './body.js';
-import { dispatcher } from './dispatch.js';
+import { dispatcher, type Dispatcher } from './dispatch.js';
 import { errorHandler } from './errors.js';
 import { MIB, WriteLimiter, writeRateLimit } from './limits.js';
 import { Metrics } from './metrics.js';
@@ -25,8 +25,8 @@ import { timestampRoutes } from './timestamp.js';
 
 export type { AppOptions } from './options.js';
 
-/** App is the API's request listener (for http.createServer or supertest), and listen() for tests. */
-export type App = RequestListener & { listen(port: number, host: string, cb?: () => void): Server };
+/** App is the API's request listener (for http.createServer or supertest), its answerKept (dispatch.ts), and listen() for tests. */
+export type App = Dispatcher & { listen(port: number, host: string, cb?: () => void): Server };
 
 /**
  * createApp builds the HTTP application over a log: the one place routes and the request pipeline

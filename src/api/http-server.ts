@@ -1,6 +1,5 @@
-import { STATUS_CODES, createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { App } from './app.js';
 
 /** HttpServerOptions are http.Server's timeouts, in milliseconds. */
 export interface HttpServerOptions {
@@ -10,10 +9,11 @@ export interface HttpServerOptions {
 }
 
 /**
- * createHttpServer returns the node:http server for an app, with requests Node's HTTP parser refuses answered with the same JSON
- * error body as every other refusal (clientError), not Node's empty 400.
+ * createHttpServer returns the node:http server for an app (createApp's listener), with requests
+ * Node's HTTP parser refuses answered with the same JSON error body as every other refusal
+ * (clientError), not Node's empty 400.
  */
-export function createHttpServer(app: App, o: HttpServerOptions): Server {
+export function createHttpServer(app: RequestListener, o: HttpServerOptions): Server {
   // Node enforces requestTimeout/headersTimeout only when it sweeps connections, every 30 s by
   // default: sweep every second so a trickling client is cut close to its deadline.
   const server = createServer({ connectionsCheckingInterval: 1000 }, app);

@@ -32,6 +32,12 @@ export interface Route {
   path: string | RegExp;
   handler: Handler;
   fast?: (url: string) => FastMatch | undefined;
+  /**
+   * cached, when set, returns the reply the handler gave before to this canonical URL (as fast
+   * recognised it) and these request headers, if it can never change (full tiles and bundles:
+   * tiles.ts), so the dispatcher writes it without calling the handler; otherwise undefined.
+   */
+  cached?: (url: string, headers: IncomingHttpHeaders) => Reply | undefined;
 }
 
 /** FastMatch is what Route.fast makes of a canonical URL: its path parameters and query. */
@@ -43,9 +49,21 @@ export interface FastMatch {
 // Content negotiation as express did it (its accepts() wraps the same package).
 const Negotiator = createRequire(import.meta.url)('negotiator') as new (req: { headers: IncomingHttpHeaders }) => { encodings(available: string[]): string[] };
 
+// Clients send few distinct Accept-Encoding values: each is negotiated once (a bundle read would
+// otherwise parse it again every time).
+const GZIP_BY_ACCEPT = new Map<string | undefined, boolean>();
+const MAX_ACCEPTS = 256;
+
 /** acceptsGzip reports whether the client prefers gzip to identity (Accept-Encoding, as express's req.acceptsEncodings). */
 export function acceptsGzip(req: { headers: IncomingHttpHeaders }): boolean {
-  return new Negotiator(req).encodings(['gzip', 'identity'])[0] === 'gzip';
+  const accept = req.headers['accept-encoding'];
+  let gz = GZIP_BY_ACCEPT.get(accept);
+  if (gz === undefined) {
+    gz = new Negotiator({ headers: { 'accept-encoding': accept } }).encodings(['gzip', 'identity'])[0] === 'gzip';
+    if (GZIP_BY_ACCEPT.size >= MAX_ACCEPTS) GZIP_BY_ACCEPT.clear();
+    GZIP_BY_ACCEPT.set(accept, gz);
+  }
+  return gz;
 }
 
 /** routeLabel is a route's name in metrics and request logs: its pattern, never the raw path. */

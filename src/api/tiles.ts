@@ -6,9 +6,9 @@ import { TILE_WIDTH, parseTilePath, tileWidthAt } from '../merkle/index.js';
 import type { AnyLog } from '../log/index.js';
 import type { AppOptions } from './options.js';
 import { replyFor } from './errors.js';
-import type { Reply } from './reply.js';
+import { readyReply, type Reply } from './reply.js';
 import { acceptsGzip, type ApiRequest, type Route } from './route.js';
-import { ImmutableCache } from './immutable-cache.js';
+import { ImmutableCache, type KeptReply } from './immutable-cache.js';
 import type { ShardViews } from './shards.js';
 
 // Compression runs on libuv's thread pool: a 256-entry bundle would otherwise hold the event loop,
@@ -51,7 +51,7 @@ export function tileRoutes(shards: ShardViews, opts: AppOptions): Route[] {
   const tiles = async (req: ApiRequest): Promise<Reply> => {
     try {
       const t = target(req.path);
-      return await tileReply(t.log, cache, t.path, req);
+      return await tileReply(t.log, cache, t.path, req.path, req);
     } catch (e) {
       const r = replyFor(e);
       r.headers['Cache-Control'] = NO_STORE; // tiles past the tree will exist soon: no answer but a tile may be cached
@@ -63,15 +63,33 @@ export function tileRoutes(shards: ShardViews, opts: AppOptions): Route[] {
     { method: 'GET', path: '/checkpoint', handler: checkpoint, fast: (url) => (url === '/checkpoint' ? NO_PARAMS : undefined) },
     // Express lowercases nothing and decodes nothing in req.path; parseTilePath accepts only the
     // canonical spelling, so traversal, percent-encoding and padding variants are all 400.
-    { method: 'GET', path: /^\/tile\//, handler: tiles, fast: (url) => (isTile(url) ? NO_PARAMS : undefined) },
+    {
+      method: 'GET',
+      path: /^\/tile\//,
+      handler: tiles,
+      fast: (url) => (isTile(url) ? NO_PARAMS : undefined),
+      // What tileReply kept under the same key: the URL is the path (no query), as for the handler.
+      cached: (url, headers) => (url.includes(BUNDLE) ? cache.hit('bundle', bundleKey(url, acceptsGzip({ headers }))) : cache.hit('tile', url)),
+    },
     { method: 'GET', path: /^\/shards\/[^/]+\/checkpoint$/, handler: checkpoint, fast: (url) => (/^\/shards\/[^/?]+\/checkpoint$/.test(url) ? NO_PARAMS : undefined) },
     { method: 'GET', path: /^\/shards\/[^/]+\/tile\//, handler: tiles },
   ];
 }
 
 const NO_PARAMS = { params: {}, query: {} };
+const BUNDLE = '/tile/entries/';
 
-async function tileReply(log: AnyLog, cache: ImmutableCache, path: string, req: ApiRequest): Promise<Reply> {
+/** bundleKey is a full bundle's key in the cache: its path and its encoding. */
+function bundleKey(path: string, gz: boolean): string {
+  return gz ? `${path} gzip` : path;
+}
+
+/**
+ * tileReply answers the tile or bundle at path (inside its shard: parseTilePath's input). Full
+ * ones are kept in cache under the request's path (url): a URL names the same tile forever, the
+ * root paths the first shard's and /shards/<name>/ that shard's.
+ */
+async function tileReply(log: AnyLog, cache: ImmutableCache, path: string, url: string, req: ApiRequest): Promise<Reply> {
   const t = parseTilePath(path.slice(1));
   const size = (await log.latest()).size;
   // A partial of width W is served while the tree has at least W hashes there: it is then the
@@ -81,28 +99,29 @@ async function tileReply(log: AnyLog, cache: ImmutableCache, path: string, req: 
   }
   const full = t.width === TILE_WIDTH;
   const headers: Record<string, string> = { 'Cache-Control': full ? IMMUTABLE : PARTIAL, 'Content-Type': 'application/octet-stream' };
-  // Cached by tree: the same tile path in two shards holds two different tiles.
-  const id = `${log.treeId}${path}`;
   if (!t.entries) {
-    let body = full ? cache.get('tile', id) : undefined;
-    if (!body) {
-      body = asBuffer(await log.tile(t.level, t.index, t.width));
-      if (full) cache.set(id, body);
-    }
-    return { status: 200, headers, body };
+    const kept = full ? cache.get('tile', url) : undefined;
+    if (kept) return kept;
+    const reply = { status: 200, headers, body: asBuffer(await log.tile(t.level, t.index, t.width)) };
+    return full ? keep(cache, url, reply) : reply;
   }
   // Bundles SHOULD be compressed (the spec): gzipped when the client accepts it.
   headers.Vary = 'Accept-Encoding';
   const gz = acceptsGzip(req);
-  const key = gz ? `${id} gzip` : id;
-  let body = full ? cache.get('bundle', key) : undefined;
-  if (!body) {
-    const raw = asBuffer(await bundle(log, t.index, t.width));
-    body = gz ? await gzip(raw) : raw;
-    if (full) cache.set(key, body);
-  }
+  const key = bundleKey(url, gz);
+  const kept = full ? cache.get('bundle', key) : undefined;
+  if (kept) return kept;
+  const raw = asBuffer(await bundle(log, t.index, t.width));
   if (gz) headers['Content-Encoding'] = 'gzip';
-  return { status: 200, headers, body };
+  const reply = { status: 200, headers, body: gz ? await gzip(raw) : raw };
+  return full ? keep(cache, key, reply) : reply;
+}
+
+/** keep caches a full tile's or bundle's reply, ready to be written again, and returns it. */
+function keep(cache: ImmutableCache, key: string, reply: KeptReply): Reply {
+  const ready = readyReply(reply) as KeptReply;
+  cache.set(key, ready);
+  return ready;
 }
 
 async function bundle(log: AnyLog, index: number, width: number): Promise<Uint8Array> {

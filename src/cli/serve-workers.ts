@@ -228,8 +228,9 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
       if (!up) open().end(chunks.length ? Buffer.concat(chunks) : undefined);
     });
   };
+  const WORKER = { 'x-cairn-worker': String(process.pid) };
   const here = (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader('x-cairn-worker', String(process.pid));
+    res.setHeader('x-cairn-worker', WORKER['x-cairn-worker']);
     app(req, res);
   };
   const follower = log;
@@ -242,20 +243,19 @@ export async function runWorker(v: Values, logger: Logger): Promise<number> {
       return follower.refresh();
     }));
   const server = createHttpServer(
-    Object.assign(
-      (req: IncomingMessage, res: ServerResponse) => {
-        const place = placeOf(req);
-        if (place === 'primary') return forward(req, res);
-        if (place === 'upload') return here(req, res);
-        // Each read first catches up with the primary's latest commit (one SQLite row): a client
-        // that was just answered 201 finds its entry here too.
-        void caughtUp().then(
-          () => (readHere(req, follower.indexOffset + follower.size) ? here(req, res) : forward(req, res)),
-          () => forward(req, res),
-        );
-      },
-      { listen: app.listen },
-    ),
+    (req: IncomingMessage, res: ServerResponse) => {
+      const place = placeOf(req);
+      if (place === 'primary') return forward(req, res);
+      if (place === 'upload') return here(req, res);
+      // A full tile or bundle answered before is the same at any tree size: no catch-up needed.
+      if (app.answerKept(req, res, WORKER)) return;
+      // Each read first catches up with the primary's latest commit (one SQLite row): a client
+      // that was just answered 201 finds its entry here too.
+      void caughtUp().then(
+        () => (readHere(req, follower.indexOffset + follower.size) ? here(req, res) : forward(req, res)),
+        () => forward(req, res),
+      );
+    },
     {
       requestTimeoutMs: (v['request-timeout'] as number) * 1000,
       headersTimeoutMs: (v['headers-timeout'] as number) * 1000,

@@ -10,25 +10,27 @@ import { createApp } from '../../src/api/index.js';
 import { body, openTestLog } from '../helpers/test-log.js';
 import { metricValue } from '../ops/helpers.js';
 
+const answer = (body: Buffer) => ({ status: 200, headers: {}, body });
+
 describe('ImmutableCache', () => {
   it('stays within its byte bound, dropping the least recently used answers first', () => {
     const lookups: string[] = [];
     const c = new ImmutableCache(800, (kind, hit) => lookups.push(`${kind}:${hit}`));
-    for (const k of ['a', 'b', 'c', 'd']) c.set(k, Buffer.alloc(100, k));
+    for (const k of ['a', 'b', 'c', 'd']) c.set(k, answer(Buffer.alloc(100, k)));
     expect(c.bytes).toBe(400);
-    expect(c.get('t', 'a')?.toString()).toBe('a'.repeat(100)); // a is now the most recent
-    for (const k of ['e', 'f', 'g', 'h', 'i']) c.set(k, Buffer.alloc(100, k));
+    expect(c.get('t', 'a')?.body.toString()).toBe('a'.repeat(100)); // a is now the most recent
+    for (const k of ['e', 'f', 'g', 'h', 'i']) c.set(k, answer(Buffer.alloc(100, k)));
     expect(c.bytes).toBe(800);
     expect(c.get('t', 'b')).toBeUndefined(); // the least recently used went first
     expect(c.get('t', 'a')).toBeDefined();
-    c.set('big', Buffer.alloc(101)); // over an eighth of the bound: not cached
+    c.set('big', answer(Buffer.alloc(101))); // over an eighth of the bound: not cached
     expect(c.get('t', 'big')).toBeUndefined();
     expect(lookups).toEqual(['t:true', 't:false', 't:true', 't:false']);
   });
 
   it('caches nothing with a bound of 0', () => {
     const c = new ImmutableCache(0);
-    c.set('a', Buffer.alloc(1));
+    c.set('a', answer(Buffer.alloc(1)));
     expect(c.get('t', 'a')).toBeUndefined();
     expect(c.bytes).toBe(0);
   });

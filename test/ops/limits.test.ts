@@ -60,7 +60,7 @@ describe('request limits', () => {
     const call = (ip: string) => {
       let status = 0;
       let passed = false;
-      const res = { set statusCode(s: number) { status = s; }, setHeader: () => {}, end: () => {} } as never;
+      const res = { writeHead: (s: number) => void (status = s), end: () => {} } as never;
       limit({ method: 'POST', socket: { remoteAddress: ip } } as never, res, () => (passed = true));
       return passed ? 'pass' : status;
     };
