@@ -1,10 +1,11 @@
 import { Thread, threadModule } from '../threads/index.js';
 import { openDb, type Db } from './db.js';
 import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
-import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import { indexSalt, leafCandidates, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
 import { LeafFilter } from './leaf-filter.js';
+import { leafPrefix } from './leaf-prefix.js';
 import { TailIndex } from './tail-index.js';
 
 /**
@@ -33,8 +34,8 @@ export class KeyIndex {
   private readonly idb: Db;
   /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
   private readonly filter: LeafFilter;
-  private readonly leafStmt;
   private readonly stored: StoredKeys;
+  private readonly storedLeaf: StoredLeaf;
   private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -56,11 +57,11 @@ export class KeyIndex {
     this.maxTail = o.maxTail ?? DEFAULT_MAX_TAIL;
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
-    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.storedLeaf = storedLeaf(this.idb, o.logDb);
     this.stored = storedKeys(this.idb, o.logDb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
-    for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
+    for (const p of this.idb.prepare<[], number>('SELECT p FROM leaf_index').pluck().iterate()) this.filter.add(p);
     this.load();
   }
 
@@ -90,9 +91,9 @@ export class KeyIndex {
   /** indexOf returns the log index of the leaf with this hash, including entries of a batch still being written. */
   indexOf(leafHash: Uint8Array): number | undefined {
     const recent = this.tail.leafIndex(leafHash);
-    if (recent !== undefined || !this.filter.mayHave(leafHash)) return recent;
+    if (recent !== undefined || !this.filter.mayHave(leafPrefix(leafHash))) return recent;
     this.lookups++;
-    return this.leafStmt.get(leafHash);
+    return this.storedLeaf(leafHash);
   }
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
@@ -107,7 +108,7 @@ export class KeyIndex {
   add(index: number, leafHash: Uint8Array, keys: readonly string[]): void {
     if (index !== this.indexed + this.tail.size) throw new Error(`key index: entry ${index} added out of order`);
     this.tail.add(leafHash, keys);
-    this.filter.add(leafHash);
+    this.filter.add(leafPrefix(leafHash));
   }
 
   /** truncate forgets tail entries from size on (their transaction failed). */
@@ -207,6 +208,22 @@ interface KeysRow {
   body: Buffer | null;
 }
 
+/** StoredLeaf finds a leaf in index.db: the log index of the entry with this leaf hash among those it covers. */
+type StoredLeaf = (leafHash: Uint8Array) => number | undefined;
+
+function storedLeaf(idb: Db, logDb: Db): StoredLeaf {
+  const candidates = leafCandidates(idb);
+  // index.db keys leaves by a prefix (leaf-prefix.ts): the entry's full leaf hash decides.
+  const leafStmt = logDb.prepare<[number], Buffer>('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
+  return (leafHash) => {
+    for (const idx of candidates(leafHash)) {
+      const h = leafStmt.get(idx);
+      if (h !== undefined && Buffer.compare(h, leafHash) === 0) return idx;
+    }
+    return undefined;
+  };
+}
+
 /** StoredKeys searches index.db, re-checking each hit against the entry's keys in cairn.db. */
 type StoredKeys = (key: string, limit: number) => number[];
 
@@ -247,7 +264,7 @@ function searchBoth(stored: StoredKeys, tail: TailIndex, key: string, limit: num
  */
 export class FollowerKeys {
   private readonly idb: Db;
-  private readonly leafStmt;
+  private readonly storedLeaf: StoredLeaf;
   private readonly progressStmt;
   private readonly stored: StoredKeys;
   private tail: TailIndex;
@@ -257,7 +274,7 @@ export class FollowerKeys {
     indexPath: string,
   ) {
     this.idb = openDb(indexPath, { readonly: true });
-    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.storedLeaf = storedLeaf(this.idb, logDb);
     this.progressStmt = this.idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck();
     this.stored = storedKeys(this.idb, logDb);
     this.tail = new TailIndex(this.progressStmt.get()!);
@@ -275,7 +292,7 @@ export class FollowerKeys {
 
   /** indexOf returns the log index of the leaf with this hash among the entries caught up to. */
   indexOf(leafHash: Uint8Array): number | undefined {
-    return this.tail.leafIndex(leafHash) ?? this.leafStmt.get(leafHash);
+    return this.tail.leafIndex(leafHash) ?? this.storedLeaf(leafHash);
   }
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
