@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { hasStoredSearchKeys } from '../kinds/index.js';
+import type { BodyReader } from './body-stream.js';
 import type { Db } from './db.js';
 import { derivedKeys } from './entry-keys.js';
 import { keyHash } from './key-hash.js';
@@ -28,21 +30,27 @@ const MERGE_SQL = {
   // An entry's keys: its entry_keys row, or derived from its body (entry-keys.ts; the body is read
   // only for an entry without a row).
   keys: `INSERT OR IGNORE INTO index_keys (h, idx) SELECT key_hash(k.value), e.idx
-    FROM log.entries e LEFT JOIN log.entry_keys s ON s.idx = e.idx, json_each(CASE WHEN s.keys IS NULL THEN derived_keys(e.kind, e.body) ELSE s.keys END) k
+    FROM log.entries e JOIN log.kinds kd ON kd.id = e.kind LEFT JOIN log.entry_keys s ON s.idx = e.idx,
+      json_each(CASE WHEN s.keys IS NULL THEN derived_keys(kd.name, e.body_at, e.body_len) ELSE s.keys END) k
     WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2`,
   progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
 };
 
 /**
  * mergeRun returns a function that indexes entries [from, to) in one transaction (from must be
- * the stored progress); idb must have the log's database attached as "log". The index worker
- * and KeyIndex's catch-up both run it; bench/index-runs.ts measures what a run costs against its size.
+ * the stored progress); idb must have the log's database attached as "log", and bodies must
+ * read the log's body stream on another connection (a SQL function may not use the connection
+ * running it). The index worker and KeyIndex's catch-up both run it; bench/index-runs.ts
+ * measures what a run costs against its size.
  */
-export function mergeRun(idb: Db): (from: number, to: number) => void {
+export function mergeRun(idb: Db, bodies: BodyReader): (from: number, to: number) => void {
   const salt = indexSalt(idb);
   idb.function('key_hash', { deterministic: true }, (key: unknown) => keyHash(salt, String(key)));
   defineLeafPrefix(idb);
-  idb.function('derived_keys', { deterministic: true }, (kind: unknown, body: unknown) => JSON.stringify(derivedKeys(String(kind), body as Uint8Array)));
+  // The body is read only for an entry without a keys row, and only if its kind derives keys.
+  idb.function('derived_keys', { deterministic: true }, (kind: unknown, at: unknown, len: unknown) =>
+    hasStoredSearchKeys(String(kind)) ? JSON.stringify(derivedKeys(String(kind), bodies.read(Number(at), Number(len)))) : '[]',
+  );
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);

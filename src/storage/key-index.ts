@@ -1,6 +1,7 @@
 import { Thread, threadModule } from '../threads/index.js';
 import { openDb, type Db } from './db.js';
-import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
+import { BodyReader, chunkSizeOf } from './body-stream.js';
+import { ENTRY_KEYS_COLUMNS, ENTRY_KEYS_FROM, keysOf, type KeysRow } from './entry-keys.js';
 import { indexSalt, leafCandidates, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
@@ -175,7 +176,7 @@ export class KeyIndex {
   private catchUp(size: number): void {
     this.idb.prepare('ATTACH DATABASE ? AS log').run(this.o.logPath);
     try {
-      const run = mergeRun(this.idb);
+      const run = mergeRun(this.idb, new BodyReader(this.o.logDb, chunkSizeOf(this.o.logDb)));
       const max = this.o.maxRun ?? DEFAULT_MAX_RUN;
       for (let from = this.indexed; from < size; from = Math.min(size, from + max)) run(from, Math.min(size, from + max));
       this.indexed = size;
@@ -196,17 +197,20 @@ export class KeyIndex {
 /** loadTail reads entries [from, to) of cairn.db with their search keys (stored or derived: entry-keys.ts), in index order. */
 function loadTail(logDb: Db, from: number, to: number, add: (idx: number, leafHash: Uint8Array, keys: string[]) => void): void {
   const rows = logDb.prepare<[number, number], KeysRow & { idx: number; leaf_hash: Buffer }>(
-    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
+    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM ${ENTRY_KEYS_FROM} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
   );
-  for (const r of rows.iterate(from, to)) add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
+  const bodies = new BodyReader(logDb, chunkSizeOf(logDb));
+  // all(), not iterate(): a body is read on the same connection while the rows are at hand. In
+  // slices, so a long tail's rows are not all in memory at once.
+  for (let at = from; at < to; at += TAIL_SLICE) {
+    const got = rows.all(at, Math.min(to, at + TAIL_SLICE));
+    if (got.length === 0) break; // past the last entry (entries are contiguous)
+    for (const r of got) add(r.idx, r.leaf_hash, keysOf(r, bodies));
+  }
 }
 
-/** An entry's keys row (entry-keys.ts ENTRY_KEYS_COLUMNS). */
-interface KeysRow {
-  keys: string | null;
-  kind: string | null;
-  body: Buffer | null;
-}
+/** Entries loadTail reads a statement. */
+const TAIL_SLICE = 8192;
 
 /** StoredLeaf finds a leaf in index.db: the log index of the entry with this leaf hash among those it covers. */
 type StoredLeaf = (leafHash: Uint8Array) => number | undefined;
@@ -230,7 +234,8 @@ type StoredKeys = (key: string, limit: number) => number[];
 function storedKeys(idb: Db, logDb: Db): StoredKeys {
   const searchStmt = idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
   // An entry's search keys (cairn.db, stored or derived: entry-keys.ts): every index.db hit is re-checked against them.
-  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
+  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM ${ENTRY_KEYS_FROM} WHERE e.idx = ?`);
+  const bodies = new BodyReader(logDb, chunkSizeOf(logDb));
   const salt = indexSalt(idb);
   return (key, limit) => {
     const stored: number[] = [];
@@ -238,7 +243,7 @@ function storedKeys(idb: Db, logDb: Db): StoredKeys {
       // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
       for (const idx of searchStmt.iterate(keyHash(salt, key))) {
         const r = keysStmt.get(idx);
-        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
+        if (r !== undefined && keysOf(r, bodies).includes(key) && stored.push(idx) >= limit) break;
       }
     }
     return stored;

@@ -5,17 +5,38 @@
  */
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity } from './contract.js';
 import type { Db } from './db.js';
-import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
+import { BodyReader, chunkSizeOf, sliceChunks } from './body-stream.js';
+import { ENTRY_KEYS_COLUMNS, ENTRY_KEYS_FROM, keysOf, type KeysRow } from './entry-keys.js';
 import { CHECKPOINT_INSERT_SQL } from './statements.js';
 
 interface RawEntry {
   idx: number;
   leaf_hash: Buffer;
-  body: Buffer;
   kind: string;
   integrated_time: number;
+  body_at: number;
+  body_len: number;
   entry_ts: Buffer | null;
 }
+
+/** An entry's row joined with one chunk of its body (n null for an empty body). */
+interface RawEntryChunk extends RawEntry {
+  n: number | null;
+  data: Buffer | null;
+}
+
+const ENTRY_COLUMNS = 'e.idx AS idx, e.leaf_hash AS leaf_hash, k.name AS kind, e.integrated_time AS integrated_time, e.body_at AS body_at, e.body_len AS body_len, e.entry_ts AS entry_ts';
+const ENTRY_FROM = 'entries e JOIN kinds k ON k.id = e.kind';
+
+/**
+ * ENTRY_WITH_CHUNKS reads entries with the chunks of their bodies in one statement (a row per
+ * chunk, one or two for most bodies), for reads of single entries: one statement is one read
+ * transaction. C is the body chunk size.
+ */
+const entryWithChunks = (c: number, where: string) =>
+  `SELECT ${ENTRY_COLUMNS}, ch.n AS n, ch.data AS data FROM ${ENTRY_FROM}
+   LEFT JOIN body_chunks ch ON ch.n >= e.body_at / ${c} AND ch.n <= (e.body_at + e.body_len - 1) / ${c}
+   WHERE ${where} ORDER BY e.idx, ch.n`;
 
 interface RawCheckpoint {
   size: number;
@@ -32,8 +53,8 @@ interface RawCheckpoint {
  */
 const ENTRIES_AT = 32;
 
-function entryOf(r: RawEntry): EntryRow {
-  const e: EntryRow = { index: r.idx, leafHash: r.leaf_hash, body: r.body, kind: r.kind, integratedTime: r.integrated_time };
+function entryOf(r: RawEntry, body: Uint8Array): EntryRow {
+  const e: EntryRow = { index: r.idx, leafHash: r.leaf_hash, body, kind: r.kind, integratedTime: r.integrated_time };
   if (r.entry_ts) e.entryTimestamp = r.entry_ts;
   return e;
 }
@@ -45,22 +66,24 @@ function checkpointOf(r: RawCheckpoint): CheckpointRow {
 /** Tables reads cairn.db's rows through statements prepared once on one connection. */
 export class Tables {
   private readonly s;
+  /** Reads bodies from the body stream (body-stream.ts). */
+  readonly bodies: BodyReader;
 
   constructor(private readonly db: Db) {
+    this.bodies = new BodyReader(db, chunkSizeOf(db));
+    const c = this.bodies.c;
     this.s = {
       meta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
-      entry: db.prepare<[number], RawEntry>('SELECT * FROM entries WHERE idx = ?'),
-      entries: db.prepare<[number, number], RawEntry>('SELECT * FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
-      entriesAt: db.prepare<number[], RawEntry>(`SELECT * FROM entries WHERE idx IN (${Array(ENTRIES_AT).fill('?').join(',')})`),
+      entry: db.prepare<[number], RawEntryChunk>(entryWithChunks(c, 'e.idx = ?')),
+      entries: db.prepare<[number, number], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`),
+      entriesAt: db.prepare<number[], RawEntryChunk>(entryWithChunks(c, `e.idx IN (${Array(ENTRIES_AT).fill('?').join(',')})`)),
       count: db.prepare<[], number>('SELECT COALESCE(MAX(idx) + 1, 0) FROM entries').pluck(),
       latest: db.prepare<[], RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], RawCheckpoint>('SELECT * FROM checkpoints WHERE size = ?'),
       checkpoints: db.prepare<[], RawCheckpoint>('SELECT * FROM checkpoints ORDER BY size'),
       tile: db.prepare<[number, number], Buffer>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?').pluck(),
       cosignatures: db.prepare<[], Cosignature>('SELECT witness, size, checkpoint, lines FROM witness_cosignatures'),
-      keys: db.prepare<[number, number], { idx: number; keys: string | null; kind: string | null; body: Buffer | null }>(
-        `SELECT e.idx AS idx, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ?`,
-      ),
+      keys: db.prepare<[number, number], KeysRow & { idx: number }>(`SELECT e.idx AS idx, ${ENTRY_KEYS_COLUMNS} FROM ${ENTRY_KEYS_FROM} WHERE e.idx >= ? AND e.idx < ?`),
     };
   }
 
@@ -83,12 +106,16 @@ export class Tables {
   }
 
   entry(index: number): EntryRow | undefined {
-    const r = this.s.entry.get(index);
-    return r && entryOf(r);
+    const out: EntryRow[] = [];
+    this.assemble(this.s.entry.all(index), out);
+    return out[0];
   }
 
   entries(start: number, end: number): EntryRow[] {
-    return this.s.entries.all(start, end).map(entryOf);
+    const rows = this.s.entries.all(start, end);
+    // Consecutive entries: their bodies are one span of the stream, read in one statement.
+    const bodies = this.bodies.readAll(rows.map((r) => [r.body_at, r.body_len] as const));
+    return rows.map((r, i) => entryOf(r, bodies[i]));
   }
 
   /** entriesAt returns the entries at these distinct indexes (32 a statement), in no set order; missing ones are left out. */
@@ -97,9 +124,27 @@ export class Tables {
     const args: number[] = new Array(ENTRIES_AT);
     for (let i = 0; i < indexes.length; i += ENTRIES_AT) {
       for (let j = 0; j < ENTRIES_AT; j++) args[j] = i + j < indexes.length ? indexes[i + j] : -1;
-      for (const r of this.s.entriesAt.all(...args)) out.push(entryOf(r));
+      this.assemble(this.s.entriesAt.all(...args), out);
     }
     return out;
+  }
+
+  /** assemble turns entryWithChunks rows (ordered by index, then chunk) into entries. */
+  private assemble(rows: RawEntryChunk[], out: EntryRow[]): void {
+    const c = this.bodies.c;
+    for (let i = 0; i < rows.length; ) {
+      const r = rows[i];
+      let j = i + 1;
+      while (j < rows.length && rows[j].idx === r.idx) j++;
+      const first = Math.floor(r.body_at / c);
+      const off = r.body_at - first * c;
+      let body: Uint8Array;
+      if (r.body_len === 0) body = new Uint8Array(0);
+      else if (j === i + 1 && r.n === first && r.data !== null && off + r.body_len <= r.data.length) body = r.data.subarray(off, off + r.body_len);
+      else body = sliceChunks(rows.slice(i, j), first, c, r.body_at, r.body_len); // spans chunks (or is damaged: it says so)
+      out.push(entryOf(r, body));
+      i = j;
+    }
   }
 
   count(): number {
@@ -127,7 +172,7 @@ export class Tables {
   /** keys returns each entry's search keys for start <= index < end, stored or derived from its body (entry-keys.ts; an entry without keys: []). */
   keys(start: number, end: number): string[][] {
     const out: string[][] = Array.from({ length: Math.max(0, end - start) }, () => []);
-    for (const r of this.s.keys.iterate(start, end)) out[r.idx - start] = entryKeys(r.keys, r.kind, r.body);
+    for (const r of this.s.keys.all(start, end)) out[r.idx - start] = keysOf(r, this.bodies);
     return out;
   }
 

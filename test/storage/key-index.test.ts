@@ -9,7 +9,8 @@ import { auditKeyIndex, indexSalt } from '../../src/storage/index-db.js';
 import { keyHash } from '../../src/storage/key-hash.js';
 import { KeyIndex, type KeyIndexOptions } from '../../src/storage/key-index.js';
 import { leafPrefix } from '../../src/storage/leaf-prefix.js';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
+import { EntryRows } from '../../src/storage/entry-rows.js';
+import { ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
 import { Tables } from '../../src/storage/tables.js';
 import type { Thread } from '../../src/threads/index.js';
 import { tempDir } from '../helpers/test-log.js';
@@ -43,16 +44,18 @@ function append(s: { db: Db; idx: KeyIndex; entries: Tables }, model: Model, bat
   const start = model.leaves.length;
   let next = start;
   const accepted: typeof batch = [];
+  const rows = new EntryRows(s.db);
   try {
     s.db.transaction(() => {
       for (const b of batch) {
         if (s.idx.indexOf(hashOf(b.leaf)) !== undefined) continue;
         s.idx.add(next, hashOf(b.leaf), b.keys);
-        s.db.prepare(ENTRY_INSERT_SQL).run(next, hashOf(b.leaf), new Uint8Array([1]), 'k', 0, null);
+        rows.put(next, hashOf(b.leaf), new Uint8Array([1]), 'k', 0, null);
         if (b.keys.length > 0) s.db.prepare(ENTRY_KEYS_INSERT_SQL).run(next, JSON.stringify(b.keys));
         accepted.push(b);
         next++;
       }
+      rows.flush();
       if (fail) throw new Error('disk full');
     })();
   } catch {
