@@ -11,7 +11,10 @@
  * is read from the one or two chunks it spans (one or two page reads), not from a 256-entry blob,
  * and a batch rewrites only the last, partial chunk (one page, as the right edge of a row table).
  */
-import type { Db } from './db.js';
+import type Database from 'better-sqlite3';
+
+/** A connection (db.ts's Db, named here without importing db.ts, which imports this file). */
+type Db = Database.Database;
 
 /**
  * bodyChunkSize is C for a page size: the largest blob whose row (rowid table, payload = record

@@ -4,7 +4,10 @@
  * migration 7 and the tests and benchmarks that build a database by hand.
  */
 import { BodyStream, chunkSizeOf } from './body-stream.js';
-import type { Db } from './db.js';
+import type Database from 'better-sqlite3';
+
+/** A connection (db.ts's Db, named here without importing db.ts, which imports this file). */
+type Db = Database.Database;
 
 /** ENTRY_INSERT_SQL stores an entry's row. A reused index fails on the primary key; duplicates are caught before (KeyIndex). */
 const ENTRY_INSERT_SQL = 'INSERT INTO entries (idx, leaf_hash, kind, integrated_time, body_at, body_len, entry_ts) VALUES (?, ?, ?, ?, ?, ?, ?)';
