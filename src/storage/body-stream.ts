@@ -127,14 +127,18 @@ export class BodyReader {
   }
 
   /**
-   * readAll returns the bodies at these (start, length) pairs, which must be in stream order and
-   * contiguous (an index range of entries): one statement reads every chunk they span.
+   * readAll returns the bodies at these (start, length) pairs. An index range of entries written
+   * by the log is contiguous in the stream: one statement then reads every chunk they span. Any
+   * other spans (a body rewritten elsewhere by hand) are read one by one, never misread.
    */
   readAll(spans: readonly (readonly [at: number, len: number])[]): Uint8Array[] {
     if (spans.length === 0) return [];
     const [at0] = spans[0];
-    const [atN, lenN] = spans[spans.length - 1];
-    const end = atN + lenN;
+    let end = at0;
+    for (const [at, len] of spans) {
+      if (at !== end) return spans.map(([a, l]) => this.read(a, l));
+      end = at + len;
+    }
     if (end === at0) return spans.map(() => new Uint8Array(0));
     const first = Math.floor(at0 / this.c);
     const all = sliceChunks(this.chunks.all(first, Math.floor((end - 1) / this.c)), first, this.c, at0, end - at0);
