@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeRun, openIndexDb } from '../src/storage/index-db.js';
 import { openDb, type Db } from '../src/storage/db.js';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../src/storage/statements.js';
+import Database from 'better-sqlite3';
+import { BodyReader, chunkSizeOf } from '../src/storage/body-stream.js';
+import { EntryRows } from '../src/storage/entry-rows.js';
+import { ENTRY_KEYS_INSERT_SQL } from '../src/storage/statements.js';
 import { fmt, machine, median } from './lib.js';
 
 const base = Number(process.argv[2] ?? 200_000);
@@ -20,16 +23,17 @@ const sizes = (process.argv[5] ?? '8192,65536,131072').split(',').map(Number);
 const keyCount = Number(process.argv[6] ?? 3);
 
 function addEntries(db: Db, from: number, to: number): void {
-  const entry = db.prepare(ENTRY_INSERT_SQL);
+  const entry = new EntryRows(db);
   const keys = db.prepare(ENTRY_KEYS_INSERT_SQL);
   const body = new Uint8Array(350).fill(7);
   db.transaction(() => {
     for (let i = from; i < to; i++) {
       const leaf = createHash('sha256').update(`leaf ${i}`).digest();
-      entry.run(i, leaf, body, 'hashedrekord/0.0.1', 0, null);
+      entry.put(i, leaf, body, 'hashedrekord/0.0.1', 0, null);
       const ks = [`sha256:${createHash('sha256').update(`artifact ${i}`).digest('hex')}`, `pubkey:${i % 1000}`, `email:u${i % 5000}@example.com`].slice(0, keyCount);
       if (ks.length > 0) keys.run(i, JSON.stringify(ks));
     }
+    entry.flush();
   })();
 }
 
@@ -37,9 +41,11 @@ function addEntries(db: Db, from: number, to: number): void {
 function indexRuns(dir: string, from: number, to: number, size: number): void {
   const idb = openIndexDb(join(dir, 'index.db'));
   idb.prepare('ATTACH DATABASE ? AS log').run(join(dir, 'cairn.db'));
-  const run = mergeRun(idb);
+  const log = new Database(join(dir, 'cairn.db'), { readonly: true });
+  const run = mergeRun(idb, new BodyReader(log, chunkSizeOf(log)));
   for (let at = from; at < to; at = Math.min(to, at + size)) run(at, Math.min(to, at + size));
   idb.close();
+  log.close();
 }
 
 // One template: base entries indexed, delta entries stored but not indexed.

@@ -3,6 +3,7 @@
 // (what KeyIndex does). Usage: npx tsx bench/leaf-filter.ts [runs=5]
 import { randomBytes } from 'node:crypto';
 import { LeafFilter } from '../src/storage/leaf-filter.js';
+import { leafPrefix } from '../src/storage/leaf-prefix.js';
 import { machine, median } from './lib.js';
 
 const runs = Number(process.argv[2] ?? 5);
@@ -17,8 +18,9 @@ for (const capacity of [1024, 1 << 20]) {
     const t0 = performance.now();
     let maybes = 0;
     for (const h of leaves) {
-      if (f.mayHave(h)) maybes++;
-      f.add(h);
+      const p = leafPrefix(h);
+      if (f.mayHave(p)) maybes++;
+      f.add(p);
     }
     us.push(((performance.now() - t0) * 1000) / N);
     fp.push(maybes / N);

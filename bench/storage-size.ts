@@ -9,8 +9,9 @@
 //
 // Each log is built in bench/out/size-<n> through Log.append (batches of 8192, synchronous=OFF:
 // what is measured is the files, not the time), its index.db caught up, the log closed (WAL
-// checkpointed), then SQLite's dbstat gives every table's and index's pages. "entries" is shown
-// without its bodies' bytes; "total" is both files' size less the bodies.
+// checkpointed), then SQLite's dbstat gives every table's and index's pages. The table holding the
+// bodies ("entries", or "body_chunks" from schema 7 on) is shown without its bodies' bytes;
+// "total" is both files' size less the bodies.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,11 +85,13 @@ for (const n of sizes) {
   if (!existsSync(join(dir, DB_FILE))) await build(dir, n);
   const log = new Database(join(dir, DB_FILE), { readonly: true });
   const count = log.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get()!;
-  const bodies = log.prepare<[], number>('SELECT SUM(length(body)) FROM entries').pluck().get()!;
+  // Schema 7 keeps bodies in body_chunks (shown less the bodies' bytes); before it, in entries.
+  const chunked = log.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'body_chunks'").get() !== undefined;
+  const bodies = log.prepare<[], number>(chunked ? 'SELECT SUM(body_len) FROM entries' : 'SELECT SUM(length(body)) FROM entries').pluck().get()!;
   log.close();
   const rows: [string, number][] = [];
   for (const [file, label] of [[DB_FILE, ''], [INDEX_FILE, 'index.db ']] as const) {
-    for (const [name, bytes] of pages(join(dir, file))) rows.push([label + name, name === 'entries' ? bytes - bodies : bytes]);
+    for (const [name, bytes] of pages(join(dir, file))) rows.push([label + name, name === (chunked ? 'body_chunks' : 'entries') ? bytes - bodies : bytes]);
   }
   rows.sort((a, b) => b[1] - a[1]);
   const files = [DB_FILE, INDEX_FILE].reduce((s, f) => s + statSync(join(dir, f)).size, 0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { DB_FILE, KEY_FILE } from '../src/log/index.js';
+import { BodyStream, chunkSizeOf } from '../src/storage/body-stream.js';
 import { benchLog, fmt, machine } from './lib.js';
 
 const size = Number(process.argv[2] ?? 1_000_000);
@@ -50,7 +51,12 @@ console.log(`tile byte:     exit ${t.code} in ${t.secs.toFixed(1)} s — ${t.out
 
 const bodyIdx = Math.floor(size * 0.3) + 1;
 const body = tamperedCopy('tampered-body', (db) => {
-  db.prepare('UPDATE entries SET body = CAST(? AS BLOB) WHERE idx = ?').run('{"tampered":true}', bodyIdx);
+  // Schema 7: the new bytes go to the body stream's end and the entry points at them.
+  const stream = new BodyStream(db, chunkSizeOf(db));
+  const tampered = Buffer.from('{"tampered":true}');
+  const at = stream.append(tampered);
+  stream.flush();
+  db.prepare('UPDATE entries SET body_at = ?, body_len = ? WHERE idx = ?').run(at, tampered.length, bodyIdx);
 });
 const b = verify(body);
 console.log(`body:          exit ${b.code} in ${b.secs.toFixed(1)} s — ${b.out}  (changed: entry ${bodyIdx})`);

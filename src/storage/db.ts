@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CairnError } from '../errors.js';
 import { hasStoredSearchKeys } from '../kinds/index.js';
+import { BODY_CHUNK_META, bodyChunkSize } from './body-stream.js';
 import { derivedKeys } from './entry-keys.js';
+import { EntryRows } from './entry-rows.js';
 
 export type Db = Database.Database;
 
@@ -59,6 +61,7 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
  */
 const STEPS: Record<number, (db: Db, progress?: MigrateProgress) => void> = {
   6: dropDerivableKeys,
+  7: chunkBodies,
 };
 
 function migrate(db: Db, progress?: MigrateProgress): void {
@@ -113,6 +116,73 @@ function dropDerivableKeys(db: Db, progress?: MigrateProgress): void {
     after = last;
     progress?.('dropping search keys the entries give back', done, total);
   }
+}
+
+/** Schema 7's tables (schema/007-body-chunks.sql), entries first under a name of its own while the old table empties. */
+const SCHEMA_7 = `
+  CREATE TABLE IF NOT EXISTS kinds (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS body_chunks (
+    n    INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS entries_v7 (
+    idx             INTEGER PRIMARY KEY,
+    leaf_hash       BLOB NOT NULL,
+    kind            INTEGER NOT NULL,
+    integrated_time INTEGER NOT NULL,
+    body_at         INTEGER NOT NULL,
+    body_len        INTEGER NOT NULL,
+    entry_ts        BLOB
+  ) STRICT;`;
+
+/**
+ * chunkBodies (migration 007) moves every entry into schema 7's layout, DROP_CHUNK entries a
+ * transaction, in index order: each transaction appends their bodies to the stream, writes their
+ * new rows and deletes their old ones, so the file grows by at most a chunk's worth (freed pages
+ * are reused; VACUUM returns the rest to the file system). Cut short, it resumes where it
+ * stopped. The last transaction swaps the tables and sets user_version itself, so a kill just
+ * after it cannot run the step again on the new layout.
+ */
+function chunkBodies(db: Db, progress?: MigrateProgress): void {
+  db.transaction(() => {
+    db.exec(SCHEMA_7);
+    const c = bodyChunkSize(db.pragma('page_size', { simple: true }) as number);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(BODY_CHUNK_META, String(c));
+  })();
+  const rows = new EntryRows(db, 'entries_v7');
+  const old = db.prepare<[number], { idx: number; leaf_hash: Buffer; body: Buffer; kind: string; integrated_time: number; entry_ts: Buffer | null }>(
+    'SELECT idx, leaf_hash, body, kind, integrated_time, entry_ts FROM entries ORDER BY idx LIMIT ?',
+  );
+  const del = db.prepare<[number]>('DELETE FROM entries WHERE idx <= ?');
+  const chunk = db.transaction((): number => {
+    const got = old.all(DROP_CHUNK);
+    for (const r of got) rows.put(r.idx, r.leaf_hash, r.body, r.kind, r.integrated_time, r.entry_ts);
+    rows.flush();
+    if (got.length) del.run(got[got.length - 1].idx);
+    return got.length;
+  });
+  // Rows moved by an earlier run cut short, and rows still to move.
+  let done = db.prepare<[], number>('SELECT COUNT(*) FROM entries_v7').pluck().get()!;
+  const total = done + db.prepare<[], number>('SELECT COUNT(*) FROM entries').pluck().get()!;
+  for (;;) {
+    let n: number;
+    try {
+      n = chunk();
+    } catch (e) {
+      rows.reset();
+      throw e;
+    }
+    if (n === 0) break;
+    done += n;
+    progress?.('moving bodies into page-sized chunks', done, total);
+  }
+  db.transaction(() => {
+    db.exec('DROP TABLE entries; ALTER TABLE entries_v7 RENAME TO entries;');
+    db.pragma('user_version = 7');
+  })();
 }
 
 function sameKeys(a: string[], b: string[]): boolean {

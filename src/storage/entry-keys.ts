@@ -9,21 +9,32 @@
  * tail at start (key-index.ts), and snapshots (tables.ts).
  */
 import { hasStoredSearchKeys, storedSearchKeys } from '../kinds/index.js';
+import type { BodyReader } from './body-stream.js';
 
 /** derivedKeys returns the search keys of an entry without an entry_keys row. */
 export function derivedKeys(kind: string, body: Uint8Array): string[] {
   return (hasStoredSearchKeys(kind) && storedSearchKeys(kind, body)) || [];
 }
 
-/** entryKeys returns an entry's keys from its entry_keys row (null or undefined: none) or its body. */
-export function entryKeys(row: string | null | undefined, kind: string | null, body: Uint8Array | null): string[] {
-  if (row != null) return JSON.parse(row) as string[];
-  return kind === null || body === null ? [] : derivedKeys(kind, body);
+/**
+ * ENTRY_KEYS_FROM and ENTRY_KEYS_COLUMNS read entries' keys: the row's keys, or the kind and where
+ * the body is to derive them from (set only for entries without a row; the body is then read from
+ * the body stream), for keysOf.
+ */
+export const ENTRY_KEYS_FROM = 'entries e JOIN kinds k ON k.id = e.kind LEFT JOIN entry_keys s ON s.idx = e.idx';
+export const ENTRY_KEYS_COLUMNS = 's.keys AS keys, CASE WHEN s.keys IS NULL THEN k.name END AS kind, CASE WHEN s.keys IS NULL THEN e.body_at END AS body_at, e.body_len AS body_len';
+
+/** KeysRow is what ENTRY_KEYS_COLUMNS reads. */
+export interface KeysRow {
+  keys: string | null;
+  kind: string | null;
+  body_at: number | null;
+  body_len: number;
 }
 
-/**
- * ENTRY_KEYS_COLUMNS reads entries' keys from `FROM entries e LEFT JOIN entry_keys s ON s.idx =
- * e.idx`: the row's keys, or the kind and body to derive them from (read only for entries
- * without a row), for entryKeys(keys, kind, body).
- */
-export const ENTRY_KEYS_COLUMNS = 's.keys AS keys, CASE WHEN s.keys IS NULL THEN e.kind END AS kind, CASE WHEN s.keys IS NULL THEN e.body END AS body';
+/** keysOf returns the keys of an entry read through ENTRY_KEYS_COLUMNS, reading its body only if they must be derived. */
+export function keysOf(r: KeysRow, bodies: BodyReader): string[] {
+  if (r.keys != null) return JSON.parse(r.keys) as string[];
+  if (r.kind === null || r.body_at === null || !hasStoredSearchKeys(r.kind)) return [];
+  return derivedKeys(r.kind, bodies.read(r.body_at, r.body_len));
+}

@@ -6,35 +6,51 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { hasStoredSearchKeys } from '../kinds/index.js';
+import type { BodyReader } from './body-stream.js';
 import type { Db } from './db.js';
 import { derivedKeys } from './entry-keys.js';
 import { keyHash } from './key-hash.js';
+import { leafPrefix } from './leaf-prefix.js';
 
-const INDEX_SCHEMA = readFileSync(fileURLToPath(new URL('../../schema/index/002-index.sql', import.meta.url)), 'utf8');
-/** index.db's format version (PRAGMA user_version); a file of another version is rebuilt (version 1 → 2: hashed search keys). */
-const INDEX_VERSION = 2;
+const schemaFile = (name: string) => readFileSync(fileURLToPath(new URL(`../../schema/index/${name}`, import.meta.url)), 'utf8');
+const INDEX_SCHEMA = schemaFile('003-index.sql');
+/** Version 2 → 3 in place: leaf_index to prefixes (the search keys, their salt and the progress stay). */
+const MIGRATE_V2 = schemaFile('migrate-003.sql');
+/**
+ * index.db's format version (PRAGMA user_version): 2 → 3 (leaf hashes as 6-byte prefixes) is
+ * migrated in place; a file of any other version is rebuilt (1 → 2: hashed search keys).
+ */
+const INDEX_VERSION = 3;
 
 // Run on a connection to index.db with the log's database attached as "log". Sorted inserts: the
 // run's keys go into each b-tree in order, so every touched page is written once.
 const MERGE_SQL = {
-  leaves: 'INSERT INTO leaf_index (leaf_hash, idx) SELECT leaf_hash, idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY leaf_hash',
+  leaves: 'INSERT INTO leaf_index (p, idx) SELECT leaf_prefix(leaf_hash), idx FROM log.entries WHERE idx >= ? AND idx < ? ORDER BY 1, 2',
   // An entry's keys: its entry_keys row, or derived from its body (entry-keys.ts; the body is read
   // only for an entry without a row).
   keys: `INSERT OR IGNORE INTO index_keys (h, idx) SELECT key_hash(k.value), e.idx
-    FROM log.entries e LEFT JOIN log.entry_keys s ON s.idx = e.idx, json_each(CASE WHEN s.keys IS NULL THEN derived_keys(e.kind, e.body) ELSE s.keys END) k
+    FROM log.entries e JOIN log.kinds kd ON kd.id = e.kind LEFT JOIN log.entry_keys s ON s.idx = e.idx,
+      json_each(CASE WHEN s.keys IS NULL THEN derived_keys(kd.name, e.body_at, e.body_len) ELSE s.keys END) k
     WHERE e.idx >= ? AND e.idx < ? ORDER BY 1, 2`,
   progress: 'UPDATE progress SET indexed_size = ? WHERE indexed_size = ?',
 };
 
 /**
  * mergeRun returns a function that indexes entries [from, to) in one transaction (from must be
- * the stored progress); idb must have the log's database attached as "log". The index worker
- * and KeyIndex's catch-up both run it; bench/index-runs.ts measures what a run costs against its size.
+ * the stored progress); idb must have the log's database attached as "log", and bodies must
+ * read the log's body stream on another connection (a SQL function may not use the connection
+ * running it). The index worker and KeyIndex's catch-up both run it; bench/index-runs.ts
+ * measures what a run costs against its size.
  */
-export function mergeRun(idb: Db): (from: number, to: number) => void {
+export function mergeRun(idb: Db, bodies: BodyReader): (from: number, to: number) => void {
   const salt = indexSalt(idb);
   idb.function('key_hash', { deterministic: true }, (key: unknown) => keyHash(salt, String(key)));
-  idb.function('derived_keys', { deterministic: true }, (kind: unknown, body: unknown) => JSON.stringify(derivedKeys(String(kind), body as Uint8Array)));
+  defineLeafPrefix(idb);
+  // The body is read only for an entry without a keys row, and only if its kind derives keys.
+  idb.function('derived_keys', { deterministic: true }, (kind: unknown, at: unknown, len: unknown) =>
+    hasStoredSearchKeys(String(kind)) ? JSON.stringify(derivedKeys(String(kind), bodies.read(Number(at), Number(len)))) : '[]',
+  );
   const leaves = idb.prepare(MERGE_SQL.leaves);
   const keys = idb.prepare(MERGE_SQL.keys);
   const progress = idb.prepare(MERGE_SQL.progress);
@@ -43,6 +59,21 @@ export function mergeRun(idb: Db): (from: number, to: number) => void {
     leaves.run(from, to);
     keys.run(from, to);
   });
+}
+
+/** defineLeafPrefix gives SQL on idb the function leaf_prefix(leaf_hash) (leaf-prefix.ts). */
+function defineLeafPrefix(idb: Db): void {
+  idb.function('leaf_prefix', { deterministic: true }, (h: unknown) => leafPrefix(h as Uint8Array));
+}
+
+/**
+ * leafCandidates returns a function giving the log indexes index.db files under a leaf hash's
+ * prefix: the entry with that leaf hash, if index.db covers it, and any sharing its prefix. The
+ * caller re-checks each against the entry's full leaf hash.
+ */
+export function leafCandidates(idb: Db): (leafHash: Uint8Array) => number[] {
+  const stmt = idb.prepare<[number], number>('SELECT idx FROM leaf_index WHERE p = ?').pluck();
+  return (leafHash) => stmt.all(leafPrefix(leafHash));
 }
 
 /** indexSalt is the salt of index.db's search-key hashes (keyHash), fixed when the file was made. */
@@ -78,7 +109,14 @@ export function openIndexDb(path: string): Db {
           })();
           return db;
         }
-        if (version !== INDEX_VERSION) throw new Error(`index.db version ${version}`);
+        if (version === 2) {
+          defineLeafPrefix(db);
+          db.transaction(() => {
+            db.exec(MIGRATE_V2);
+            db.pragma(`user_version = ${INDEX_VERSION}`);
+          })();
+        }
+        if (version !== INDEX_VERSION && version !== 2) throw new Error(`index.db version ${version}`);
         const qc = db.pragma('quick_check(1)', { simple: true });
         if (qc !== 'ok') throw new Error(`index.db: ${String(qc)}`);
         return db;
@@ -110,9 +148,11 @@ export function auditKeyIndex(logDb: Db, indexPath: string): string | undefined 
   idb.pragma('cache_size = -262144');
   try {
     const indexed = idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck().get() ?? 0;
-    const find = idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    // Every indexed entry must have its (prefix, index) row; with the row count equal to the
+    // entries covered, no row can be left over either.
+    const find = idb.prepare<[number, number], number>('SELECT 1 FROM leaf_index WHERE p = ? AND idx = ?').pluck();
     for (const r of logDb.prepare<[number], { idx: number; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM entries WHERE idx < ? ORDER BY idx').iterate(indexed)) {
-      if (find.get(r.leaf_hash) !== r.idx) return `entry ${r.idx} is not found by its leaf hash in index.db`;
+      if (find.get(leafPrefix(r.leaf_hash), r.idx) === undefined) return `entry ${r.idx} is not found by its leaf hash in index.db`;
     }
     const rows = idb.prepare<[], number>('SELECT COUNT(*) FROM leaf_index').pluck().get()!;
     if (rows !== indexed) return `index.db's leaf index holds ${rows} rows for ${indexed} indexed entries`;

@@ -5,6 +5,8 @@
  * (or the next start) repeats it from the stored progress.
  */
 import { threadData, threadPort } from '../threads/index.js';
+import Database from 'better-sqlite3';
+import { BodyReader, chunkSizeOf } from './body-stream.js';
 import { connectIndexDb, mergeRun } from './index-db.js';
 
 export interface IndexWorkerData {
@@ -25,7 +27,10 @@ const w = threadData<IndexWorkerData>();
 const port = threadPort<IndexIn, IndexOut>();
 const db = connectIndexDb(w.indexPath);
 db.prepare('ATTACH DATABASE ? AS log').run(w.logPath);
-const run = mergeRun(db);
+// Bodies (for keys derived from them) are read on a connection of their own: committed entries'
+// bodies never change, so any snapshot at least as new as the committed size reads them right.
+const log = new Database(w.logPath, { readonly: true, fileMustExist: true });
+const run = mergeRun(db, new BodyReader(log, chunkSizeOf(log)));
 const progress = db.prepare<[], number>('SELECT indexed_size FROM progress').pluck();
 let indexed = progress.get()!;
 let target = indexed;
@@ -62,6 +67,7 @@ port.on((m) => {
   if (m.type === 'stop') {
     stopped = true;
     db.close();
+    log.close();
     process.exit(0);
   }
   target = Math.max(target, m.size);

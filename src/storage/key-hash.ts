@@ -1,5 +1,5 @@
 /**
- * The search-key hash index.db stores instead of each key's text (schema/index/002-index.sql): a
+ * The search-key hash index.db stores instead of each key's text (schema/index/003-index.sql): a
  * 53-bit salted hash of the key, a JavaScript number (no BigInt) and a 7-byte SQLite INTEGER.
  * Not cryptographic on purpose: the index worker hashes every key of every entry, and SHA-256 there
  * cost ~7 µs an entry of its CPU and a third of append/s with 3 keys (bench/append.ts). Hits are

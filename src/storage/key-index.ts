@@ -1,10 +1,12 @@
 import { Thread, threadModule } from '../threads/index.js';
 import { openDb, type Db } from './db.js';
-import { ENTRY_KEYS_COLUMNS, entryKeys } from './entry-keys.js';
-import { indexSalt, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
+import { BodyReader, chunkSizeOf } from './body-stream.js';
+import { ENTRY_KEYS_COLUMNS, ENTRY_KEYS_FROM, keysOf, type KeysRow } from './entry-keys.js';
+import { indexSalt, leafCandidates, mergeRun, openIndexDb, rmIndexDb } from './index-db.js';
 import { keyHash } from './key-hash.js';
 import type { IndexIn, IndexOut, IndexWorkerData } from './index-thread.js';
 import { LeafFilter } from './leaf-filter.js';
+import { leafPrefix } from './leaf-prefix.js';
 import { TailIndex } from './tail-index.js';
 
 /**
@@ -33,8 +35,8 @@ export class KeyIndex {
   private readonly idb: Db;
   /** Every leaf hash in index.db or the tail (and some forgotten ones): most misses end here. */
   private readonly filter: LeafFilter;
-  private readonly leafStmt;
   private readonly stored: StoredKeys;
+  private readonly storedLeaf: StoredLeaf;
   private worker?: Thread<IndexIn, IndexOut>;
   private closing = false;
   private progressWaiters: (() => void)[] = [];
@@ -56,11 +58,11 @@ export class KeyIndex {
     this.maxTail = o.maxTail ?? DEFAULT_MAX_TAIL;
     if (size - this.indexed > this.maxTail) this.catchUp(size);
     this.idb.pragma('query_only = 1'); // from here on the worker writes it; this connection only reads
-    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.storedLeaf = storedLeaf(this.idb, o.logDb);
     this.stored = storedKeys(this.idb, o.logDb);
     this.tail = new TailIndex(this.indexed);
     this.filter = new LeafFilter(Math.max(2 * size, MIN_FILTER_CAPACITY));
-    for (const h of this.idb.prepare<[], Buffer>('SELECT leaf_hash FROM leaf_index').pluck().iterate()) this.filter.add(h);
+    for (const p of this.idb.prepare<[], number>('SELECT p FROM leaf_index').pluck().iterate()) this.filter.add(p);
     this.load();
   }
 
@@ -90,9 +92,9 @@ export class KeyIndex {
   /** indexOf returns the log index of the leaf with this hash, including entries of a batch still being written. */
   indexOf(leafHash: Uint8Array): number | undefined {
     const recent = this.tail.leafIndex(leafHash);
-    if (recent !== undefined || !this.filter.mayHave(leafHash)) return recent;
+    if (recent !== undefined || !this.filter.mayHave(leafPrefix(leafHash))) return recent;
     this.lookups++;
-    return this.leafStmt.get(leafHash);
+    return this.storedLeaf(leafHash);
   }
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */
@@ -107,7 +109,7 @@ export class KeyIndex {
   add(index: number, leafHash: Uint8Array, keys: readonly string[]): void {
     if (index !== this.indexed + this.tail.size) throw new Error(`key index: entry ${index} added out of order`);
     this.tail.add(leafHash, keys);
-    this.filter.add(leafHash);
+    this.filter.add(leafPrefix(leafHash));
   }
 
   /** truncate forgets tail entries from size on (their transaction failed). */
@@ -174,7 +176,7 @@ export class KeyIndex {
   private catchUp(size: number): void {
     this.idb.prepare('ATTACH DATABASE ? AS log').run(this.o.logPath);
     try {
-      const run = mergeRun(this.idb);
+      const run = mergeRun(this.idb, new BodyReader(this.o.logDb, chunkSizeOf(this.o.logDb)));
       const max = this.o.maxRun ?? DEFAULT_MAX_RUN;
       for (let from = this.indexed; from < size; from = Math.min(size, from + max)) run(from, Math.min(size, from + max));
       this.indexed = size;
@@ -195,16 +197,35 @@ export class KeyIndex {
 /** loadTail reads entries [from, to) of cairn.db with their search keys (stored or derived: entry-keys.ts), in index order. */
 function loadTail(logDb: Db, from: number, to: number, add: (idx: number, leafHash: Uint8Array, keys: string[]) => void): void {
   const rows = logDb.prepare<[number, number], KeysRow & { idx: number; leaf_hash: Buffer }>(
-    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
+    `SELECT e.idx AS idx, e.leaf_hash AS leaf_hash, ${ENTRY_KEYS_COLUMNS} FROM ${ENTRY_KEYS_FROM} WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
   );
-  for (const r of rows.iterate(from, to)) add(r.idx, r.leaf_hash, entryKeys(r.keys, r.kind, r.body));
+  const bodies = new BodyReader(logDb, chunkSizeOf(logDb));
+  // all(), not iterate(): a body is read on the same connection while the rows are at hand. In
+  // slices, so a long tail's rows are not all in memory at once.
+  for (let at = from; at < to; at += TAIL_SLICE) {
+    const got = rows.all(at, Math.min(to, at + TAIL_SLICE));
+    if (got.length === 0) break; // past the last entry (entries are contiguous)
+    for (const r of got) add(r.idx, r.leaf_hash, keysOf(r, bodies));
+  }
 }
 
-/** An entry's keys row (entry-keys.ts ENTRY_KEYS_COLUMNS). */
-interface KeysRow {
-  keys: string | null;
-  kind: string | null;
-  body: Buffer | null;
+/** Entries loadTail reads a statement. */
+const TAIL_SLICE = 8192;
+
+/** StoredLeaf finds a leaf in index.db: the log index of the entry with this leaf hash among those it covers. */
+type StoredLeaf = (leafHash: Uint8Array) => number | undefined;
+
+function storedLeaf(idb: Db, logDb: Db): StoredLeaf {
+  const candidates = leafCandidates(idb);
+  // index.db keys leaves by a prefix (leaf-prefix.ts): the entry's full leaf hash decides.
+  const leafStmt = logDb.prepare<[number], Buffer>('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
+  return (leafHash) => {
+    for (const idx of candidates(leafHash)) {
+      const h = leafStmt.get(idx);
+      if (h !== undefined && Buffer.compare(h, leafHash) === 0) return idx;
+    }
+    return undefined;
+  };
 }
 
 /** StoredKeys searches index.db, re-checking each hit against the entry's keys in cairn.db. */
@@ -213,7 +234,8 @@ type StoredKeys = (key: string, limit: number) => number[];
 function storedKeys(idb: Db, logDb: Db): StoredKeys {
   const searchStmt = idb.prepare<[number], number>('SELECT idx FROM index_keys WHERE h = ? ORDER BY idx').pluck();
   // An entry's search keys (cairn.db, stored or derived: entry-keys.ts): every index.db hit is re-checked against them.
-  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM entries e LEFT JOIN entry_keys s ON s.idx = e.idx WHERE e.idx = ?`);
+  const keysStmt = logDb.prepare<[number], KeysRow>(`SELECT ${ENTRY_KEYS_COLUMNS} FROM ${ENTRY_KEYS_FROM} WHERE e.idx = ?`);
+  const bodies = new BodyReader(logDb, chunkSizeOf(logDb));
   const salt = indexSalt(idb);
   return (key, limit) => {
     const stored: number[] = [];
@@ -221,7 +243,7 @@ function storedKeys(idb: Db, logDb: Db): StoredKeys {
       // index.db holds key hashes: keep the hits whose entry really has the key (a collision is skipped).
       for (const idx of searchStmt.iterate(keyHash(salt, key))) {
         const r = keysStmt.get(idx);
-        if (r !== undefined && entryKeys(r.keys, r.kind, r.body).includes(key) && stored.push(idx) >= limit) break;
+        if (r !== undefined && keysOf(r, bodies).includes(key) && stored.push(idx) >= limit) break;
       }
     }
     return stored;
@@ -247,7 +269,7 @@ function searchBoth(stored: StoredKeys, tail: TailIndex, key: string, limit: num
  */
 export class FollowerKeys {
   private readonly idb: Db;
-  private readonly leafStmt;
+  private readonly storedLeaf: StoredLeaf;
   private readonly progressStmt;
   private readonly stored: StoredKeys;
   private tail: TailIndex;
@@ -257,7 +279,7 @@ export class FollowerKeys {
     indexPath: string,
   ) {
     this.idb = openDb(indexPath, { readonly: true });
-    this.leafStmt = this.idb.prepare<[Uint8Array], number>('SELECT idx FROM leaf_index WHERE leaf_hash = ?').pluck();
+    this.storedLeaf = storedLeaf(this.idb, logDb);
     this.progressStmt = this.idb.prepare<[], number>('SELECT indexed_size FROM progress').pluck();
     this.stored = storedKeys(this.idb, logDb);
     this.tail = new TailIndex(this.progressStmt.get()!);
@@ -275,7 +297,7 @@ export class FollowerKeys {
 
   /** indexOf returns the log index of the leaf with this hash among the entries caught up to. */
   indexOf(leafHash: Uint8Array): number | undefined {
-    return this.tail.leafIndex(leafHash) ?? this.leafStmt.get(leafHash);
+    return this.tail.leafIndex(leafHash) ?? this.storedLeaf(leafHash);
   }
 
   /** search returns up to limit log indexes below size carrying this key, ascending. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../errors.js';
 import type { CheckpointRow, Cosignature, EntryRow, LogIdentity, LogSnapshot } from './contract.js';
-import { openDb, sqliteDamage, type Db } from './db.js';
+import { migrations, openDb, sqliteDamage, type Db } from './db.js';
 import { auditKeyIndex } from './index-db.js';
 import { DB_FILE, INDEX_FILE } from './sqlite.js';
 import { Tables } from './tables.js';
@@ -26,6 +26,13 @@ export function openSnapshot(dataDir: string): LogSnapshot {
     // the log as of this call, not of whenever the caller first looks.
     db.exec('BEGIN');
     db.prepare('SELECT COUNT(*) FROM sqlite_schema').get();
+    // A snapshot never migrates (it only reads): a log of an older schema is read once a server has opened it.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const latest = migrations().at(-1)![0];
+    if (version < latest && version > 0) {
+      db.close();
+      throw new CairnError('CONFIG', `${path} has schema version ${version}, older than this Cairn's ${latest}: start \`cairn serve\` on it once to migrate it`);
+    }
     return new SqliteSnapshot(db, join(dataDir, INDEX_FILE));
   } catch (e) {
     const bad = sqliteDamage(e);

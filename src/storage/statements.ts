@@ -3,8 +3,7 @@
  * tests and benchmarks that build a database by hand use the same ones.
  */
 
-/** ENTRY_INSERT_SQL stores an entry. A reused index fails on the primary key; duplicates are caught before (KeyIndex). */
-export const ENTRY_INSERT_SQL = 'INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)';
+// Entries rows are written through EntryRows (entry-rows.ts): a body goes to the body stream.
 
 /** ENTRY_KEYS_INSERT_SQL stores an entry's search keys (a JSON array), from which index.db is built. */
 export const ENTRY_KEYS_INSERT_SQL = 'INSERT INTO entry_keys (idx, keys) VALUES (?, ?)';

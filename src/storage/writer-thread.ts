@@ -7,7 +7,8 @@
  */
 import Database from 'better-sqlite3';
 import { threadData, threadPort } from '../threads/index.js';
-import { CHECKPOINT_INSERT_SQL, CHECKPOINTS_PRUNE_SQL, ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL } from './statements.js';
+import { EntryRows } from './entry-rows.js';
+import { CHECKPOINT_INSERT_SQL, CHECKPOINTS_PRUNE_SQL, ENTRY_KEYS_INSERT_SQL, TILE_PUT_SQL } from './statements.js';
 
 /** WriterData is what the thread starts with. */
 export interface WriterData {
@@ -65,7 +66,7 @@ db.pragma('busy_timeout = 5000');
 // first ~150k entries faulting in fresh cache pages (2.5-3x the insert time of a batch).
 db.pragma('cache_size = -8192');
 if (w.autocheckpoint > 0) db.pragma(`wal_autocheckpoint = ${w.autocheckpoint}`);
-const entry = db.prepare(ENTRY_INSERT_SQL);
+const entries = new EntryRows(db);
 const keys = db.prepare(ENTRY_KEYS_INSERT_SQL);
 const tile = db.prepare(TILE_PUT_SQL);
 const checkpoint = db.prepare(CHECKPOINT_INSERT_SQL);
@@ -98,12 +99,13 @@ function store(m: BatchMessage): void {
     const time = o[k++];
     const kind = m.kinds[o[k++]];
     const n = o[k++];
-    entry.run(m.first + i, leaf, body, kind, time, ts);
+    entries.put(m.first + i, leaf!, body!, kind, time, ts);
     // No row for an entry without keys, or whose keys its body gives back (entry-keys.ts); an empty
     // one for an entry given none whose body could give some back (n = -1).
     if (n > 0) keys.run(m.first + i, JSON.stringify(m.keys.slice(t, (t += n))));
     else if (n < 0) keys.run(m.first + i, '[]');
   }
+  entries.flush();
   for (const [level, index] of m.tiles) tile.run(level, index, next());
   const [size, signedAt, c2sp, rekor] = m.checkpoint;
   checkpoint.run(size, next(), signedAt, c2sp, rekor);
@@ -131,7 +133,12 @@ function commit(m: BatchMessage): WriterOut {
   if (m.oldSize !== committed) {
     return { seq: m.seq, spare: [], error: `batch builds on size ${m.oldSize} but ${committed} is committed (an earlier batch failed)`, code: 'CAIRN_STALE_BATCH' };
   }
-  write(m);
+  try {
+    write(m);
+  } catch (e) {
+    entries.reset(); // rolled back: the body stream's end and new kinds' numbers with it
+    throw e;
+  }
   committed = m.checkpoint[0];
   return { seq: m.seq, spare: [] };
 }

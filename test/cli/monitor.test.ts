@@ -9,7 +9,7 @@ import { appendSignatures, cosign, generateKey, loadPrivateKey, splitNote, verif
 import { serveFakeRekor } from '../client/fake-rekor.js';
 import { openTestLog, tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 import { growTo, runCommand, serveLog } from '../tiles/helpers.js';
-import { dirOf } from '../helpers/sqlite.js';
+import { dirOf, replaceBody, storedBody } from '../helpers/sqlite.js';
 
 const vkey = (log: Log) => verifierKeyString(TEST_ORIGIN, log.key);
 
@@ -114,14 +114,18 @@ describe('cairn monitor', () => {
     await first.close();
     const edit = (sql: string) => {
       const db = new Database(join(dir, DB_FILE));
-      const row = db.prepare(`SELECT ${sql.includes('tiles') ? 'hashes AS b' : 'body AS b'} FROM ${sql}`).get() as { b: Buffer };
+      const row = db.prepare(`SELECT hashes AS b FROM ${sql}`).get() as { b: Buffer };
       const b = Buffer.from(row.b);
       b[10] ^= 0x40;
-      db.prepare(`UPDATE ${sql.replace(/ WHERE/, ' SET ' + (sql.includes('tiles') ? 'hashes' : 'body') + ' = ? WHERE')}`).run(b);
+      db.prepare(`UPDATE ${sql.replace(/ WHERE/, ' SET hashes = ? WHERE')}`).run(b);
       db.close();
     };
     // Entry 3's body: the leaf hashes and tiles still agree, so only --check-entries can tell.
-    edit('entries WHERE idx = 3');
+    const db = new Database(join(dir, DB_FILE));
+    const b3 = storedBody(db, 3);
+    b3[10] ^= 0x40;
+    replaceBody(db, 3, b3);
+    db.close();
     let log = openTestLog({ dataDir: dir });
     let url = await serveLog(log);
     expect((await monitor(url, vkey(log), join(tempDir(), 's.json'))).code).toBe(0);

@@ -15,6 +15,7 @@ import { readManifest } from '../../src/log/index.js';
 import { newSigner, proposedEntry } from '../api/entries-gen.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/test-log.js';
+import { replaceBody } from '../helpers/sqlite.js';
 import { runCommand } from '../tiles/helpers.js';
 
 const running: ServerProcess[] = [];
@@ -79,7 +80,7 @@ describe('cairn rotate', () => {
 
     // Damage in the frozen first shard: a stored body changed.
     const db = new Database(join(dataDir, 'cairn.db'));
-    db.prepare('UPDATE entries SET body = ? WHERE idx = 1').run(Buffer.from('{"tampered":true}'));
+    replaceBody(db, 1, Buffer.from('{"tampered":true}'));
     db.close();
     const bad = await runCommand(verifyDbCommand, ['--data', dataDir]);
     expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/FAILED: shard 1 \(frozen\): .*entry 1/)]);

@@ -12,7 +12,7 @@ import { admitEntry, storedSearchKeys, type Admitted } from '../../src/kinds/ind
 import { DB_FILE, INDEX_FILE, Log } from '../../src/log/index.js';
 import { openSnapshot, SqliteStorage } from '../../src/storage/index.js';
 import { migrations, openDb } from '../../src/storage/db.js';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
+import { ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
 import { digestOf, fixture, fixtureKey, hashedrekordEntry, keyPair, publicPem, signArtifact } from '../kinds/helpers.js';
 import { tempDir, TEST_ORIGIN } from '../helpers/test-log.js';
 
@@ -136,7 +136,7 @@ describe('migration 006', () => {
     // An entry of a derivable kind whose stored keys differ from its body's: its row is kept.
     const other = { ...hashedrekord(21), indexKeys: ['email:other@example.com'] };
     entries.push(other);
-    const ins = old.prepare(ENTRY_INSERT_SQL);
+    const ins = old.prepare('INSERT INTO entries (idx, leaf_hash, body, kind, integrated_time, entry_ts) VALUES (?, ?, ?, ?, ?, ?)'); // schema 5's row
     const keys = old.prepare(ENTRY_KEYS_INSERT_SQL);
     entries.forEach((e, i) => {
       ins.run(i, Buffer.alloc(32, i), e.body, e.kind, 1700000000, null);
@@ -147,10 +147,10 @@ describe('migration 006', () => {
 
     const seen: [string, number, number][] = [];
     const db = openDb(path, { onMigrate: (what, done, total) => seen.push([what, done, total]) });
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(6);
     db.close();
     expect(keyRows(dir)).toEqual([10, 11, entries.length - 1]);
-    expect(seen.at(-1)).toEqual([expect.stringContaining('search keys'), entries.length, entries.length]);
+    expect(seen.filter(([what]) => what.includes('search keys')).at(-1)).toEqual([expect.stringContaining('search keys'), entries.length, entries.length]);
 
     const s = SqliteStorage.open(dir, { index: { minRun: 1e9 } });
     try {

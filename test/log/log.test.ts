@@ -8,7 +8,7 @@ import { leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/i
 import { generateKey } from '../../src/note/index.js';
 import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/test-log.js';
 import { referenceRoot } from '../helpers/reference-root.js';
-import { sqliteOf } from '../helpers/sqlite.js';
+import { replaceBody, sqliteOf } from '../helpers/sqlite.js';
 
 async function fill(log: Log, n: number, salt = ''): Promise<void> {
   await Promise.all(Array.from({ length: n }, (_, i) => log.append({ body: body(i, salt), kind: 'test', indexKeys: [`k:${i % 7}`] })));
@@ -221,7 +221,7 @@ describe('Log', () => {
     await fill(a, 50);
     await a.close();
     const db = new Database(join(dir, DB_FILE));
-    db.prepare('UPDATE entries SET body = ? WHERE idx = 42').run(Buffer.from('tampered'));
+    replaceBody(db, 42, Buffer.from('tampered'));
     db.close();
     expect(auditDatabase(dir).problem).toBe('entry 42: stored body does not hash to its leaf hash');
   });

@@ -8,6 +8,7 @@ import { leafHash, verifyConsistency } from '../../src/merkle/index.js';
 import { c2spVerifier, openCheckpoint, rekorVerifier } from '../../src/note/index.js';
 import { referenceRoot } from '../helpers/reference-root.js';
 import { TEST_ORIGIN, body, openTestLog, tempDir } from '../helpers/test-log.js';
+import { replaceBody } from '../helpers/sqlite.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -127,7 +128,7 @@ describe('no equivocation', () => {
     const forged = body(999, 'forged');
     leaves[9] = leafHash(forged);
     const db = new Database(join(dir, DB_FILE));
-    db.prepare('UPDATE entries SET body = ?, leaf_hash = ? WHERE idx = 9').run(forged, leaves[9]);
+    replaceBody(db, 9, forged, leaves[9]);
     db.prepare('UPDATE tiles SET hashes = ? WHERE level = 0 AND idx = 0').run(Buffer.concat(leaves));
     db.prepare('UPDATE checkpoints SET root_hash = ? WHERE size = 10').run(referenceRoot(leaves));
     db.close();

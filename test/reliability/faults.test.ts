@@ -10,7 +10,7 @@ import { DB_FILE, Log, auditDatabase, type Receipt } from '../../src/log/index.j
 import { verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { hashedrekord, newSigner } from '../helpers/hashedrekord-gen.js';
 import { TEST_ORIGIN, body, checkLog, openTestLog, tempDir } from '../helpers/test-log.js';
-import { dbOf, sqliteOf } from '../helpers/sqlite.js';
+import { dbOf, replaceBody, sqliteOf, storedBody } from '../helpers/sqlite.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -254,9 +254,9 @@ describe('corruption is refused at start and named by verify-db', () => {
   it('a flipped byte in a stored entry body', async () => {
     const { dir } = await makeLog(20);
     const db = new Database(join(dir, DB_FILE));
-    const b = db.prepare<[], { body: Buffer }>('SELECT body FROM entries WHERE idx = 19').get()!.body;
+    const b = storedBody(db, 19);
     b[3] ^= 1;
-    db.prepare('UPDATE entries SET body = ? WHERE idx = 19').run(b);
+    replaceBody(db, 19, b);
     db.close();
     expectRefused(dir, /entry 19/);
     expect(auditDatabase(dir).problem).toBe('entry 19: stored body does not hash to its leaf hash');

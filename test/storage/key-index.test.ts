@@ -8,7 +8,9 @@ import { migrations, openDb, type Db } from '../../src/storage/db.js';
 import { auditKeyIndex, indexSalt } from '../../src/storage/index-db.js';
 import { keyHash } from '../../src/storage/key-hash.js';
 import { KeyIndex, type KeyIndexOptions } from '../../src/storage/key-index.js';
-import { ENTRY_INSERT_SQL, ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
+import { leafPrefix } from '../../src/storage/leaf-prefix.js';
+import { EntryRows } from '../../src/storage/entry-rows.js';
+import { ENTRY_KEYS_INSERT_SQL } from '../../src/storage/statements.js';
 import { Tables } from '../../src/storage/tables.js';
 import type { Thread } from '../../src/threads/index.js';
 import { tempDir } from '../helpers/test-log.js';
@@ -42,16 +44,18 @@ function append(s: { db: Db; idx: KeyIndex; entries: Tables }, model: Model, bat
   const start = model.leaves.length;
   let next = start;
   const accepted: typeof batch = [];
+  const rows = new EntryRows(s.db);
   try {
     s.db.transaction(() => {
       for (const b of batch) {
         if (s.idx.indexOf(hashOf(b.leaf)) !== undefined) continue;
         s.idx.add(next, hashOf(b.leaf), b.keys);
-        s.db.prepare(ENTRY_INSERT_SQL).run(next, hashOf(b.leaf), new Uint8Array([1]), 'k', 0, null);
+        rows.put(next, hashOf(b.leaf), new Uint8Array([1]), 'k', 0, null);
         if (b.keys.length > 0) s.db.prepare(ENTRY_KEYS_INSERT_SQL).run(next, JSON.stringify(b.keys));
         accepted.push(b);
         next++;
       }
+      rows.flush();
       if (fail) throw new Error('disk full');
     })();
   } catch {
@@ -279,9 +283,71 @@ describe('KeyIndex', () => {
     for (let k = 0; k < 4; k++) expect(t.idx.search(`email:${k}@x`, 100, 20)).toEqual(model.search(`email:${k}@x`, 100));
     expect(auditKeyIndex(t.db, join(dir, 'index.db'))).toBeUndefined();
     const idb = new Database(join(dir, 'index.db'), { readonly: true });
-    expect(idb.pragma('user_version', { simple: true })).toBe(2);
+    expect(idb.pragma('user_version', { simple: true })).toBe(3);
     idb.close();
     await t.idx.close();
+    t.db.close();
+    s.db.close();
+  });
+
+  it('keys leaves by a 6-byte prefix and re-checks the full hash, so a shared prefix is never an answer', async () => {
+    const dir = tempDir();
+    const s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 10 }, (_, leaf) => ({ leaf, keys: [] })));
+    await s.idx.flush(10);
+    await s.idx.close();
+    const idb = new Database(join(dir, 'index.db'));
+    expect(idb.prepare('SELECT typeof(p) FROM leaf_index LIMIT 1').pluck().get()).toBe('integer');
+    expect(idb.prepare('SELECT p FROM leaf_index WHERE idx = 4').pluck().get()).toBe(leafPrefix(hashOf(4)));
+    // A leaf not in the log whose prefix equals entry 4's (as ~1 in 2^48 pairs do), and rows that
+    // put other entries under leaf 3's prefix.
+    const twin = new Uint8Array(hashOf(4));
+    twin[31] ^= 1;
+    idb.prepare('INSERT INTO leaf_index VALUES (?, ?)').run(leafPrefix(hashOf(3)), 0);
+    idb.prepare('INSERT INTO leaf_index VALUES (?, ?)').run(leafPrefix(hashOf(3)), 9);
+    idb.close();
+    const t = open(dir);
+    expect(t.idx.indexedSize).toBe(10);
+    expect(t.idx.indexOf(twin)).toBeUndefined();
+    expect(t.idx.indexOf(hashOf(4))).toBe(4);
+    expect(t.idx.indexOf(hashOf(3))).toBe(3);
+    check(t.idx, model, 12, 0);
+    await t.idx.close();
+    t.db.close();
+    s.db.close();
+  });
+
+  it('carries an index.db of version 2 (full leaf hashes) forward in place, with the same answers and search keys', async () => {
+    const dir = tempDir();
+    const s = open(dir);
+    const model = new Model();
+    append(s, model, Array.from({ length: 30 }, (_, leaf) => ({ leaf, keys: [`key:${leaf % 3}`] })));
+    await s.idx.flush(20);
+    await s.idx.close();
+    // index.db as version 2 wrote it: leaf_index by full hash, entries 0..20 indexed (runs of 7; the rest in the tail).
+    const indexPath = join(dir, 'index.db');
+    let idb = new Database(indexPath);
+    const salt = indexSalt(idb);
+    expect(idb.prepare('SELECT indexed_size FROM progress').pluck().get()).toBe(21);
+    const keyRows = idb.prepare('SELECT h, idx FROM index_keys ORDER BY h, idx').all();
+    idb.exec('DROP TABLE leaf_index; CREATE TABLE leaf_index (leaf_hash BLOB PRIMARY KEY, idx INTEGER NOT NULL) STRICT, WITHOUT ROWID;');
+    for (let i = 0; i < 21; i++) idb.prepare('INSERT INTO leaf_index VALUES (?, ?)').run(hashOf(i), i);
+    idb.pragma('user_version = 2');
+    idb.close();
+    const t = open(dir);
+    expect(t.idx.indexedSize).toBe(21); // kept, not rebuilt from 0
+    check(t.idx, model, 35, 3);
+    const dup = model.leaves.map((l) => t.idx.indexOf(hashOf(l)));
+    expect(dup).toEqual(model.leaves.map((_, i) => i));
+    expect(auditKeyIndex(t.db, indexPath)).toBeUndefined();
+    await t.idx.close();
+    idb = new Database(indexPath, { readonly: true });
+    expect(idb.pragma('user_version', { simple: true })).toBe(3);
+    expect(indexSalt(idb)).toEqual(salt);
+    expect(idb.prepare('SELECT h, idx FROM index_keys ORDER BY h, idx').all()).toEqual(keyRows);
+    expect(idb.prepare('SELECT p, idx FROM leaf_index ORDER BY idx').all()).toEqual(Array.from({ length: 21 }, (_, i) => ({ p: leafPrefix(hashOf(i)), idx: i })));
+    idb.close();
     t.db.close();
     s.db.close();
   });
@@ -295,12 +361,16 @@ describe('KeyIndex', () => {
     const indexPath = join(dir, 'index.db');
     expect(auditKeyIndex(s.db, indexPath)).toBeUndefined();
     const idb = new Database(indexPath);
-    idb.prepare('UPDATE leaf_index SET idx = 3 WHERE leaf_hash = ?').run(hashOf(7));
+    idb.prepare('UPDATE leaf_index SET idx = 3 WHERE p = ?').run(leafPrefix(hashOf(7)));
     expect(auditKeyIndex(s.db, indexPath)).toBe('entry 7 is not found by its leaf hash in index.db');
-    idb.prepare('DELETE FROM leaf_index WHERE leaf_hash = ?').run(hashOf(7));
+    idb.prepare('DELETE FROM leaf_index WHERE p = ?').run(leafPrefix(hashOf(7)));
     expect(auditKeyIndex(s.db, indexPath)).toBe('entry 7 is not found by its leaf hash in index.db');
-    idb.prepare('INSERT INTO leaf_index VALUES (?, 7)').run(hashOf(7));
-    idb.prepare('INSERT INTO leaf_index VALUES (?, 99)').run(hashOf(99));
+    // The right index under another leaf's prefix is as wrong as a missing row.
+    idb.prepare('INSERT INTO leaf_index VALUES (?, 7)').run(leafPrefix(hashOf(8)));
+    expect(auditKeyIndex(s.db, indexPath)).toBe('entry 7 is not found by its leaf hash in index.db');
+    idb.prepare('DELETE FROM leaf_index WHERE p = ? AND idx = 7').run(leafPrefix(hashOf(8)));
+    idb.prepare('INSERT INTO leaf_index VALUES (?, 7)').run(leafPrefix(hashOf(7)));
+    idb.prepare('INSERT INTO leaf_index VALUES (?, 99)').run(leafPrefix(hashOf(99)));
     expect(auditKeyIndex(s.db, indexPath)).toBe("index.db's leaf index holds 11 rows for 10 indexed entries");
     idb.close();
     s.db.close();

@@ -107,8 +107,11 @@ describe('LogWriter', () => {
     // And they read back as the keys (the index worker's json_each sees the same strings).
     const back = db.prepare<[], { idx: number; keys: string }>('SELECT idx, keys FROM entry_keys ORDER BY idx').all();
     for (const r of back) expect(JSON.parse(r.keys)).toEqual(keys[r.idx]);
-    const stored = db.prepare<[], { idx: number; kind: string; t: string; time: number; tt: string }>('SELECT idx, kind, typeof(kind) t, integrated_time time, typeof(integrated_time) tt FROM entries ORDER BY idx').all();
+    const stored = db.prepare<[], { idx: number; kind: string; t: string; time: number; tt: string }>('SELECT e.idx idx, k.name kind, typeof(k.name) t, e.integrated_time time, typeof(e.integrated_time) tt FROM entries e JOIN kinds k ON k.id = e.kind ORDER BY e.idx').all();
     expect(stored).toEqual(entries.map((e) => ({ idx: e.index, kind: e.kind, t: 'text', time: e.integratedTime, tt: 'integer' })));
+    // Each kind's name is stored once (kinds), an entry names it by number.
+    expect(db.prepare('SELECT COUNT(*) FROM kinds').pluck().get()).toBe(new Set(entries.map((e) => e.kind)).size);
+    expect(db.prepare('SELECT DISTINCT typeof(kind) FROM entries').pluck().all()).toEqual(['integer']);
   });
 
   it('stores no key row for an entry whose keys are derived from its body (derivedKeys), and the others\' as before', async () => {

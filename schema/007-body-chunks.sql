@@ -1,0 +1,15 @@
+-- Schema 7 (issue 16, "store less"): bodies leave their entries rows for one byte stream in
+-- page-sized chunks (body_chunks; src/storage/body-stream.ts says why: ~1.1 KB rows packed 3 to a
+-- 4 KiB page and left ~170 B an entry empty), and each entry names its kind by a number (kinds)
+-- instead of ~18 bytes of text. The tables below are created, every entry moved into them and the
+-- old entries table dropped by this version's step in src/storage/db.ts (chunkBodies): JavaScript,
+-- as SQL cannot cut a stream into chunks, and in chunks of its own transactions, so a long log
+-- shows progress. A Cairn older than this one refuses the file (user_version).
+--
+--   kinds       (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)
+--   body_chunks (n INTEGER PRIMARY KEY, data BLOB NOT NULL)   -- bytes [n·C, (n+1)·C) of the stream
+--   entries     (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, kind INTEGER NOT NULL,
+--                integrated_time INTEGER NOT NULL, body_at INTEGER NOT NULL,
+--                body_len INTEGER NOT NULL, entry_ts BLOB)
+--   meta 'body_chunk' = C, fixed here from the page size (body-stream.ts bodyChunkSize)
+SELECT 1;
