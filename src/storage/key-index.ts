@@ -24,6 +24,10 @@ import { TailIndex } from './tail-index.js';
  * The sequencer is the only writer: add() for each entry it takes (its search keys are stored
  * with the entry, in entry_keys, by the log writer, unless its body gives them back: entry-keys.ts),
  * truncate() when that batch fails, committed() after it commits.
+ *
+ * Over 300 lines for a reason: the writer's KeyIndex and a worker's read-only FollowerKeys answer
+ * the same lookups from the same index.db and tail, through the helpers between them; apart, each
+ * file would import the other's half.
  */
 export class KeyIndex {
   /** Entries below this log index are in index.db; the tail starts here. */
