@@ -115,8 +115,7 @@ export function openIndexDb(path: string): Db {
             db.exec(MIGRATE_V2);
             db.pragma(`user_version = ${INDEX_VERSION}`);
           })();
-        }
-        if (version !== INDEX_VERSION && version !== 2) throw new Error(`index.db version ${version}`);
+        } else if (version !== INDEX_VERSION) throw new Error(`index.db version ${version}`);
         const qc = db.pragma('quick_check(1)', { simple: true });
         if (qc !== 'ok') throw new Error(`index.db: ${String(qc)}`);
         return db;
