@@ -48,7 +48,7 @@ export class ElectedNode {
     private readonly storage: NodeStorage,
     private readonly o: ElectedNodeOptions,
   ) {
-    this.submitter = new SharedSubmitter(log, storage, { timeoutMs: o.submitTimeoutMs });
+    this.submitter = new SharedSubmitter(log, storage, { timeoutMs: o.submitTimeoutMs, leading: () => this.role === 'leader' });
     log.routeAppends((sub) => this.submitter.submit(sub), () => this.role === 'leader');
     this.feeder = new QueueFeeder(log, storage, {
       claim: o.claim,

@@ -5,7 +5,7 @@
  */
 import { CairnError } from '../errors.js';
 import { ExpandedTile, inclusionProofs, integrate, leafHashes, rootHash, tileNodes, type RangeMemo, type ReadNodes } from '../merkle/index.js';
-import type { LogStorage } from '../storage/index.js';
+import type { Committed, LogStorage } from '../storage/index.js';
 import { isPromise, type Awaitable } from './awaitable.js';
 import { BatchLeaves, prepareBatch, type Prepared } from './batch-prep.js';
 import { tileKey, type TileCache, type TileKey } from './tile-cache.js';
@@ -34,7 +34,7 @@ interface InFlight {
   read: ReadNodes;
   started: number;
   /** Set once the writer has answered (batches are settled strictly in order). */
-  outcome?: { ok: true } | { ok: false; error: unknown };
+  outcome?: { ok: true; elsewhere: ReadonlySet<number> } | { ok: false; error: unknown };
 }
 
 /** BatchStats is reported after every committed batch (for metrics and logs). */
@@ -254,7 +254,7 @@ export class Sequencer {
     const read = this.o.tiles.readNodesOver(this.pendingTiles, prep.edges);
     const f: InFlight = { batch, accepted, rejected, oldSize, checkpoint: this.latestCheckpoint, tiles: [], read, started };
     this.inFlight.push(f);
-    let write: Promise<void>;
+    let write: Promise<Committed | void>;
     try {
       if (prep.size !== oldSize) throw new Error(`sequencer: batch prepared at size ${prep.size} built at ${oldSize}`);
       // Lookups ran before any leaf of this batch was staged: duplicates within it are found here.
@@ -294,6 +294,7 @@ export class Sequencer {
           entries: accepted.map((a) => a.entry),
           keys: accepted.map((a) => a.p.sub.indexKeys),
           derivedKeys: accepted.map((a) => a.p.sub.derivedKeys === true),
+          direct: accepted.map((a) => a.p.sub.direct === true),
           tiles: updates,
           checkpoint: f.checkpoint,
         });
@@ -302,7 +303,7 @@ export class Sequencer {
       write = Promise.reject(e);
     }
     write.then(
-      () => this.settle(f, { ok: true }),
+      (c) => this.settle(f, { ok: true, elsewhere: new Set(c?.queuedElsewhere) }),
       (error: unknown) => this.settle(f, { ok: false, error }),
     );
   }
@@ -331,12 +332,13 @@ export class Sequencer {
       for (const [k, t] of f.tiles) if (this.pendingTiles.get(k) === t) this.pendingTiles.delete(k);
       this.latestCheckpoint = f.checkpoint;
     }
-    for (const { p, index } of f.rejected) {
-      p.reject(new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: p.leafHash }));
-    }
+    for (const { p, index } of f.rejected) p.reject(duplicate(index, p.leafHash!));
+    // A direct entry another upload had queued is that upload's (SharedQueue): this one is its duplicate.
+    const elsewhere = (f.outcome as { elsewhere: ReadonlySet<number> }).elsewhere;
     for (let i = 0; i < f.accepted.length; i++) {
       const { p, entry } = f.accepted[i];
-      p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
+      if (elsewhere.has(entry.index)) p.reject(duplicate(entry.index, entry.leafHash));
+      else p.resolve({ entry, checkpoint: f.checkpoint, proof: proofs[i] });
     }
     this.o.onBatch?.({
       size: f.batch.length,
@@ -359,6 +361,10 @@ export class Sequencer {
     this.o.onError?.(e);
     for (const f of failed) for (const p of f.batch) p.reject(err);
   }
+}
+
+function duplicate(index: number, leafHash: Uint8Array): CairnError {
+  return new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash });
 }
 
 /** storageError turns a failed write into a coded error the API answers with 503. */

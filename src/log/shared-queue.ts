@@ -19,7 +19,11 @@ interface Waiter {
 /**
  * SharedSubmitter answers uploads on any node: queue the entry, wait until a batch that stores
  * its leaf is committed AND this node serves a checkpoint covering it, then a receipt (the one
- * upload whose enqueue queued the leaf) or DUPLICATE with the index (every other).
+ * upload whose enqueue queued the leaf) or DUPLICATE with the index (every other). On the
+ * sequencing node (o.leading) an upload skips the queue: its own sequencer integrates it
+ * directly (Submission.direct; the queue round trips, the body written and read back, were ~1/5
+ * of that node's CPU an upload: bench/README.md), and the driver's commit settles a race with an
+ * upload of the same leaf queued elsewhere (contract.ts SharedQueue).
  */
 export class SharedSubmitter {
   private readonly waiting = new Map<string, Waiter[]>();
@@ -32,7 +36,7 @@ export class SharedSubmitter {
   constructor(
     private readonly log: AnyLog,
     private readonly queue: SharedQueue,
-    private readonly o: { timeoutMs?: number; pollMs?: number } = {},
+    private readonly o: { timeoutMs?: number; pollMs?: number; leading?: () => boolean } = {},
   ) {
     this.seen = log.size;
     queue.onCommitted(() => this.scan());
@@ -43,6 +47,7 @@ export class SharedSubmitter {
   /** submit queues sub and resolves its receipt once committed and served here; DUPLICATE (details.index) if the leaf was logged or queued by another upload. */
   async submit(sub: Submission): Promise<Receipt> {
     if (this.closed) throw new CairnError('UNAVAILABLE', 'node is closing');
+    if (this.o.leading?.()) return this.log.integrate({ ...sub, direct: true });
     const lh = leafHash(sub.body);
     const hex = Buffer.from(lh).toString('hex');
     // Wait first, queue second: the leaf cannot be committed before the waiter exists.

@@ -39,6 +39,11 @@ export interface Submission {
    * uploads): it is signed once either way, and later reads serve it instead of signing again.
    */
   signEntryTimestamp?: boolean;
+  /**
+   * direct: the sequencing node of a shared log integrates its own upload without queueing it
+   * (BatchWrite.direct); it is answered as a duplicate if another upload had queued the leaf.
+   */
+  direct?: boolean;
 }
 
 /** What Log.append resolves with once the entry and the checkpoint covering it are durable. */

@@ -48,10 +48,25 @@ export interface BatchWrite {
    * the index and snapshots' keys() answer the same either way). Set from Submission.derivedKeys.
    */
   derivedKeys?: readonly boolean[];
+  /**
+   * Per entry (absent: none): true when the sequencing node took it straight from an upload of its
+   * own instead of through a shared queue (SharedQueue: "direct entries"). Drivers without a
+   * shared queue ignore it.
+   */
+  direct?: readonly boolean[];
   /** Every tile the batch changed, with its new bytes. */
   tiles: readonly { level: number; index: number; data: Uint8Array }[];
   /** The checkpoint covering the batch: size oldSize + entries.length. */
   checkpoint: CheckpointRow;
+}
+
+/** Committed is what a commit reports besides success (drivers with a shared queue). */
+export interface Committed {
+  /**
+   * The log indexes of the batch's direct entries whose leaf another upload had already queued:
+   * that upload owns the leaf (it is answered 201); the direct upload is answered as a duplicate.
+   */
+  queuedElsewhere: readonly number[];
 }
 
 /** LogIdentity is what a log is bound to at creation and never changes. */
@@ -113,7 +128,7 @@ export interface LogStorage {
    * it MUST reject a checkpoint for a size already signed; batches commit in the order given.
    * After a crash, a batch is wholly present or wholly absent.
    */
-  commit(batch: BatchWrite): Promise<void>;
+  commit(batch: BatchWrite): Promise<Committed | void>;
   /**
    * resign replaces the signatures of the stored checkpoint of c's size AND root (heartbeat),
    * through the same writer as commit; resolves false, changing nothing, if none matches. A
@@ -272,6 +287,13 @@ export type Enqueued = { queued: true } | { queued: false; index?: number };
  * - The driver's commit MUST delete the queued rows of the leaves its batch stores in the SAME
  *   transaction: a queued entry is integrated once or not at all, across any node's death, and it
  *   stays queued until it is integrated.
+ * - The sequencing node MAY integrate uploads it admitted itself without queueing them (direct
+ *   entries, BatchWrite.direct): they are answered from its batch, and a node's death loses only
+ *   what was never answered. For each direct leaf the driver's commit MUST, in the same
+ *   transaction, hold the leaf's place in the queue so that an enqueue of it running meanwhile
+ *   waits for the commit and then finds it committed; and MUST report (Committed.queuedElsewhere)
+ *   each direct leaf another upload had queued before, which that upload owns. Either way, one
+ *   upload per leaf is told it queued the leaf, and no row is left for a committed leaf.
  * - onQueued callbacks are called soon after any node queues an entry (to wake the leader);
  *   onCommitted callbacks with the new committed size soon after any node commits a batch (to wake
  *   waiting uploads). Both are hints, not guarantees: a caller MUST also poll.

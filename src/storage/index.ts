@@ -2,7 +2,7 @@
  * storage: the driver contract (contract.ts) and its SQLite driver. Only the contract's types, the
  * driver's opener and snapshots leave this folder: nothing else holds a database handle.
  */
-export type { Awaitable, BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, LogSnapshot, LogStorage, QueuedEntry, SharedQueue, StorageStats, SyncLogStorage } from './contract.js';
+export type { Awaitable, BatchWrite, CheckpointRow, Committed, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, LogSnapshot, LogStorage, QueuedEntry, SharedQueue, StorageStats, SyncLogStorage } from './contract.js';
 export { SqliteStorage, DB_FILE, INDEX_FILE, type SqliteOptions } from './sqlite.js';
 export { SqliteReader } from './sqlite-reader.js';
 // Reads gathered per turn of the event loop (the PostgreSQL driver's lookups, Log.entryByIndexGathered).

@@ -10,7 +10,7 @@
  * group commit never happened (bench/README.md, "PostgreSQL nodes").
  */
 import pg from 'pg';
-import type { Enqueued, QueuedEntry } from './contract.js';
+import type { Enqueued, EntryRow, QueuedEntry } from './contract.js';
 import { clientConfig, lockKey, type PostgresPlace } from './postgres-schema.js';
 
 /** channels returns the log's NOTIFY channel names: one log per schema, so named by the schema's hash (channel names are short). */
@@ -40,7 +40,8 @@ export async function enqueueMany(pool: pg.Pool, es: readonly QueuedEntry[], now
   const hexes = es.map((e) => Buffer.from(e.leafHash).toString('hex'));
   const first = new Map<string, number>(); // leaf -> the one entry of es that may queue it
   hexes.forEach((h, i) => first.has(h) || first.set(h, i));
-  const rows = [...first.values()];
+  // In leaf order, as holdPlaces takes its leaves: two transactions waiting on each other's rows would deadlock.
+  const rows = [...first.values()].sort((i, j) => Buffer.compare(es[i].leafHash, es[j].leafHash));
   const c = await pool.connect();
   // A connection cut while checked out fails the query below; without a listener its error event would be unhandled.
   const ignore = () => {};
@@ -76,6 +77,24 @@ export async function enqueueMany(pool: pg.Pool, es: readonly QueuedEntry[], now
     c.off('error', ignore);
     c.release();
   }
+}
+
+/**
+ * holdPlaces is the part of a batch's commit (in its transaction, before it deletes the batch's
+ * queue rows) for its direct entries (contract.ts SharedQueue): it inserts a placeholder row for
+ * each direct leaf, in leaf order, so an enqueue of the leaf meanwhile waits on the unique index
+ * until the batch commits (the placeholder then deleted, it finds the leaf committed: 409), and it
+ * returns the log indexes of those whose insert found a row already: queued by another upload,
+ * which owns the leaf.
+ */
+export async function holdPlaces(c: pg.ClientBase, direct: readonly EntryRow[]): Promise<number[]> {
+  const leaves = direct.map((x) => Buffer.from(x.leafHash)).sort(Buffer.compare);
+  const held = await c.query<{ leaf_hash: Buffer }>(
+    `INSERT INTO queue (leaf_hash, body, kind, keys, sign_ts, queued_at) SELECT l, '', '', '{}', false, 0 FROM unnest($1::bytea[]) AS l ORDER BY l ON CONFLICT (leaf_hash) DO NOTHING RETURNING leaf_hash`,
+    [leaves],
+  );
+  const mine = new Set(held.rows.map((r) => r.leaf_hash.toString('hex')));
+  return direct.filter((x) => !mine.has(Buffer.from(x.leafHash).toString('hex'))).map((x) => x.index);
 }
 
 /**

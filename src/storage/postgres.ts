@@ -8,12 +8,12 @@
  */
 import pg from 'pg';
 import { CairnError } from '../errors.js';
-import type { BatchWrite, CheckpointRow, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, QueuedEntry, SharedQueue, StorageStats } from './contract.js';
+import type { BatchWrite, CheckpointRow, Committed, Cosignature, ElectedLogStorage, Enqueued, EntryRow, LogIdentity, QueuedEntry, SharedQueue, StorageStats } from './contract.js';
 import { destroySocket, Leadership, type LeadOptions } from './postgres-lead.js';
 import { clientConfig, migrate, schemaOf, type PostgresPlace } from './postgres-schema.js';
 import { checkpointOf, entryOf, type RawCheckpoint, type RawEntry } from './postgres-rows.js';
 import { Coalesce } from './coalesce.js';
-import { claim, GroupEnqueue, Notices } from './postgres-queue.js';
+import { claim, GroupEnqueue, holdPlaces, Notices } from './postgres-queue.js';
 
 /** PostgresOptions say where the log is and how this node takes the lead. */
 export interface PostgresOptions extends PostgresPlace, LeadOptions {
@@ -191,10 +191,11 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     this.stagedOrder.splice(0, n);
   }
 
-  async commit(b: BatchWrite): Promise<void> {
+  async commit(b: BatchWrite): Promise<Committed> {
     const epoch = this.fence().epoch;
     const newSize = b.oldSize + b.entries.length;
     if (b.checkpoint.size !== newSize) throw new Error(`storage: checkpoint size ${b.checkpoint.size} for a batch ending at ${newSize}`);
+    const queuedElsewhere: number[] = [];
     await this.tx(async (c) => {
       // The fence: first, so the head row's lock orders this batch against a new leader's epoch bump.
       const head = await c.query('UPDATE head SET size = $1 WHERE size = $2 AND epoch = $3', [newSize, b.oldSize, epoch]);
@@ -209,6 +210,8 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
         const idx: number[] = [];
         b.keys.forEach((ks, i) => ks.forEach((k) => (keys.push(k), idx.push(e[i].index))));
         if (keys.length) await c.query('INSERT INTO search_keys (key, idx) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING', [keys, idx]);
+        const direct = e.filter((_, i) => b.direct?.[i]);
+        if (direct.length) queuedElsewhere.push(...(await holdPlaces(c, direct)));
         // The shared queue's exactly-once: the rows of the leaves stored go in this same transaction.
         await c.query('DELETE FROM queue WHERE leaf_hash = ANY($1::bytea[])', [e.map((x) => Buffer.from(x.leafHash))]);
       }
@@ -224,6 +227,7 @@ export class PostgresStorage implements ElectedLogStorage, SharedQueue {
     this.forget(newSize);
     // After the commit, not in it (postgres-queue.ts says why).
     this.notices.hintCommitted(newSize);
+    return { queuedElsewhere };
   }
 
   async resign(cp: CheckpointRow): Promise<boolean> {

@@ -6,7 +6,7 @@
  * by the next leader, never twice. A fresh database per file; skipped without PostgreSQL.
  */
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCairnError } from '../../src/errors.js';
 import { Log, QueueFeeder, SharedSubmitter, auditPostgres, loadOrCreateKey, type AnyLog, type Receipt } from '../../src/log/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
@@ -27,13 +27,17 @@ afterEach(async () => {
   }
 });
 
-/** node opens one node on schema, named (application_name) so its connections can be found; lead waits that long for the lead (and feeds the queue unless told not to yet), false: a follower. */
-async function node(schema: string, name: string, lead: number | false, feeding = true, pollMs = 50): Promise<Node> {
+/**
+ * node opens one node on schema, named (application_name) so its connections can be found; lead
+ * waits that long for the lead (and feeds the queue unless told not to yet), false: a follower.
+ * direct: while it leads, its own uploads skip the queue (as ElectedNode wires it).
+ */
+async function node(schema: string, name: string, lead: number | false, feeding = true, pollMs = 50, direct = false): Promise<Node> {
   const u = new URL(url!);
   u.searchParams.set('application_name', name);
   const storage = await PostgresStorage.open({ url: u.toString(), schema, lead, leaseMs: 1000 });
   const log = await Log.openOn(storage, key, { origin: TEST_ORIGIN, heartbeatMs: 0, maxBatch: 20 });
-  const n: Node = { name, storage, log, submitter: new SharedSubmitter(log, storage, { timeoutMs: 20_000, pollMs }) };
+  const n: Node = { name, storage, log, submitter: new SharedSubmitter(log, storage, { timeoutMs: 20_000, pollMs, leading: direct ? () => storage.role === 'leader' : undefined }) };
   nodes.push(n);
   if (lead !== false && feeding) feed(n, pollMs);
   return n;
@@ -166,9 +170,12 @@ else
       await exactlyOnce(schema, 22);
     });
 
-    it('a leaf queued again while the batch storing it commits gets 409 with its index, and leaves no row behind', async () => {
+    it.each([
+      ['queued by the leader', false],
+      ['the leader took directly', true],
+    ])('a leaf queued again while the batch storing it commits (%s) gets 409 with its index, and leaves no row behind', async (_, direct) => {
       const schema = testSchema();
-      const a = await node(schema, 'qj', 3000);
+      const a = await node(schema, 'qj', 3000, true, 50, direct);
       const b = await node(schema, 'qk', false);
       await submit(a, 1); // the log exists and has a batch behind it
       // Hold the next commit at its last step (the checkpoint), its entries written and its queue rows deleted.
@@ -188,6 +195,34 @@ else
       expect(await again).toEqual({ queued: false, index: r.entry.index });
       expect(await b.storage.queueDepth()).toBe(0);
       await exactlyOnce(schema, 2);
+    });
+
+    it('the leader integrates its own uploads without queueing them; a leaf another node queued first is that upload\'s (201 there, 409 on the leader), and no row is left', async () => {
+      const schema = testSchema();
+      // The leader does not feed the queue yet, so what the other node queues stays queued.
+      const a = await node(schema, 'qx', 3000, false, 50, true);
+      const b = await node(schema, 'qy', false);
+      const enqueued = vi.spyOn(a.storage, 'enqueue');
+      const own = await Promise.all(Array.from({ length: 30 }, (_, i) => submit(a, i)));
+      for (const r of own) await checkReceipt(a, r);
+      expect(enqueued).not.toHaveBeenCalled();
+      expect(await a.storage.queueDepth()).toBe(0);
+      // Queued through the follower first, then the same leaf straight through the leader.
+      const queued = submit(b, 100);
+      for (const deadline = Date.now() + 10_000; (await a.storage.queueDepth()) < 1; ) {
+        if (Date.now() > deadline) throw new Error('the upload was not queued');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const direct = await submit(a, 100).catch((e: unknown) => e);
+      expect(isCairnError(direct, 'DUPLICATE')).toBe(true);
+      const index = (direct as { details: { index: number } }).details.index;
+      expect(index).toBe(30);
+      // The queued upload owns the leaf: its node answers it with a receipt once it sees the commit.
+      const r = await queued;
+      expect(r.entry.index).toBe(index);
+      await checkReceipt(b, r);
+      expect(enqueued).not.toHaveBeenCalled();
+      await exactlyOnce(schema, 31);
     });
 
     it('a batch cut off mid-commit (pg_terminate_backend of the leader) is integrated once, by the next leader', async () => {
