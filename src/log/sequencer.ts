@@ -343,7 +343,7 @@ export class Sequencer {
     this.o.onBatch?.({
       size: f.batch.length,
       accepted: f.accepted.length,
-      duplicates: f.rejected.length,
+      duplicates: f.rejected.length + elsewhere.size,
       treeSize: size,
       maxWaitMs: this.o.now() - f.batch[0].queuedAt,
       commitMs: performance.now() - f.started,
