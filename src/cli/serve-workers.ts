@@ -24,6 +24,7 @@ import { CairnError } from '../errors.js';
 import { Log, loadOrCreateKey, readManifest, type Receipt, type Shards } from '../log/index.js';
 import { SqliteReader } from '../storage/index.js';
 import type { Values } from './config.js';
+import type { SignalLatch } from './signals.js';
 import { Channel, type PrimaryAsks, type WorkerAsks } from './worker-ipc.js';
 
 /** WORKERS_PRIMARY marks the values serve() runs the primary with (its start-up line names it so). */
@@ -62,7 +63,7 @@ const ASK_TIMEOUT_MS = 2000;
  * resolves once all listen, with the stop function that shuts the workers down and then the primary.
  * The primary appends what the workers admitted, and its /readyz and /metrics cover every worker.
  */
-export async function startWorkers(v: Values, n: number, primary: Primary, publicUrl: string): Promise<() => Promise<void>> {
+export async function startWorkers(v: Values, n: number, primary: Primary, publicUrl: string, latch?: SignalLatch): Promise<() => Promise<void>> {
   const { logger } = primary;
   const shards = readManifest(v.data as string)?.shards ?? [];
   if (shards.length !== 1) {
@@ -110,6 +111,7 @@ export async function startWorkers(v: Values, n: number, primary: Primary, publi
     return all.filter((m): m is MetricsJson => m !== undefined);
   });
   const url = `http://${v.host as string}:${port}`;
+  latch?.arm();
   logger.info({ workers: n, url, primary: primary.url }, `serving ${primary.log.origin} at ${url} with ${n} HTTP worker processes`);
   logger.flush();
   // Workers stop first (they finish their requests, uploads included, with the primary still

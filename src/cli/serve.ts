@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { dataOption, type OptionSpec, type Values } from './config.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from './logger.js';
-import { stopOnSignal } from './signals.js';
+import { SignalLatch, stopOnSignal } from './signals.js';
 import { SERVE_WITNESS_OPTIONS, cosignerFor } from './witness.js';
 import { openTsa } from '../tsa/index.js';
 import { WORKERS_PRIMARY, checkWorkerOptions, isClusterWorker, runWorker, startWorkers } from './serve-workers.js';
@@ -87,7 +87,7 @@ export interface Running {
 }
 
 /** serve opens the log, starts the HTTP server and stops both cleanly on stop(). */
-export async function serve(v: Values, logger: Logger = createLogger(v['log-level'] as LogLevel)): Promise<Running> {
+export async function serve(v: Values, logger: Logger = createLogger(v['log-level'] as LogLevel), latch?: SignalLatch): Promise<Running> {
   const port = v.port as number;
   const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${port}`;
   const origin = (v.origin as string | undefined) ?? originFromUrl(publicUrl);
@@ -207,6 +207,7 @@ export async function serve(v: Values, logger: Logger = createLogger(v['log-leve
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${v.host}:${actualPort}`;
+  latch?.arm();
   logger.info(
     { version: VERSION, origin, url, treeSize: log.size, logId: Buffer.from(log.key.logId).toString('hex'), verifierKey: verifierKeyString(origin, log.key), publicKey: log.key.publicKeyPem.trim() },
     // Behind --workers the public port is the workers': this line must not read as the address to use.
@@ -275,20 +276,26 @@ export const serveCommand: Command = {
   run: async (v) => {
     if (isClusterWorker()) return runWorker(v, createLogger(v['log-level'] as LogLevel));
     const n = v.workers as number;
-    if (n <= 1) return untilSignal(await serve(v));
+    // Signals that come once the server has said it listens wait for untilSignal (signals.ts).
+    const latch = new SignalLatch();
+    if (n <= 1) return untilSignal(await serve(v, undefined, latch), latch);
     // The primary: the log and every route on a private loopback port, the workers on the public one.
     checkWorkerOptions(v);
     const publicUrl = (v['public-url'] as string | undefined) ?? `http://localhost:${v.port as number}`;
     // The workers admit uploads; the primary only appends them (and admits inline the odd upload sent to a non-canonical URL).
     const primary = await serve({ ...v, 'public-url': publicUrl, port: 0, host: '127.0.0.1', 'admit-workers': 0, [WORKERS_PRIMARY]: true });
-    return untilSignal({ ...primary, stop: await startWorkers(v, n, primary, publicUrl) });
+    return untilSignal({ ...primary, stop: await startWorkers(v, n, primary, publicUrl, latch) }, latch);
   },
 };
 
 /** untilSignal resolves with the exit code once SIGTERM or SIGINT has shut the server down. */
-export function untilSignal(running: Running): Promise<number> {
-  return stopOnSignal(running, {
-    stopping: (signal) => running.logger.info({ signal }, 'shutting down: finishing requests and queued entries'),
-    failed: (err) => running.logger.error({ err }, 'shutdown failed'),
-  });
+export function untilSignal(running: Running, latch?: SignalLatch): Promise<number> {
+  return stopOnSignal(
+    running,
+    {
+      stopping: (signal) => running.logger.info({ signal }, 'shutting down: finishing requests and queued entries'),
+      failed: (err) => running.logger.error({ err }, 'shutdown failed'),
+    },
+    latch,
+  );
 }

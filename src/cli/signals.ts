@@ -8,7 +8,7 @@ export interface ShutdownReport {
  * stopOnSignal resolves with the exit code once SIGTERM or SIGINT has stopped a running server: 0,
  * or 1 when its stop failed. Every server command (serve, witness) stops this one way.
  */
-export function stopOnSignal(running: { stop: () => Promise<void> }, report: ShutdownReport): Promise<number> {
+export function stopOnSignal(running: { stop: () => Promise<void> }, report: ShutdownReport, latch?: SignalLatch): Promise<number> {
   return new Promise<number>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       process.off('SIGTERM', onSignal);
@@ -26,5 +26,30 @@ export function stopOnSignal(running: { stop: () => Promise<void> }, report: Shu
     // draining hangs.
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    const early = latch?.release();
+    if (early) onSignal(early);
   });
+}
+
+/**
+ * SignalLatch closes the gap between a server announcing that it listens and stopOnSignal taking
+ * the signals: a supervisor (or a test) that sends SIGTERM as soon as it reads the announcement
+ * would otherwise find no handler yet and kill the process outright, skipping the drain. arm()
+ * right before the announcement starts recording; release() stops and returns what came.
+ * Before arm() (opening the log, a long migration) the signals keep their default action.
+ */
+export class SignalLatch {
+  private got?: NodeJS.Signals;
+  private readonly record = (sig: NodeJS.Signals) => (this.got ??= sig);
+
+  arm(): void {
+    process.on('SIGTERM', this.record);
+    process.on('SIGINT', this.record);
+  }
+
+  release(): NodeJS.Signals | undefined {
+    process.off('SIGTERM', this.record);
+    process.off('SIGINT', this.record);
+    return this.got;
+  }
 }
