@@ -363,7 +363,8 @@ export class Sequencer {
   }
 }
 
-function duplicate(index: number, leafHash: Uint8Array): CairnError {
+/** duplicate is the error of an upload whose leaf the log already holds at index (the API answers 409 with it). */
+export function duplicate(index: number, leafHash: Uint8Array): CairnError {
   return new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash });
 }
 

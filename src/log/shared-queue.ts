@@ -8,6 +8,7 @@ import { CairnError, isCairnError } from '../errors.js';
 import { HASH_SIZE, leafHash, TILE_WIDTH } from '../merkle/index.js';
 import type { SharedQueue } from '../storage/index.js';
 import type { AnyLog } from './log.js';
+import { duplicate } from './sequencer.js';
 import type { Receipt, Submission } from './types.js';
 
 /** A waiting upload hears its leaf's index (from a scan) or, on the sequencing node, its batch's receipt. */
@@ -137,9 +138,6 @@ export class SharedSubmitter {
   }
 }
 
-function duplicate(index: number, lh: Uint8Array): CairnError {
-  return new CairnError('DUPLICATE', 'an equivalent entry already exists in the log', { index, leafHash: lh });
-}
 
 /**
  * QueueFeeder is the leader's loop: claim the oldest queued entries and append them to the log
