@@ -81,6 +81,22 @@ describe.skipIf(forcedOff)('native addon', () => {
       expect(v(spkiOf(other), d, sig)).toBe(false);
       for (let n = 0; n < sig.length; n++) expect(v(spki, d, sig.subarray(0, n))).toBe(false);
       expect(v(spki, d, new Uint8Array([...sig, 0]))).toBe(false); // trailing byte
+      // r with a needless leading zero: the same numbers in a non-canonical DER (node:crypto refuses it too).
+      const r = CURVES[curve].noble.Signature.fromBytes(sig, 'der').r;
+      const canonical = CURVES[curve].noble.Signature.fromBytes(sig, 'der').toBytes('der');
+      if (canonical[1] < 0x7f) { // short-form lengths (P-256, P-384): room for one byte more
+        const rLen = canonical[3];
+        const padded = new Uint8Array([0x30, canonical[1] + 1, 0x02, rLen + 1, 0, ...canonical.subarray(4)]);
+        expect(BigInt('0x' + Buffer.from(padded.subarray(5, 5 + rLen)).toString('hex'))).toBe(r);
+        expect(verify('sha256', data[5], publicKey, canonical)).toBe(true);
+        expect(verify('sha256', data[5], publicKey, padded)).toBe(false);
+        expect(v(spki, d, canonical)).toBe(true);
+        expect(v(spki, d, padded)).toBe(false);
+      }
+      // A point off the curve: its last byte changed.
+      const offCurve = spki.slice();
+      offCurve[offCurve.length - 1] ^= 1;
+      expect(v(offCurve, d, sig)).toBe(false);
       expect(v(spki, d, sig, { hash: 'sha384' })).toBe(false); // digest length does not match
       expect(v(spki, d, sig, { padding: 'pss' })).toBe(false); // RSA option on an EC key
     });
