@@ -8,7 +8,10 @@
 // FLOOR_THREADS=1 checks signatures on the floor's one thread; the default (2) on a worker thread
 // beside it, as Cairn does.
 // Each round runs a fresh Cairn (`cairn serve`, SQLite, synchronous=FULL) and a fresh floor
-// server, each for DURATION s of distinct v1 uploads; the order alternates between rounds.
+// server, each first warmed for WARMUP s (default 6; not counted: a fresh Cairn spends its first
+// seconds compiling, ~1.9 s of V8 compile threads in its first 8 s under load against ~0.13 s in
+// its third, and uploads ~25 % slower meanwhile) and then measured for DURATION s of distinct v1
+// uploads; the order alternates between rounds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { fmt, machine, median } from './lib.js';
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const ENTRIES = Number(process.env.ENTRIES ?? 200_000);
+const WARMUP = Number(process.env.WARMUP ?? 6);
 const FLOOR_THREADS = Number(process.env.FLOOR_THREADS ?? 2);
 
 async function startFloor(dir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -38,6 +42,8 @@ async function phase(name: 'cairn' | 'floor', file: string, first: number): Prom
   const dir = mkdtempSync(join(tmpdir(), `cairn-upload-${name}-`));
   const { child, url } = name === 'cairn' ? await startServe(['--data', dir]) : await startFloor(dir);
   try {
+    // Warm with the second half of the bodies, measure with the first: all distinct, all new.
+    if (WARMUP > 0) await load([url, 'post', String(Math.floor(ENTRIES / 2)), String(WARMUP), file], [child.pid!]);
     return await load([url, 'post', String(first), String(DURATION), file], [child.pid!]);
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
@@ -48,7 +54,7 @@ async function phase(name: 'cairn' | 'floor', file: string, first: number): Prom
 }
 
 async function main(): Promise<void> {
-  console.log(`upload floor bench: ${ROUNDS} rounds x ${DURATION} s each, floor on ${FLOOR_THREADS} thread(s), ${machine()}`);
+  console.log(`upload floor bench: ${ROUNDS} rounds x ${DURATION} s each after ${WARMUP} s of warm-up, floor on ${FLOOR_THREADS} thread(s), ${machine()}`);
   const file = await entriesFile(ENTRIES);
   const rates: Record<'cairn' | 'floor', LoadResult[]> = { cairn: [], floor: [] };
   for (let round = 1; round <= ROUNDS; round++) {
