@@ -12,6 +12,8 @@
 //    uploads for DURATION s, then GET entries with inclusion proofs at random indexes for
 //    DURATION s, then POST RFC 3161 timestamp requests (the JSON form @sigstore/sign sends) for
 //    DURATION s. Prints each run and the medians. V2=0 / TSA=0 skip those phases.
+// WARMUP=S (default 6) first sends S s of v1 uploads that are not counted: a fresh server spends
+// its first seconds under load compiling (bench/upload-floor.ts), which is not its steady rate.
 // WORKERS=N starts the server with --workers N (node:cluster; default 1, one process).
 // Each phase reports the CPU the server's processes (primary and workers) and the load
 // generator's process used, in per cent of one core.
@@ -33,6 +35,7 @@ const ENTRIES = Number(process.env.ENTRIES ?? 200_000);
 const V2 = process.env.V2 !== '0';
 const TSA = process.env.TSA !== '0';
 const WORKERS = Number(process.env.WORKERS ?? 1);
+const WARMUP = Number(process.env.WARMUP ?? 6);
 
 /** entriesFile returns the ENTRIES pre-generated uploads (bench/out, generated once). */
 function entriesFile(v2 = false): Promise<string> {
@@ -49,7 +52,7 @@ async function treeSize(url: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`http bench: --workers ${WORKERS}, ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, load generator ${LOADGEN}, ${machine()}`);
+  console.log(`http bench: --workers ${WORKERS}, ${WARMUP} s warm-up, ${RUNS} runs x ${DURATION} s, ${CONNECTIONS} connections, load generator ${LOADGEN}, ${machine()}`);
   const file = await entriesFile();
   const fileV2 = V2 ? await entriesFile(true) : '';
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-http-bench-'));
@@ -60,7 +63,14 @@ async function main(): Promise<void> {
   const stamps: LoadResult[] = [];
   let used = 0;
   let usedV2 = 0;
+  let warmed = 0;
   try {
+    if (WARMUP > 0) {
+      const w = await load([url, 'post', '0', String(WARMUP), file], [child.pid!]);
+      used += w.sent;
+      warmed = w.ok;
+      console.log(`  warm-up: ${resultLine('v1 uploads', w)} (not counted)`);
+    }
     for (let run = 1; run <= RUNS; run++) {
       const up = await load([url, 'post', String(used), String(DURATION), file], [child.pid!]);
       used += up.sent;
@@ -83,10 +93,10 @@ async function main(): Promise<void> {
       }
       console.log(`  run ${run}: ${parts.join(' | ')} | tree ${fmt(size)}`);
     }
-    const total = [...ups, ...upsV2].reduce((s, u) => s + u.ok, 0);
+    const total = warmed + [...ups, ...upsV2].reduce((s, u) => s + u.ok, 0);
     const size = await treeSize(url);
     // Requests in flight when autocannon stops are integrated but not counted: at most one per connection.
-    if (size < total || size > total + (ups.length + upsV2.length) * CONNECTIONS) throw new Error(`tree size ${size} but ${total} uploads were acknowledged`);
+    if (size < total || size > total + (ups.length + upsV2.length + (WARMUP > 0 ? 1 : 0)) * CONNECTIONS) throw new Error(`tree size ${size} but ${total} uploads were acknowledged`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
