@@ -4,7 +4,6 @@
  * Every interpolated value is hex, base64 or a safe integer, or went through JSON.stringify, so
  * the templates are valid JSON; building strings skips express's res.json and a second stringify.
  */
-import type { ServerResponse } from 'node:http';
 import { treeIdHex, type AnyLog, type SignedCheckpoint, type StoredEntry } from '../log/index.js';
 
 /** TREE_ID_HEX_LEN and UUID_HEX_LEN are rekor pkg/sharding's entry ID parts: 16 hex tree ID + 64 hex leaf hash. */
@@ -14,14 +13,6 @@ export const UUID_HEX_LEN = 64;
 /** hex returns bytes as lowercase hex. */
 export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-/** sendJson writes a pre-serialized JSON body with the least per-request work. */
-export function sendJson(res: ServerResponse, status: number, json: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.end(json);
 }
 
 /** SET_CACHE_SIZE bounds the SETs kept (about 100 bytes each). */
