@@ -1,11 +1,11 @@
 // The upload floor: the least a durable hashedrekord upload server does, with nothing of Cairn.
 // node:http; the body parsed as JSON; the ECDSA signature checked over the given digest by the
-// native addon (as Cairn's admission does, on this thread); the body appended to a file and
+// native addon, as Cairn's admission does; the body appended to a file and
 // fdatasync'd in groups (one write and one flush a group; the next group gathers meanwhile);
 // 201 with the leaf hash and index once its group is flushed. No Merkle tree, no SET, no
 // checkpoint, no search keys, no SQLite: what no log can skip. bench/upload-floor.ts runs it.
-// With VERIFY_THREAD=1 the signature is checked on a worker thread (one message each way an
-// upload, as Cairn's admission pool does), so both cores can work.
+// The check runs on the server's one thread, or with VERIFY_THREAD=1 on a worker thread (one
+// message each way an upload, as Cairn's admission pool does), so that both cores can work.
 //
 //   node --import tsx bench/upload-floor-server.ts PORT DIR
 import { createHash } from 'node:crypto';
