@@ -313,17 +313,19 @@ export class Sequencer {
     f.outcome = outcome;
     while (this.inFlight.length > 0 && this.inFlight[0].outcome) {
       const head = this.inFlight[0];
-      if (head.outcome!.ok) {
+      const o = head.outcome!;
+      if (o.ok) {
         this.inFlight.shift();
-        this.committed(head);
+        this.committed(head, o.elsewhere);
       } else {
-        this.failAll((head.outcome as { error: unknown }).error);
+        this.failAll(o.error);
       }
     }
     this.next();
   }
 
-  private committed(f: InFlight): void {
+  /** committed answers a batch once stored; elsewhere: indexes of its direct entries another upload owns (Committed.queuedElsewhere). */
+  private committed(f: InFlight, elsewhere: ReadonlySet<number>): void {
     const size = f.accepted.length > 0 ? f.checkpoint.size : this.latestCheckpoint.size;
     // Proofs first, while the batch's own tiles are still in the small pending map.
     const proofs = f.accepted.length > 0 ? inclusionProofs(f.oldSize, size, size, f.read, this.o.memo) : [];
@@ -334,7 +336,6 @@ export class Sequencer {
     }
     for (const { p, index } of f.rejected) p.reject(duplicate(index, p.leafHash!));
     // A direct entry another upload had queued is that upload's (SharedQueue): this one is its duplicate.
-    const elsewhere = (f.outcome as { elsewhere: ReadonlySet<number> }).elsewhere;
     for (let i = 0; i < f.accepted.length; i++) {
       const { p, entry } = f.accepted[i];
       if (elsewhere.has(entry.index)) p.reject(duplicate(entry.index, entry.leafHash));

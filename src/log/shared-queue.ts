@@ -138,7 +138,6 @@ export class SharedSubmitter {
   }
 }
 
-
 /**
  * QueueFeeder is the leader's loop: claim the oldest queued entries and append them to the log
  * (its sequencer batches them; each batch's commit deletes their rows), wait for every append to
