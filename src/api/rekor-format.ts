@@ -51,7 +51,7 @@ export class RekorFormatter {
     let j = this.cpCache.get(c);
     if (!j) {
       const rootHex = hex(c.rootHash);
-      const note = JSON.stringify(c.rekor);
+      const note = asciiJson(c.rekor);
       const logInfoTail = `"rootHash":"${rootHex}","signedTreeHead":${note},"treeID":${JSON.stringify(this.log.treeId)},"treeSize":${c.size}}`;
       j = { note, rootHex, logInfoTail };
       this.cpCache.set(c, j);
@@ -98,6 +98,16 @@ export class RekorFormatter {
     return `{"${this.entryId(e.leafHash)}":${this.logEntryAnon(e, c, proof)}}`;
   }
 
+}
+
+/**
+ * asciiJson returns JSON.stringify(s) with every non-ASCII character escaped (\uXXXX): the same
+ * JSON value. Why: a note's signature lines begin with an em dash, and one such character in the
+ * note made every response embedding it a two-byte string, twice the size to build, measure
+ * and encode as UTF-8 on each upload and read.
+ */
+export function asciiJson(s: string): string {
+  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 /** HEX_SCRATCH holds a proof's hashes for one hex conversion (a proof has at most 63 hashes of 32 bytes). */

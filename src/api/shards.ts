@@ -7,7 +7,7 @@
  */
 import { CairnError } from '../errors.js';
 import { treeIdHex, type AnyLog, type Shard, type Shards, type StoredEntry } from '../log/index.js';
-import { RekorFormatter, hex } from './rekor-format.js';
+import { RekorFormatter, asciiJson, hex } from './rekor-format.js';
 
 /** ShardView is one shard as the API serves it. */
 export interface ShardView {
@@ -110,7 +110,7 @@ export class ShardViews {
       // A frozen shard's checkpoint never changes: computed once per rotation.
       const items = frozen.map((s) => {
         const c = s.log.latest();
-        return `{"rootHash":"${hex(c.rootHash)}","signedTreeHead":${JSON.stringify(c.rekor)},"treeID":${JSON.stringify(s.log.treeId)},"treeSize":${c.size}}`;
+        return `{"rootHash":"${hex(c.rootHash)}","signedTreeHead":${asciiJson(c.rekor)},"treeID":${JSON.stringify(s.log.treeId)},"treeSize":${c.size}}`;
       });
       this.inactive = { count: frozen.length, json: `[${items.join(',')}]` };
     }

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/index.js';
+import { asciiJson } from '../../src/api/rekor-format.js';
+import fc from 'fast-check';
 import { entryTimestampPayload, signEntryTimestamp, verifyEntryTimestamp, type Log } from '../../src/log/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { TEST_ORIGIN, body, openTestLog } from '../helpers/test-log.js';
@@ -33,6 +35,19 @@ describe('GET /api/v1/log', () => {
     const cp = openRekorNote(res.body.signedTreeHead, log.key.publicKeyPem, TEST_ORIGIN);
     expect(cp.size).toBe(5);
     expect(cp.rootHash.toString('hex')).toBe(res.body.rootHash);
+  });
+
+  it("is ASCII: the note's em dash is escaped, and the JSON value is the note", async () => {
+    const log = await logWith(3);
+    expect(log.latest().rekor).toContain('\u2014');
+    const app = createApp(log, { publicUrl: PUBLIC_URL });
+    for (const path of ['/api/v1/log', '/api/v1/log/entries?logIndex=1']) {
+      const res = await request(app).get(path).expect(200);
+      expect(res.text).toMatch(/^[\x20-\x7e]*$/);
+      expect(res.text).toContain('\\u2014');
+    }
+    const res = await request(app).get('/api/v1/log').expect(200);
+    expect(res.body.signedTreeHead).toBe(log.latest().rekor);
   });
 
   it('serves the empty log', async () => {
@@ -264,5 +279,18 @@ describe('log/set.ts', () => {
         expect(verifyEntryTimestamp(log.key, changed, set)).toBe(false);
       }
     }
+  });
+});
+
+describe('asciiJson', () => {
+  it('is JSON.stringify with only ASCII in it: the same value for any string, lone surrogates too', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const j = asciiJson(s);
+        expect(j).toMatch(/^[\x20-\x7e]*$/);
+        expect(JSON.parse(j)).toBe(s);
+      }),
+    );
+    expect(asciiJson('a\u2014b\n')).toBe('"a\\u2014b\\n"');
   });
 });
