@@ -18,9 +18,18 @@ export interface EntryTimestampFields {
   logIndex: number;
 }
 
+// Strings JSON carries as they are (nothing to escape), in one byte a character.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const HEX = /^[0-9a-f]*$/;
+
 /** entryTimestampPayload returns the bytes a SET signs: JCS of the four fields. */
 export function entryTimestampPayload(f: EntryTimestampFields): Uint8Array {
   if (!Number.isSafeInteger(f.integratedTime) || !Number.isSafeInteger(f.logIndex)) throw new Error('set: non-integer field');
+  if (BASE64.test(f.body) && HEX.test(f.logID)) {
+    // The JCS of these four fields, spelled out (keys in order, integers as JSON writes them):
+    // signing an upload's SET is on the hot path, and the generic encoder cost more than the hash.
+    return Buffer.from(`{"body":"${f.body}","integratedTime":${f.integratedTime},"logID":"${f.logID}","logIndex":${f.logIndex}}`, 'latin1');
+  }
   return Buffer.from(canonicalJson({ body: f.body, integratedTime: f.integratedTime, logID: f.logID, logIndex: f.logIndex }), 'utf8');
 }
 
