@@ -48,15 +48,21 @@ export function procStats(): Map<number, { ppid: number; cpu: number }> {
   const stats = new Map<number, { ppid: number; cpu: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const f = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(d), { ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / 100 });
-    } catch {
-      // gone meanwhile
-    }
+    const s = statOf(Number(d));
+    if (s) stats.set(Number(d), s); // else gone meanwhile
   }
   return stats;
+}
+
+/** statOf returns process pid's parent and CPU seconds (user + system) so far, or undefined once it is gone. */
+function statOf(pid: number): { ppid: number; cpu: number } | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(rest[1]), cpu: (Number(rest[11]) + Number(rest[12])) / 100 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** treeCpu returns the CPU seconds (user + system) used so far by pid and its descendants (Linux /proc). */
@@ -78,15 +84,22 @@ function wrkLoad(url: string, mode: string, a: number, seconds: number, file?: s
   const script = join(import.meta.dirname, 'wrk', mode === 'post' ? 'post.lua' : 'get.lua');
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url, '--', ...(mode === 'post' ? [file!, String(a)] : [String(a)])];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const t0 = performance.now();
+  // wrk reports no CPU of its own, and /proc forgets it once it exits: read it every 100 ms (what
+  // it uses after the last reading, printing its summary, is left out).
+  let cpu = 0;
+  const meter = setInterval(() => (cpu = statOf(child.pid!)?.cpu ?? cpu), 100);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
+      clearInterval(meter);
+      const loadCpu = Math.round((cpu / ((performance.now() - t0) / 1000)) * 100);
       const line = out.split('\n').find((l) => l.startsWith('{"sent"'));
       if (code !== 0 || !line) return reject(new Error(`wrk exited with ${code}: ${out}`));
       const w = JSON.parse(line) as { sent: number; requests: number; durationUs: number; p50Us: number; p99Us: number; non2xx: number; errors: number };
       const ok = w.requests - w.non2xx;
-      resolve({ sent: w.sent, ok, non2xx: w.non2xx, errors: w.errors, perSecond: ok / (w.durationUs / 1e6), p50: w.p50Us / 1000, p99: w.p99Us / 1000, statuses: { '2xx': ok, other: w.non2xx } });
+      resolve({ loadCpu, sent: w.sent, ok, non2xx: w.non2xx, errors: w.errors, perSecond: ok / (w.durationUs / 1e6), p50: w.p50Us / 1000, p99: w.p99Us / 1000, statuses: { '2xx': ok, other: w.non2xx } });
     });
   });
 }
