@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { CairnError } from '../errors.js';
+import { sodiumSigner } from './ed25519.js';
 import { bytesEqual, concat, fromBase64, sha256, utf8 } from './encoding.js';
 
 /** KeyType is a type of log signing key. */
@@ -220,5 +221,5 @@ export function loadPrivateKey(pem: string): LogKey {
   }
   const pub = publicKeyFromKeyObject(createPublicKey(priv), type);
   const hash = type === 'ed25519' ? null : 'sha256';
-  return { ...pub, type, sign: (msg) => new Uint8Array(sign(hash, msg, priv)) };
+  return { ...pub, type, sign: sodiumSigner(priv) ?? ((msg) => new Uint8Array(sign(hash, msg, priv))) };
 }
