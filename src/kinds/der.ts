@@ -87,16 +87,22 @@ export function oidString(buf: Uint8Array, t: Tlv): string | undefined {
   return (buf[t.end - 1] & 0x80) === 0 ? arcs.join('.') : undefined;
 }
 
+/** isPositiveInteger reports whether t is a DER INTEGER minimally encoded, positive and not zero (ECDSA r and s must be all three). */
+export function isPositiveInteger(buf: Uint8Array, t: Tlv): boolean {
+  if (t.tag !== INTEGER || t.end === t.start) return false;
+  const first = buf[t.start];
+  if (first & 0x80) return false; // negative
+  if (t.end - t.start === 1) return first !== 0; // zero
+  return first !== 0 || (buf[t.start + 1] & 0x80) !== 0; // else non-minimal
+}
+
 /**
  * positiveInteger returns the value of a DER INTEGER that is minimally encoded and positive,
  * or undefined (ECDSA r and s must be both).
  */
 export function positiveInteger(buf: Uint8Array, t: Tlv): bigint | undefined {
-  if (t.tag !== INTEGER || t.end === t.start) return undefined;
-  const c = buf.subarray(t.start, t.end);
-  if (c[0] & 0x80) return undefined; // negative
-  if (c.length > 1 && c[0] === 0 && (c[1] & 0x80) === 0) return undefined; // non-minimal
+  if (!isPositiveInteger(buf, t)) return undefined;
   let v = 0n;
-  for (const b of c) v = (v << 8n) | BigInt(b);
-  return v === 0n ? undefined : v;
+  for (let i = t.start; i < t.end; i++) v = (v << 8n) | BigInt(buf[i]);
+  return v;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { verifyDigest } from '../../src/kinds/index.js';
-import { ecdsaSignatureValues, verifyEcdsaNoble, type CurveName } from '../../src/kinds/prehashed.js';
+import { ecdsaSignatureValues, verifyEcdsaNoble, verifyWith, type CurveName } from '../../src/kinds/prehashed.js';
+import { parseVerifier } from '../../src/kinds/pki.js';
 import { digestOf, expectCode, keyPair, type KeySpec } from './helpers.js';
 
 const MSG = new TextEncoder().encode('prehashed verification');
@@ -193,3 +194,55 @@ function agreesWithNode(numRuns: number, ours: (msg: Uint8Array, sig: Buffer) =>
     { numRuns },
   );
 }
+
+describe('ECDSA with parsed material (verifyWith): strict DER goes to OpenSSL as it is', () => {
+  const curves = [
+    ['prime256v1', 'p256', p256],
+    ['secp384r1', 'p384', p384],
+  ] as const;
+  /** reference is the path without the shortcut: (r, s) as ecdsaSignatureValues reads them, checked by noble. */
+  const reference = (curve: CurveName, point: Uint8Array, digest: Uint8Array, sig: Uint8Array) => {
+    const rs = ecdsaSignatureValues(sig);
+    return rs !== undefined && verifyEcdsaNoble(curve, point, digest, rs[0], rs[1]);
+  };
+  const derOf = (r: bigint, s: bigint) => {
+    const int = (x: bigint) => {
+      const h = x.toString(16);
+      const b = Buffer.from(h.length % 2 ? '0' + h : h, 'hex');
+      const v = b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
+      return Buffer.concat([Buffer.from([0x02, v.length]), v]);
+    };
+    const body = Buffer.concat([int(r), int(s)]);
+    return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+  };
+
+  it.each(curves)('%s: r or s not below the order is refused, in DER', (curve, spec, c) => {
+    const { privateKey, publicKey } = keyPair(spec);
+    const v = parseVerifier(new TextEncoder().encode(publicKey.export({ type: 'spki', format: 'pem' }) as string), 'key');
+    const digest = digestOf('sha256', MSG);
+    const sig = c.Signature.fromBytes(sign('sha256', MSG, privateKey), 'der');
+    const n = c.Point.Fn.ORDER;
+    expect(verifyWith(v, 'sha256', digest, derOf(sig.r, sig.s))).toBe(true);
+    // r + n is the same residue: a verifier that reduced r first would accept it.
+    for (const [r, s] of [[sig.r + n, sig.s], [sig.r, sig.s + n], [n, sig.s], [sig.r, n]]) {
+      expect(verifyWith(v, 'sha256', digest, derOf(r, s))).toBe(false);
+    }
+  });
+
+  it.each(curves)('%s property: agrees with the BigInt path on valid, corrupted and re-encoded signatures', (curve, spec) => {
+    const { privateKey, publicKey } = keyPair(spec);
+    const v = parseVerifier(new TextEncoder().encode(publicKey.export({ type: 'spki', format: 'pem' }) as string), 'key');
+    expect(v.ec?.curve).toBe(curve);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 }), (msg, at, byte, how) => {
+        const digest = digestOf('sha256', msg);
+        let sig: Uint8Array = sign('sha256', msg, privateKey);
+        if (how === 1) sig = Uint8Array.from(sig, (b, i) => (i === at % sig.length ? byte : b)); // one byte replaced
+        if (how === 2) sig = sign('sha256', msg, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        if (how === 3) sig = sig.subarray(0, at % (sig.length + 1)); // truncated
+        expect(verifyWith(v, 'sha256', digest, sig)).toBe(reference(curve, v.ec!.point, digest, sig));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
