@@ -9,7 +9,6 @@
  * as RFC 8785 bytes: the hash value exactly as submitted (Rekor keeps its case), unknown fields
  * dropped, the key re-encoded as Go's pem.Encode writes it.
  */
-import { canonicalJsonBytes } from './jcs.js';
 import { decodeBase64, decodeHex, encodeBase64, invalid, object } from './encoding.js';
 import { MAX_KEY, MAX_SIGNATURE } from './limits.js';
 import { parseVerifier, verifyChain } from './pki.js';
@@ -19,6 +18,7 @@ import type { Admitted, EntryKind, ProposedEntry } from './kind.js';
 
 const KIND = 'hashedrekord';
 const VERSION = '0.0.1';
+const ASCII = new TextEncoder();
 
 /** hashedrekord is the hashedrekord kind. */
 export const hashedrekord: EntryKind = {
@@ -51,14 +51,13 @@ function admitHashedrekord(entry: ProposedEntry): Admitted {
     throw invalid('spec.signature.content: signature does not verify over spec.data.hash with spec.signature.publicKey');
   }
 
-  const body = canonicalJsonBytes({
-    apiVersion: VERSION,
-    kind: KIND,
-    spec: {
-      data: { hash: { algorithm: alg, value } },
-      signature: { content: encodeBase64(sig), publicKey: { content: encodeBase64(verifier.canonical) } },
-    },
-  });
+  // The RFC 8785 form, spelled out: keys in order, and no value needs escaping (the algorithm is
+  // one of three names, the value hex, the contents base64). canonicalJsonBytes of the same object
+  // gives the same bytes (the tests check both against Rekor's bodies) at ~3x the cost.
+  const body = ASCII.encode(
+    `{"apiVersion":"${VERSION}","kind":"${KIND}","spec":{"data":{"hash":{"algorithm":"${alg}","value":"${value}"}},` +
+      `"signature":{"content":"${encodeBase64(sig)}","publicKey":{"content":"${encodeBase64(verifier.canonical)}"}}}}`,
+  );
   const indexKeys = [hashKey(alg, value), spkiKey(verifier.spki), ...sanKeys(verifier.sans)];
   // The keys are built from the stored body's fields with storedSearchKeys' functions: derivable.
   return { kind: `${KIND}/${VERSION}`, body, indexKeys: [...new Set(indexKeys)], derivedKeys: true };
