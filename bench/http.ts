@@ -18,9 +18,11 @@
 // Each phase reports the CPU the server's processes (primary and workers) and the load
 // generator's process used, in per cent of one core.
 // The load generator shares the machine's cores with the server, as the targets assume.
-// LOADGEN=wrk uses wrk (C; `apt-get install wrk`, one thread) instead of autocannon. Measured
-// here (bench/README.md) wrk gave lower upload rates and second-long p99s with large POST bodies,
-// so autocannon stays the default; the figures say which one ran.
+// LOADGEN=wrk uses wrk (C; `apt-get install wrk`, one thread) instead of autocannon: ~12 % of a
+// core at ~4,500 uploads/s against autocannon's ~33 %, so more of the two cores is the server's
+// (bench/README.md, "Eleventh session"; in the third session, with a slower server, wrk gave
+// second-long p99s). autocannon stays the default, needing nothing outside npm; the figures say
+// which one ran.
 // The load generator and its CPU meters are bench/http-load.ts (bench/pg-nodes.ts uses them too).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

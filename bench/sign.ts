@@ -1,13 +1,18 @@
 /**
  * Signing benchmark: node:crypto (OpenSSL) against @noble/curves for the signatures Cairn makes
  * and checks on every checkpoint. Prints the median ops/s of repeated timed runs for each, and the
- * node/noble ratio. src/note/keys.ts uses whichever is faster (node:crypto, as measured).
+ * node/noble ratio. src/note/keys.ts uses whichever is faster (node:crypto, as measured), and for
+ * Ed25519 libsodium where it loads (src/note/ed25519.ts): the last table sets what the log signs
+ * on every upload against node:crypto: the SET's payload encoding and its signature.
  *
  *   npx tsx bench/sign.ts [runs=9] [msPerRun=250]
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
+import { canonicalJson } from '../src/kinds/index.js';
+import { entryTimestampPayload } from '../src/log/index.js';
+import { sodiumSigner } from '../src/note/ed25519.js';
 
 const runs = Number(process.argv[2] ?? 9);
 const msPerRun = Number(process.argv[3] ?? 250);
@@ -101,3 +106,15 @@ for (const r of rows) {
     `${r.op.padEnd(20)}${r.node.toFixed(0).padStart(17)}${r.noble.toFixed(0).padStart(15)}${(r.node / r.noble).toFixed(2).padStart(12)}x`,
   );
 }
+
+// What the log does for every upload's SET: encode the payload, sign it.
+const ed = generateKeyPairSync('ed25519').privateKey;
+const sodium = sodiumSigner(ed);
+const fields = { body: Buffer.alloc(600, 7).toString('base64'), integratedTime: 1765000000, logID: 'ab'.repeat(32), logIndex: 123456 };
+const payload = entryTimestampPayload(fields);
+if (!sodium || !Buffer.from(sodium(payload)).equals(sign(null, payload, ed))) throw new Error('bench: libsodium and node:crypto disagree');
+const generic = () => Buffer.from(canonicalJson({ body: fields.body, integratedTime: fields.integratedTime, logID: fields.logID, logIndex: fields.logIndex }), 'utf8');
+console.log(`\nan upload's SET (${payload.length}-byte payload)     Cairn µs   node:crypto / generic JCS µs`);
+const us = (ops: number) => (1e6 / ops).toFixed(2).padStart(8);
+console.log(`ed25519 sign (libsodium)          ${us(opsPerSecond(() => sodium(payload)))}   ${us(opsPerSecond(() => sign(null, payload, ed)))}`);
+console.log(`payload (spelled-out JCS)         ${us(opsPerSecond(() => entryTimestampPayload(fields)))}   ${us(opsPerSecond(generic))}`);
