@@ -124,14 +124,7 @@ static size_t der_len(unsigned char *out, size_t n) {
   return 2;
 }
 
-/* ec_fast_verify checks an ECDSA signature for a named-curve SPKI with the EC_KEY API: the point
- * is decoded (and checked to lie on the curve) by EC_KEY_oct2key, and ECDSA_verify takes the DER
- * signature (rejecting any encoding but the canonical one) and the digest as is, which is what
- * EVP_PKEY_verify does for EC keys underneath. Through EVP, OpenSSL 3.0 spends ~30 us a call on
- * key import and provider lookups (d2i_PUBKEY more, through the decoder framework) against ~75 us
- * for the P-256 verify itself. Returns -1 when the SPKI is not one of these shapes (the caller
- * takes the generic path), else 1 for a valid signature and 0 for anything else. */
-/* ncurves is the number of curves above; each thread's addon instance keeps their groups. */
+/* NCURVES is the number of curves above. */
 #define NCURVES (sizeof curves / sizeof curves[0])
 
 /* instance is one addon instance's state (one per thread that loads it): the curves' groups,
@@ -159,6 +152,13 @@ static EC_KEY *new_key(instance *in, size_t c) {
   return key;
 }
 
+/* ec_fast_verify checks an ECDSA signature for a named-curve SPKI with the EC_KEY API: the point
+ * is decoded (and checked to lie on the curve) by EC_KEY_oct2key, and ECDSA_verify takes the DER
+ * signature (rejecting any encoding but the canonical one) and the digest as is, which is what
+ * EVP_PKEY_verify does for EC keys underneath. Through EVP, OpenSSL 3.0 spends ~30 us a call on
+ * key import and provider lookups (d2i_PUBKEY more, through the decoder framework) against ~75 us
+ * for the P-256 verify itself. Returns -1 when the SPKI is not one of these shapes (the caller
+ * takes the generic path), else 1 for a valid signature and 0 for anything else. */
 static int ec_fast_verify(instance *in, const bytes *spki, const bytes *digest, const bytes *sig) {
   for (size_t c = 0; c < NCURVES; c++) {
     for (int compressed = 0; compressed < 2; compressed++) {

@@ -1,7 +1,7 @@
 /**
- * Ed25519 signing through libsodium (the sodium-native package) where it loads: ~22 µs a
- * signature here against ~40 µs through node:crypto, whose OpenSSL 3.0 does Ed25519's field
- * arithmetic in 32-bit limbs. The log signs a SET for every upload and a checkpoint for every
+ * Ed25519 signing through libsodium (the sodium-native package) where it loads: ~24 µs a SET
+ * here against ~51 µs through node:crypto (bench/sign.ts), whose OpenSSL 3.0 does Ed25519's
+ * field arithmetic in 32-bit limbs. The log signs a SET for every upload and a checkpoint for every
  * batch, on the thread that sequences. Ed25519 signatures are deterministic (RFC 8032), so both
  * give the same bytes (test/note/ed25519.test.ts); without the package, node:crypto signs.
  */
