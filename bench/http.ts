@@ -22,7 +22,8 @@
 // core at ~4,500 uploads/s against autocannon's ~33 %, so more of the two cores is the server's
 // (bench/README.md, "Eleventh session"; in the third session, with a slower server, wrk gave
 // second-long p99s). autocannon stays the default, needing nothing outside npm; the figures say
-// which one ran.
+// which one ran. wrk cannot end a phase early when the pre-generated uploads run out (autocannon
+// does): it fails the bench instead, so past ~5,000 uploads/s give it ENTRIES=300000.
 // The load generator and its CPU meters are bench/http-load.ts (bench/pg-nodes.ts uses them too).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
