@@ -2,8 +2,9 @@
  * Signing benchmark: node:crypto (OpenSSL) against @noble/curves for the signatures Cairn makes
  * and checks on every checkpoint. Prints the median ops/s of repeated timed runs for each, and the
  * node/noble ratio. src/note/keys.ts uses whichever is faster (node:crypto, as measured), and for
- * Ed25519 libsodium where it loads (src/note/ed25519.ts): the last table sets what the log signs
- * on every upload against node:crypto: the SET's payload encoding and its signature.
+ * Ed25519 libsodium where it loads (src/note/ed25519.ts). The last table times what the log does
+ * for every upload's SET, encoding its payload and signing it, against the generic JCS encoder
+ * and node:crypto.
  *
  *   npx tsx bench/sign.ts [runs=9] [msPerRun=250]
  */

@@ -5,6 +5,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { verifyDigest } from '../../src/kinds/index.js';
 import { ecdsaSignatureValues, verifyEcdsaNoble, verifyWith, type CurveName } from '../../src/kinds/prehashed.js';
 import { parseVerifier } from '../../src/kinds/pki.js';
+import { ecdsaDer } from '../../src/kinds/native.js';
 import { digestOf, expectCode, keyPair, type KeySpec } from './helpers.js';
 
 const MSG = new TextEncoder().encode('prehashed verification');
@@ -205,27 +206,16 @@ describe('ECDSA with parsed material (verifyWith): strict DER goes to OpenSSL as
     const rs = ecdsaSignatureValues(sig);
     return rs !== undefined && verifyEcdsaNoble(curve, point, digest, rs[0], rs[1]);
   };
-  const derOf = (r: bigint, s: bigint) => {
-    const int = (x: bigint) => {
-      const h = x.toString(16);
-      const b = Buffer.from(h.length % 2 ? '0' + h : h, 'hex');
-      const v = b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
-      return Buffer.concat([Buffer.from([0x02, v.length]), v]);
-    };
-    const body = Buffer.concat([int(r), int(s)]);
-    return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-  };
-
   it.each(curves)('%s: r or s not below the order is refused, in DER', (curve, spec, c) => {
     const { privateKey, publicKey } = keyPair(spec);
     const v = parseVerifier(new TextEncoder().encode(publicKey.export({ type: 'spki', format: 'pem' }) as string), 'key');
     const digest = digestOf('sha256', MSG);
     const sig = c.Signature.fromBytes(sign('sha256', MSG, privateKey), 'der');
     const n = c.Point.Fn.ORDER;
-    expect(verifyWith(v, 'sha256', digest, derOf(sig.r, sig.s))).toBe(true);
+    expect(verifyWith(v, 'sha256', digest, ecdsaDer(sig.r, sig.s))).toBe(true);
     // r + n is the same residue: a verifier that reduced r first would accept it.
     for (const [r, s] of [[sig.r + n, sig.s], [sig.r, sig.s + n], [n, sig.s], [sig.r, n]]) {
-      expect(verifyWith(v, 'sha256', digest, derOf(r, s))).toBe(false);
+      expect(verifyWith(v, 'sha256', digest, ecdsaDer(r, s))).toBe(false);
     }
   });
 
